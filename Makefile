@@ -1,0 +1,75 @@
+# One target per habit; CI (.ci/run) calls `make test`. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PY := .venv/bin/python
+PROTO_OUT := services/protos/src
+PROTO_SRC := $(shell find protos -name '*.proto')
+STACK := $(PY) deploy/local/stack.py
+
+.PHONY: help env protos fmt lint typecheck importlint check test test-unit test-service \
+        test-worker test-e2e test-deploy up down status bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
+
+env: $(UV) ## create .venv from uv.lock (Python 3.11) and generate the protos
+	$(UV) sync --frozen --python 3.11
+	$(MAKE) --no-print-directory protos
+
+protos: ## generate Python code and .pyi stubs from protos/ into services/protos/src
+	@rm -rf $(PROTO_OUT)/crm && mkdir -p $(PROTO_OUT)
+	$(PY) -m grpc_tools.protoc -Iprotos -I$$($(PY) -c 'import grpc_tools, os; print(os.path.join(os.path.dirname(grpc_tools.__file__), "_proto"))') \
+	  --python_out=$(PROTO_OUT) --grpc_python_out=$(PROTO_OUT) --pyi_out=$(PROTO_OUT) $(PROTO_SRC)
+
+fmt: ## format the code
+	.venv/bin/ruff format . && .venv/bin/ruff check --fix .
+
+lint: ## ruff lint and format check
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+typecheck: ## mypy (strict) on every service's domain and app layers and the runtime
+	.venv/bin/mypy $(shell ls -d services/*/src/*/domain services/*/src/*/app.py) services/runtime/src/crm_runtime
+
+importlint: ## architecture contracts (domain imports no I/O framework; no service imports another)
+	.venv/bin/lint-imports
+
+check: lint typecheck importlint ## the cheap gates, seconds
+
+test-unit: ## domain logic and pure runtime code, no I/O
+	$(PY) -m pytest -q services/*/tests/unit gateway/tests/unit
+
+test-service: ## gRPC servicers in-process and stores on the embedded MongoDB
+	$(PY) -m pytest -q services/*/tests/integration gateway/tests/integration
+
+test-worker: ## nameko workers against the real RabbitMQ (separate process: eventlet)
+	$(PY) -m pytest -q -p crm_runtime.testing.eventlet_first services/*/tests/worker
+
+test-e2e: ## the whole local stack through the gateway (starts and stops its own)
+	$(PY) -m pytest -q tests/e2e
+
+test-deploy: ## chart render + lint, manifest validation, dashboards/alerts, skaffold schema
+	$(PY) -m pytest -q tests/deploy
+
+test: env ## everything CI runs: prepares a fresh machine, gates, then every suite
+	$(STACK) prepare
+	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory test-unit test-service test-worker test-deploy test-e2e
+
+up: env ## start the whole platform locally and write .local/dev.env
+	$(STACK) up
+
+down: ## stop exactly what `make up` started
+	@if [ -x $(PY) ]; then $(STACK) down; else echo "nothing to stop"; fi
+
+status: ## what runs where
+	$(STACK) status
+
+clean: down ## remove generated code, the environment and local state
+	rm -rf .venv .local $(PROTO_OUT)/crm

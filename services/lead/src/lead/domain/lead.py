@@ -1,0 +1,174 @@
+"""The lead aggregate: what a lead is, the rules it is created under, and the events it
+records. Pure Python; the store persists it and the app layer commits it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from crm_runtime.errors import FieldViolation, require
+from crm_runtime.events import DomainEvent
+
+from lead.domain.channels import SOURCES, is_source
+from lead.domain.normalise import (
+    InvalidValue,
+    company_key,
+    normalise_email,
+    normalise_phone,
+    normalise_text,
+)
+
+MAX_LENGTH = {
+    "name": 100,
+    "company": 200,
+    "region": 100,
+    "industry": 100,
+    "product_line": 100,
+    "notes": 2000,
+    "owner_id": 64,
+}
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 50
+
+
+class LeadStatus(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    CONTACTED = "contacted"
+    QUALIFIED = "qualified"
+    DISQUALIFIED = "disqualified"
+    CONVERTED = "converted"
+
+
+@dataclass(frozen=True)
+class LeadDraft:
+    """What a caller submits to create a lead, before any rule is applied."""
+
+    name: str = ""
+    company: str = ""
+    phone: str = ""
+    email: str = ""
+    source: str = ""
+    owner_id: str = ""
+    region: str = ""
+    industry: str = ""
+    product_line: str = ""
+    tags: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass
+class Lead:
+    id: str
+    tenant_id: str
+    name: str
+    source: str
+    status: LeadStatus
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    company: str = ""
+    company_key: str = ""
+    phone: str = ""
+    email: str = ""
+    owner_id: str = ""
+    owner_team_id: str = ""
+    region: str = ""
+    industry: str = ""
+    product_line: str = ""
+    tags: tuple[str, ...] = ()
+    notes: str = ""
+    score: int = 0
+    version: int = 1
+    events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
+
+
+def _clean(draft: LeadDraft) -> tuple[dict[str, str], list[FieldViolation]]:
+    violations: list[FieldViolation] = []
+    clean: dict[str, str] = {}
+    for name, limit in MAX_LENGTH.items():
+        value = normalise_text(getattr(draft, name))
+        if len(value) > limit:
+            violations.append(FieldViolation(name, f"must be at most {limit} characters"))
+        clean[name] = value
+    if not clean["name"]:
+        violations.append(FieldViolation("name", "is required"))
+    if draft.phone.strip():
+        try:
+            clean["phone"] = normalise_phone(draft.phone)
+        except InvalidValue as exc:
+            violations.append(FieldViolation("phone", str(exc)))
+    if draft.email.strip():
+        try:
+            clean["email"] = normalise_email(draft.email)
+        except InvalidValue as exc:
+            violations.append(FieldViolation("email", str(exc)))
+    if not is_source(draft.source):
+        violations.append(FieldViolation("source", f"must be one of {', '.join(SOURCES)}"))
+    if len(draft.tags) > MAX_TAGS:
+        violations.append(FieldViolation("tags", f"at most {MAX_TAGS} tags"))
+    for i, tag in enumerate(draft.tags):
+        if not tag.strip() or len(tag) > MAX_TAG_LENGTH:
+            violations.append(
+                FieldViolation(f"tags[{i}]", f"must be 1 to {MAX_TAG_LENGTH} characters")
+            )
+    return clean, violations
+
+
+def create_lead(
+    draft: LeadDraft,
+    *,
+    lead_id: str,
+    tenant_id: str,
+    created_by: str,
+    creator_team_id: str,
+    now: datetime,
+) -> Lead:
+    """A new lead from a draft, or ValidationFailed naming every bad field."""
+    clean, violations = _clean(draft)
+    require(violations)
+    owner = clean["owner_id"] or created_by
+    lead = Lead(
+        id=lead_id,
+        tenant_id=tenant_id,
+        name=clean["name"],
+        company=clean["company"],
+        company_key=company_key(clean["company"]) if clean["company"] else "",
+        phone=clean.get("phone", ""),
+        email=clean.get("email", ""),
+        source=draft.source,
+        owner_id=owner,
+        owner_team_id=creator_team_id if owner == created_by else "",
+        status=LeadStatus.NEW,
+        region=clean["region"],
+        industry=clean["industry"],
+        product_line=clean["product_line"],
+        tags=tuple(dict.fromkeys(t.strip() for t in draft.tags)),
+        notes=clean["notes"],
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+    )
+    lead.events.append(
+        DomainEvent(
+            event_type="LeadCreated",
+            tenant_id=tenant_id,
+            aggregate_type="lead",
+            aggregate_id=lead.id,
+            aggregate_version=lead.version,
+            occurred_at=now,
+            payload={
+                "lead_id": lead.id,
+                "name": lead.name,
+                "company": lead.company,
+                "source": lead.source,
+                "owner_id": lead.owner_id,
+                "created_by": created_by,
+                "score": lead.score,
+                "region": lead.region,
+                "industry": lead.industry,
+            },
+        )
+    )
+    return lead

@@ -1,0 +1,70 @@
+"""Notification use cases: react to events once, read and mark the inbox."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from crm_runtime.inbox import handle_once
+from crm_runtime.mongo import Transaction, UnitOfWork
+from crm_runtime.paging import decode_cursor, encode_cursor, invalid_cursor, page_limit
+from crm_runtime.principal import Principal
+
+from notification.domain.inbox import Notification, for_lead_created
+from notification.store import NotificationRepository
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    items: list[Notification]
+    next_cursor: str
+    unread_count: int
+
+
+class NotificationApp:
+    def __init__(self, uow: UnitOfWork, clock: Callable[[], datetime] = _utcnow) -> None:
+        self.uow = uow
+        self.clock = clock
+
+    def on_lead_created(self, envelope: dict[str, Any]) -> bool:
+        notification = for_lead_created(envelope, str(uuid.uuid4()), self.clock())
+
+        def effect(tx: Transaction) -> None:
+            if notification is not None:
+                NotificationRepository(tx, notification.tenant_id).add(notification)
+
+        return handle_once(self.uow, "notification.on_lead_created", envelope, effect)
+
+    def inbox(self, principal: Principal, unread_only: bool, limit: int, cursor: str) -> InboxPage:
+        size = page_limit(limit)
+        after = decode_cursor(cursor)
+        if after is not None:
+            try:
+                after = [datetime.fromisoformat(after[0]), str(after[1])]
+            except (ValueError, IndexError, TypeError) as exc:
+                raise invalid_cursor() from exc
+
+        def read(tx: Transaction) -> InboxPage:
+            repo = NotificationRepository(tx, principal.tenant_id)
+            items = repo.page(principal.user_id, unread_only, size + 1, after)
+            more = len(items) > size
+            items = items[:size]
+            last = items[-1] if more else None
+            next_cursor = encode_cursor([last.created_at.isoformat(), last.id]) if last else ""
+            return InboxPage(items, next_cursor, repo.unread_count(principal.user_id))
+
+        return self.uow.run(read)
+
+    def mark_read(self, principal: Principal, ids: list[str]) -> int:
+        return self.uow.run(
+            lambda tx: NotificationRepository(tx, principal.tenant_id).mark_read(
+                principal.user_id, ids
+            )
+        )

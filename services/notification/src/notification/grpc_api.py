@@ -1,0 +1,65 @@
+"""NotificationService servicer: proto in -> use case -> proto out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm.common.v1 import common_pb2
+from crm.notification.v1 import notification_pb2, notification_pb2_grpc
+from crm_runtime.principal import current_principal
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from notification.app import NotificationApp
+from notification.domain.inbox import Notification
+
+SERVICE_NAME = notification_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name
+
+
+def to_proto(n: Notification) -> notification_pb2.Notification:
+    created = Timestamp()
+    created.FromDatetime(n.created_at)
+    return notification_pb2.Notification(
+        id=n.id,
+        recipient_id=n.recipient_id,
+        kind=n.kind,
+        title=n.title,
+        body=n.body,
+        subject_type=n.subject_type,
+        subject_id=n.subject_id,
+        source_event_id=n.source_event_id,
+        read=n.read,
+        created_at=created,
+    )
+
+
+class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
+    def __init__(self, app: NotificationApp) -> None:
+        self.app = app
+
+    def ListNotifications(
+        self, request: notification_pb2.ListNotificationsRequest, context: Any
+    ) -> notification_pb2.ListNotificationsResponse:
+        page = self.app.inbox(
+            current_principal(), request.unread_only, request.page.limit, request.page.cursor
+        )
+        return notification_pb2.ListNotificationsResponse(
+            notifications=[to_proto(n) for n in page.items],
+            page=common_pb2.PageResponse(next_cursor=page.next_cursor),
+            unread_count=page.unread_count,
+        )
+
+    def MarkNotificationsRead(
+        self, request: notification_pb2.MarkNotificationsReadRequest, context: Any
+    ) -> notification_pb2.MarkNotificationsReadResponse:
+        updated = self.app.mark_read(current_principal(), list(request.ids))
+        return notification_pb2.MarkNotificationsReadResponse(updated=updated)
+
+
+def register(app: NotificationApp) -> Any:
+    def add(server: Any) -> list[str]:
+        notification_pb2_grpc.add_NotificationServiceServicer_to_server(
+            NotificationServicer(app), server
+        )
+        return [SERVICE_NAME]
+
+    return add

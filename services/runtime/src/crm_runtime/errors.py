@@ -1,0 +1,67 @@
+"""Domain errors: plain Python, raised by domain and application code.
+
+Each maps to exactly one gRPC status code (in `grpc_errors`), and the gateway maps that
+code to one HTTP status (problem+json). Nothing here imports a framework, so domain
+packages may raise these freely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    """One bad field: `field` is a dotted path (`lead.phone`), `description` the rule."""
+
+    field: str
+    description: str
+
+
+class DomainError(Exception):
+    """Base of every error the platform reports to callers on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationFailed(DomainError):
+    """The request breaks field rules; nothing was written."""
+
+    def __init__(self, violations: list[FieldViolation], message: str = "") -> None:
+        if not violations:
+            raise ValueError("ValidationFailed needs at least one violation")
+        summary = "; ".join(f"{v.field}: {v.description}" for v in violations)
+        super().__init__(message or f"invalid request: {summary}")
+        self.violations = list(violations)
+
+
+class NotFound(DomainError):
+    """The thing does not exist for this tenant (other tenants' things never exist)."""
+
+
+class AlreadyExists(DomainError):
+    """A unique thing was created twice."""
+
+
+class Conflict(DomainError):
+    """The write lost a race: a stale version, a slot already taken; retrying may help."""
+
+
+class FailedPrecondition(DomainError):
+    """The system is not in a state that allows this (e.g. an illegal status change)."""
+
+
+class PermissionDenied(DomainError):
+    """The principal may not do this."""
+
+
+class Unauthenticated(DomainError):
+    """No tenant or principal came with the call."""
+
+
+def require(violations: list[FieldViolation]) -> None:
+    """Raise ValidationFailed if any violation was collected."""
+    if violations:
+        raise ValidationFailed(violations)

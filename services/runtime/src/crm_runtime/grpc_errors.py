@@ -1,0 +1,64 @@
+"""Domain errors to gRPC status codes, with field violations as google.rpc.BadRequest.
+
+Defined once; servicers never catch errors themselves.
+"""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from crm_runtime import errors
+
+CODES: dict[type[errors.DomainError], grpc.StatusCode] = {
+    errors.ValidationFailed: grpc.StatusCode.INVALID_ARGUMENT,
+    errors.NotFound: grpc.StatusCode.NOT_FOUND,
+    errors.AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+    errors.Conflict: grpc.StatusCode.ABORTED,
+    errors.FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
+    errors.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+}
+
+
+def code_for(exc: errors.DomainError) -> grpc.StatusCode:
+    for cls in type(exc).__mro__:
+        if cls in CODES:
+            return CODES[cls]
+    return grpc.StatusCode.UNKNOWN
+
+
+def to_status(exc: errors.DomainError) -> grpc.Status:
+    code = code_for(exc)
+    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=exc.message)
+    if isinstance(exc, errors.ValidationFailed):
+        bad_request = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(
+                    field=v.field, description=v.description
+                )
+                for v in exc.violations
+            ]
+        )
+        detail = any_pb2.Any()
+        detail.Pack(bad_request)
+        status.details.append(detail)
+    return rpc_status.to_status(status)
+
+
+def field_violations(error: grpc.RpcError) -> list[errors.FieldViolation]:
+    """The field violations inside a failed call's status, for clients (the gateway)."""
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    found: list[errors.FieldViolation] = []
+    if status is None:
+        return found
+    for detail in status.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad_request = error_details_pb2.BadRequest()
+            detail.Unpack(bad_request)
+            found.extend(
+                errors.FieldViolation(v.field, v.description) for v in bad_request.field_violations
+            )
+    return found

@@ -1,0 +1,146 @@
+"""MongoDB access shared by every service: one client per process, tenant-scoped
+collections, and a unit of work that commits state and outbox events in one transaction.
+
+Works unchanged on a real replica set and on the embedded SecantusDB (which needs
+`retryWrites=false` in its URI; see ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
+
+from pymongo import MongoClient, ReturnDocument
+from pymongo.client_session import ClientSession
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+from crm_runtime.config import Settings
+from crm_runtime.events import DomainEvent
+
+T = TypeVar("T")
+Doc = dict[str, Any]
+
+
+def connect(settings: Settings) -> MongoClient[Doc]:
+    """A client for this process (pymongo pools connections; create it once)."""
+    return MongoClient(settings.mongo_uri, tz_aware=True, appname=f"crm-{settings.service}")
+
+
+def _check_filter(filter_: Mapping[str, Any]) -> None:
+    if "tenant_id" in filter_:
+        raise ValueError("tenant_id is set by the store, never by the caller")
+
+
+class TenantCollection:
+    """A collection seen through one tenant: every read and write carries tenant_id.
+
+    Callers pass filters without tenant_id; it is added here so no query can forget it.
+    """
+
+    def __init__(
+        self, collection: Collection[Doc], tenant_id: str, session: ClientSession | None = None
+    ) -> None:
+        if not tenant_id:
+            raise ValueError("a tenant id is required")
+        self.raw = collection
+        self.tenant_id = tenant_id
+        self.session = session
+
+    def _scoped(self, filter_: Mapping[str, Any] | None) -> Doc:
+        filter_ = filter_ or {}
+        _check_filter(filter_)
+        return {"tenant_id": self.tenant_id, **filter_}
+
+    def insert_one(self, doc: Doc) -> None:
+        _check_filter(doc)
+        self.raw.insert_one({"tenant_id": self.tenant_id, **doc}, session=self.session)
+
+    def insert_many(self, docs: list[Doc]) -> None:
+        for doc in docs:
+            _check_filter(doc)
+        self.raw.insert_many(
+            [{"tenant_id": self.tenant_id, **doc} for doc in docs], session=self.session
+        )
+
+    def find_one(self, filter_: Mapping[str, Any], **kwargs: Any) -> Doc | None:
+        return self.raw.find_one(self._scoped(filter_), session=self.session, **kwargs)
+
+    def find(self, filter_: Mapping[str, Any] | None = None, **kwargs: Any) -> Iterator[Doc]:
+        return iter(self.raw.find(self._scoped(filter_), session=self.session, **kwargs))
+
+    def count(self, filter_: Mapping[str, Any] | None = None) -> int:
+        return self.raw.count_documents(self._scoped(filter_), session=self.session)
+
+    def update_one(
+        self, filter_: Mapping[str, Any], update: Mapping[str, Any], upsert: bool = False
+    ) -> int:
+        result = self.raw.update_one(
+            self._scoped(filter_), update, upsert=upsert, session=self.session
+        )
+        return result.modified_count + (1 if result.upserted_id is not None else 0)
+
+    def update_many(self, filter_: Mapping[str, Any], update: Mapping[str, Any]) -> int:
+        return self.raw.update_many(
+            self._scoped(filter_), update, session=self.session
+        ).modified_count
+
+    def find_one_and_update(
+        self, filter_: Mapping[str, Any], update: Mapping[str, Any], upsert: bool = False
+    ) -> Doc | None:
+        return self.raw.find_one_and_update(
+            self._scoped(filter_),
+            update,
+            upsert=upsert,
+            return_document=ReturnDocument.AFTER,
+            session=self.session,
+        )
+
+
+class Transaction:
+    """What one unit of work sees: its session, its database and events to publish."""
+
+    def __init__(self, db: Database[Doc], session: ClientSession) -> None:
+        self.db = db
+        self.session = session
+        self.events: list[DomainEvent] = []
+
+    def collection(self, name: str, tenant_id: str) -> TenantCollection:
+        return TenantCollection(self.db[name], tenant_id, self.session)
+
+    def record(self, *events: DomainEvent) -> None:
+        self.events.extend(events)
+
+
+OnCommit = Callable[[Transaction], None]
+
+
+class UnitOfWork:
+    """Runs a function inside one Mongo transaction and writes its events to the outbox
+    in that same transaction. Transient conflicts are retried by pymongo's
+    `with_transaction`, which calls the function again with a fresh Transaction."""
+
+    def __init__(
+        self, client: MongoClient[Doc], database: str, before_commit: OnCommit | None = None
+    ) -> None:
+        self.client = client
+        self.db: Database[Doc] = client[database]
+        self._before_commit = before_commit
+
+    def run(self, work: Callable[[Transaction], T]) -> T:
+        with self.client.start_session() as session:
+
+            def callback(s: ClientSession) -> T:
+                tx = Transaction(self.db, s)
+                result = work(tx)
+                if self._before_commit is not None:
+                    self._before_commit(tx)
+                return result
+
+            return session.with_transaction(
+                callback,
+                read_concern=ReadConcern("snapshot"),
+                write_concern=WriteConcern("majority"),
+            )
