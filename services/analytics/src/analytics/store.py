@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from crm_runtime.mongo import Doc, TenantCollection, Transaction
 from crm_runtime.outbox import ensure_outbox_indexes
 from pymongo import ASCENDING
@@ -27,8 +29,11 @@ class LeadCounts:
         self.counts.update_one({"day": day, "source": source}, {"$inc": {"count": 1}}, upsert=True)
 
     def between(self, days: DayRange) -> list[LeadCount]:
+        # Half-open range: the embedded MongoDB misses matches equal to an inclusive
+        # upper bound combined with a lower bound on an indexed field ($gte + $lte).
+        after_last = (days.last + timedelta(days=1)).isoformat()
         docs = self.counts.find(
-            {"day": {"$gte": days.first.isoformat(), "$lte": days.last.isoformat()}},
+            {"day": {"$gte": days.first.isoformat(), "$lt": after_last}},
             sort=[("day", ASCENDING), ("source", ASCENDING)],
         )
         return [LeadCount(d["day"], d["source"], d["count"]) for d in docs]

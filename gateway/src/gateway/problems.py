@@ -1,0 +1,141 @@
+"""Every error as application/problem+json (RFC 9457), mapped once for every route.
+
+gRPC status codes map consistently; field violations from a service or from request
+validation become `errors: [{field, message}]`. Stack traces never leave the process.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import grpc
+from crm_runtime.grpc_errors import field_violations
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://crm.example.dev/problems/"
+
+GRPC_TO_HTTP: dict[grpc.StatusCode, int] = {
+    grpc.StatusCode.INVALID_ARGUMENT: 422,
+    grpc.StatusCode.OUT_OF_RANGE: 422,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.FAILED_PRECONDITION: 409,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 503,
+}
+TITLES = {
+    400: "Bad request",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid request",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+SLUGS = {
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    409: "conflict",
+    422: "invalid-request",
+    429: "rate-limited",
+    500: "internal",
+    503: "unavailable",
+}
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] = []
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": TITLES[status]} for status in (401, 404, 422, 503)
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = Problem(
+        type=TYPE_BASE + SLUGS.get(status, "error"),
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        errors=errors or [],
+    )
+    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for err in exc.errors():
+        field = _field_of(tuple(err.get("loc", ())))
+        message = "unknown field" if err.get("type") == "extra_forbidden" else str(err.get("msg"))
+        errors.append(FieldError(field=field, message=message))
+    summary = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return problem(422, f"the request breaks {len(errors)} rule(s): {summary}", errors)
+
+
+async def on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    return problem(exc.status_code, str(exc.detail), headers=headers)
+
+
+async def on_grpc_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, grpc.aio.AioRpcError)
+    code = exc.code()
+    status = GRPC_TO_HTTP.get(code, 500)
+    if status == 500:
+        log.error("service call failed: %s %s", code, exc.details())
+        return problem(500, "the request could not be completed")
+    if status == 503:
+        return problem(503, "a service is unavailable; retry shortly", headers={"Retry-After": "1"})
+    errors = [FieldError(field=v.field, message=v.description) for v in field_violations(exc)]
+    return problem(status, exc.details() or TITLES[status], errors)
+
+
+async def on_unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return problem(500, "the request could not be completed")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(grpc.aio.AioRpcError, on_grpc_error)
+    app.add_exception_handler(Exception, on_unexpected_error)

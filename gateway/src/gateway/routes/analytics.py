@@ -1,0 +1,51 @@
+"""/v1/analytics: read models built from events (AnalyticsService over gRPC)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from crm.analytics.v1 import analytics_pb2
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from gateway.auth import CurrentPrincipal
+from gateway.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=PROBLEM_RESPONSES)
+
+Day = Annotated[str, Query(max_length=10, description="UTC day, YYYY-MM-DD")]
+
+
+class LeadCountOut(BaseModel):
+    day: str
+    source: str
+    count: int
+
+
+class LeadSummary(BaseModel):
+    counts: list[LeadCountOut]
+    total: int
+
+
+@router.get(
+    "/leads/summary",
+    response_model=LeadSummary,
+    summary="Leads captured per source and UTC day (default: the last 30 days)",
+)
+async def lead_summary(
+    principal: CurrentPrincipal,
+    request: Request,
+    from_: Annotated[
+        str, Query(alias="from", max_length=10, description="First UTC day, YYYY-MM-DD")
+    ] = "",
+    to: Day = "",
+) -> LeadSummary:
+    services = request.app.state.services
+    reply = await services.analytics.GetLeadSummary(
+        analytics_pb2.GetLeadSummaryRequest(days=analytics_pb2.DayRange(from_day=from_, to_day=to)),
+        **services.call_options(principal),
+    )
+    return LeadSummary(
+        counts=[LeadCountOut(day=c.day, source=c.source, count=c.count) for c in reply.counts],
+        total=reply.total,
+    )

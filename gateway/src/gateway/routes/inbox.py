@@ -1,0 +1,67 @@
+"""/v1/notifications: the caller's in-app inbox (NotificationService over gRPC)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from crm.common.v1 import common_pb2
+from crm.notification.v1 import notification_pb2
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from gateway.auth import CurrentPrincipal
+from gateway.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/v1/notifications", tags=["notifications"], responses=PROBLEM_RESPONSES)
+
+
+class NotificationOut(BaseModel):
+    id: str
+    kind: str
+    title: str
+    body: str
+    subject_type: str
+    subject_id: str
+    read: bool
+    created_at: datetime
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationOut]
+    next_cursor: str
+    unread_count: int
+
+
+@router.get("", response_model=NotificationPage, summary="List my notifications, newest first")
+async def list_notifications(
+    principal: CurrentPrincipal,
+    request: Request,
+    unread_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str, Query(max_length=512)] = "",
+) -> NotificationPage:
+    services = request.app.state.services
+    reply = await services.notification.ListNotifications(
+        notification_pb2.ListNotificationsRequest(
+            unread_only=unread_only, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
+        ),
+        **services.call_options(principal),
+    )
+    return NotificationPage(
+        items=[
+            NotificationOut(
+                id=n.id,
+                kind=n.kind,
+                title=n.title,
+                body=n.body,
+                subject_type=n.subject_type,
+                subject_id=n.subject_id,
+                read=n.read,
+                created_at=n.created_at.ToDatetime(tzinfo=UTC),
+            )
+            for n in reply.notifications
+        ],
+        next_cursor=reply.page.next_cursor,
+        unread_count=reply.unread_count,
+    )

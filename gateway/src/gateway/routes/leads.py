@@ -1,0 +1,115 @@
+"""/v1/leads: capture and read leads (LeadService over gRPC)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from crm.lead.v1 import lead_pb2
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.auth import CurrentPrincipal
+from gateway.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/v1/leads", tags=["leads"], responses=PROBLEM_RESPONSES)
+
+Source = Literal["web", "wechat", "trade_show", "third_party", "referral", "phone", "import", "api"]
+LeadId = Annotated[str, Path(min_length=1, max_length=64, description="The lead's id")]
+
+
+class LeadCreate(BaseModel):
+    """A new lead. The lead service checks the rules (lengths, phone, email) and
+    names every field that breaks one."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "张伟",
+                    "company": "上海云图科技有限公司",
+                    "phone": "+86 138-0013-8000",
+                    "email": "zhang.wei@example.cn",
+                    "source": "web",
+                    "region": "上海",
+                    "industry": "软件",
+                    "tags": ["官网", "SaaS"],
+                }
+            ]
+        },
+    )
+
+    name: str = Field(description="Contact name; required, at most 100 characters")
+    company: str = Field("", description="Company name, at most 200 characters")
+    phone: str = Field("", description="Phone; Chinese mobiles with or without +86")
+    email: str = Field("", description="Email address")
+    source: Source = Field(description="Channel the lead came from")
+    owner_id: str = Field("", description="Owner user id; empty: the caller")
+    region: str = ""
+    industry: str = ""
+    product_line: str = ""
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    notes: str = Field("", description="Free text, at most 2000 characters")
+
+
+class LeadOut(BaseModel):
+    id: str
+    name: str
+    company: str
+    phone: str = Field(description="E.164")
+    email: str
+    source: str
+    owner_id: str
+    status: str = Field(description="new, assigned, contacted, qualified, disqualified, converted")
+    region: str
+    industry: str
+    product_line: str
+    tags: list[str]
+    notes: str
+    score: int
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+def lead_out(lead: lead_pb2.Lead) -> LeadOut:
+    return LeadOut(
+        id=lead.id,
+        name=lead.name,
+        company=lead.company,
+        phone=lead.phone,
+        email=lead.email,
+        source=lead.source,
+        owner_id=lead.owner_id,
+        status=lead_pb2.LeadStatus.Name(lead.status).removeprefix("LEAD_STATUS_").lower(),
+        region=lead.region,
+        industry=lead.industry,
+        product_line=lead.product_line,
+        tags=list(lead.tags),
+        notes=lead.notes,
+        score=lead.score,
+        created_at=lead.created_at.ToDatetime(tzinfo=UTC),
+        updated_at=lead.updated_at.ToDatetime(tzinfo=UTC),
+        version=lead.version,
+    )
+
+
+@router.post("", status_code=201, response_model=LeadOut, summary="Capture a lead")
+async def create_lead(body: LeadCreate, principal: CurrentPrincipal, request: Request) -> LeadOut:
+    services = request.app.state.services
+    reply = await services.lead.CreateLead(
+        lead_pb2.CreateLeadRequest(lead=lead_pb2.LeadInput(**body.model_dump())),
+        **services.call_options(principal),
+    )
+    return lead_out(reply.lead)
+
+
+@router.get("/{lead_id}", response_model=LeadOut, summary="Read one lead")
+async def get_lead(lead_id: LeadId, principal: CurrentPrincipal, request: Request) -> LeadOut:
+    services = request.app.state.services
+    reply = await services.lead.GetLead(
+        lead_pb2.GetLeadRequest(id=lead_id), **services.call_options(principal)
+    )
+    return lead_out(reply.lead)
