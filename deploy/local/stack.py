@@ -1,0 +1,302 @@
+"""The whole platform on one machine: `make up`, `make down`, `make status`.
+
+    python deploy/local/stack.py prepare            # servers the tests need
+    python deploy/local/stack.py up [--profile P]   # everything, healthy, dev.env written
+    python deploy/local/stack.py down [--profile P] # exactly what `up` started
+    python deploy/local/stack.py status [--profile P]
+
+Profile `dev` (make up) uses the default ports and writes .local/dev.env; profile `test`
+(the end-to-end suite) uses its own ports, database files and RabbitMQ vhost, so tests
+can run while a dev stack is up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import infra
+from health import wait_healthy
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV = ROOT / ".venv"
+SERVICES = ("lead", "opportunity", "contract", "payment", "notification", "analytics")
+DEMO_TENANT, DEMO_USER = "demo", "demo-admin"
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    offset: int  # added to every port
+    vhost: str
+    redis_db: int
+
+    @property
+    def state_dir(self) -> Path:
+        return ROOT / ".local" / self.name
+
+    @property
+    def env_file(self) -> Path:
+        return ROOT / ".local" / "dev.env" if self.name == "dev" else self.state_dir / "dev.env"
+
+    def port(self, base: int) -> int:
+        return base + self.offset
+
+
+PROFILES = {
+    "dev": Profile("dev", 0, "/", 0),
+    "test": Profile("test", 1000, "crm_e2e", 1),
+}
+
+
+def endpoints(p: Profile) -> dict[str, str]:
+    """Where each server is, as the CRM_* variables every process reads."""
+    env = {
+        "CRM_MONGO_URI": os.environ.get("CRM_MONGO_URI")
+        or f"mongodb://127.0.0.1:{p.port(27018)}/?retryWrites=false&directConnection=true",
+        "CRM_AMQP_URI": os.environ.get("CRM_AMQP_URI")
+        or f"amqp://guest:guest@127.0.0.1:5672/{p.vhost.replace('/', '%2F')}",
+        "CRM_REDIS_URL": os.environ.get("CRM_REDIS_URL") or f"redis://127.0.0.1:6379/{p.redis_db}",
+        "CRM_TRACE_FILE": str(p.state_dir / "spans.jsonl"),
+        "CRM_HTTP_PORT": str(p.port(8080)),
+    }
+    for i, name in enumerate(SERVICES):
+        env[f"CRM_{name.upper()}_ADDR"] = f"127.0.0.1:{p.port(50051 + i)}"
+    return env
+
+
+def processes(p: Profile) -> list[dict[str, object]]:
+    """Every process of the platform: name, command, extra env, how to check it."""
+    python = str(VENV / "bin" / "python")
+    found: list[dict[str, object]] = []
+    for i, name in enumerate(SERVICES):
+        grpc_port, api_metrics, worker_metrics = (
+            p.port(50051 + i),
+            p.port(9101 + i),
+            p.port(9201 + i),
+        )
+        found.append(
+            {
+                "name": f"{name}-api",
+                "cmd": [python, "-m", f"{name}.main", "api"],
+                "env": {"CRM_GRPC_PORT": str(grpc_port), "CRM_METRICS_PORT": str(api_metrics)},
+                "check": ["grpc", grpc_port],
+                "metrics": api_metrics,
+            }
+        )
+        found.append(
+            {
+                "name": f"{name}-worker",
+                "cmd": [python, "-m", f"{name}.main", "worker"],
+                "env": {"CRM_METRICS_PORT": str(worker_metrics)},
+                "check": ["ready", worker_metrics],
+                "metrics": worker_metrics,
+            }
+        )
+    found.append(
+        {
+            "name": "gateway",
+            "cmd": [python, "-m", "gateway.main"],
+            "env": {"CRM_METRICS_PORT": str(p.port(9100))},
+            "check": ["http", p.port(8080)],
+            "metrics": p.port(9100),
+        }
+    )
+    return found
+
+
+def load_state(p: Profile) -> dict[str, object]:
+    path = p.state_dir / "state.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def save_state(p: Profile, state: dict[str, object]) -> None:
+    p.state_dir.mkdir(parents=True, exist_ok=True)
+    (p.state_dir / "state.json").write_text(json.dumps(state, indent=2))
+
+
+def alive(pid: int) -> bool:
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False  # our own child, exited: reaped now
+    except ChildProcessError:
+        pass  # not our child (started by an earlier `up`)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def spawn(p: Profile, name: str, cmd: list[str], env: dict[str, str]) -> int:
+    logs = p.state_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with open(logs / f"{name}.log", "ab") as log:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return proc.pid
+
+
+def prepare() -> dict[str, bool]:
+    """Servers every suite needs: RabbitMQ, Redis, the test vhosts, promtool."""
+    started = {"rabbitmq": infra.ensure_rabbitmq(), "redis": infra.ensure_redis()}
+    for vhost in ("crm_e2e", "crm_worker_tests"):
+        infra.ensure_vhost(vhost)
+    infra.ensure_promtool()
+    return started
+
+
+def up(p: Profile) -> None:
+    state = load_state(p)
+    if state.get("pids") and any(alive(pid) for pid in state["pids"].values()):  # type: ignore[union-attr]
+        print(f"the {p.name} stack is already running; `make down` first to restart it")
+        status(p)
+        return
+    started = {"rabbitmq": infra.ensure_rabbitmq(), "redis": infra.ensure_redis()}
+    if p.vhost != "/":
+        infra.ensure_vhost(p.vhost)
+    env = endpoints(p)
+    pids: dict[str, int] = {}
+    state = {"started": started, "pids": pids}
+    if not os.environ.get("CRM_MONGO_URI"):
+        storage = p.state_dir / "mongo"
+        storage.mkdir(parents=True, exist_ok=True)
+        pids["mongo"] = spawn(p, "mongo", infra.mongo_command(VENV, p.port(27018), storage), {})
+        save_state(p, state)
+        infra.wait_for_port("127.0.0.1", p.port(27018), 30, "SecantusDB")
+    procs = processes(p)
+    for proc in procs:
+        pids[str(proc["name"])] = spawn(p, str(proc["name"]), proc["cmd"], {**env, **proc["env"]})  # type: ignore[arg-type]
+        save_state(p, state)
+    problems = wait_healthy(procs, pids, p.state_dir / "logs", timeout=90)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        down(p)
+        raise SystemExit(1)
+    write_env_file(p, env)
+    status(p)
+
+
+def write_env_file(p: Profile, env: dict[str, str]) -> None:
+    key = issue_demo_key(env)
+    url = f"http://127.0.0.1:{p.port(8080)}"
+    lines = [f"CRM_GATEWAY_URL={url}", f"CRM_API_KEY={key}", f"CRM_TENANT_ID={DEMO_TENANT}"]
+    lines += [f"{k}={v}" for k, v in env.items() if k != "CRM_HTTP_PORT"]
+    p.env_file.parent.mkdir(parents=True, exist_ok=True)
+    p.env_file.write_text("\n".join(lines) + "\n")
+    p.env_file.chmod(0o600)
+
+
+def issue_demo_key(env: dict[str, str]) -> str:
+    out = subprocess.run(
+        [
+            str(VENV / "bin" / "python"),
+            "-m",
+            "gateway.admin",
+            "issue-key",
+            "--tenant",
+            DEMO_TENANT,
+            "--user",
+            DEMO_USER,
+            "--role",
+            "admin",
+            "--scope",
+            "all",
+            "--name",
+            "make up",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return out.stdout.strip()
+
+
+def down(p: Profile) -> None:
+    state = load_state(p)
+    pids: dict[str, int] = state.get("pids", {})  # type: ignore[assignment]
+    # Stop the platform first and the database last, so nothing writes to a closed store.
+    platform = [name for name in pids if name != "mongo"]
+    for group in (platform, ["mongo"] if "mongo" in pids else []):
+        for name in group:
+            if alive(pids[name]):
+                os.killpg(pids[name], signal.SIGTERM)
+        _wait_gone([pids[name] for name in group], 20)
+        for name in group:
+            if alive(pids[name]):
+                print(f"{name} did not stop within 20 s of SIGTERM; killing it")
+                os.killpg(pids[name], signal.SIGKILL)
+    started: dict[str, bool] = state.get("started", {})  # type: ignore[assignment]
+    if started.get("rabbitmq"):
+        infra.stop_rabbitmq()
+    if started.get("redis"):
+        infra.stop_redis()
+    (p.state_dir / "state.json").unlink(missing_ok=True)
+    print(f"the {p.name} stack is stopped")
+
+
+def _wait_gone(pids: list[int], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(alive(pid) for pid in pids):
+        time.sleep(0.1)
+
+
+def status(p: Profile) -> None:
+    state = load_state(p)
+    pids: dict[str, int] = state.get("pids", {})  # type: ignore[assignment]
+    if not pids:
+        print(f"the {p.name} stack is not running")
+        return
+    by_name = {str(proc["name"]): proc for proc in processes(p)}
+    print(f"{'process':<22}{'pid':>8}  {'state':<8}{'serves':<24}metrics")
+    for name, pid in pids.items():
+        proc = by_name.get(name)
+        serves = f"127.0.0.1:{p.port(27018)} (mongo)" if name == "mongo" else ""
+        if proc:
+            kind, port = proc["check"]  # type: ignore[misc]
+            serves = {"grpc": f"gRPC :{port}", "http": f"HTTP :{port}", "ready": "AMQP consumer"}[
+                kind
+            ]
+        metrics = f":{proc['metrics']}/metrics" if proc else ""
+        print(f"{name:<22}{pid:>8}  {'up' if alive(pid) else 'DOWN':<8}{serves:<24}{metrics}")
+    if p.env_file.exists():
+        print(
+            f"\ncredentials and URLs: {p.env_file.relative_to(ROOT)}  (source it, then call $CRM_GATEWAY_URL)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", choices=("prepare", "up", "down", "status"))
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="dev")
+    args = parser.parse_args()
+    profile = PROFILES[args.profile]
+    if args.command == "prepare":
+        prepare()
+    else:
+        {"up": up, "down": down, "status": status}[args.command](profile)
+
+
+if __name__ == "__main__":
+    main()
