@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
+from crm_runtime.clock import utcnow
 from crm_runtime.errors import NotFound
 from crm_runtime.mongo import Transaction, UnitOfWork
 from crm_runtime.principal import Principal
@@ -13,10 +14,6 @@ from crm_runtime.principal import Principal
 from lead.domain.lead import Lead, LeadDraft, create_lead
 from lead.domain.visibility import can_see
 from lead.store import LeadRepository
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _new_id() -> str:
@@ -27,7 +24,7 @@ class LeadApp:
     def __init__(
         self,
         uow: UnitOfWork,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         new_id: Callable[[], str] = _new_id,
     ) -> None:
         self.uow = uow

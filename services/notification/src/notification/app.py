@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from crm_runtime.clock import utcnow
 from crm_runtime.inbox import handle_once
 from crm_runtime.mongo import Transaction, UnitOfWork
 from crm_runtime.paging import decode_cursor, encode_cursor, invalid_cursor, page_limit
@@ -15,10 +16,6 @@ from crm_runtime.principal import Principal
 
 from notification.domain.inbox import Notification, for_lead_created
 from notification.store import NotificationRepository
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -29,7 +26,7 @@ class InboxPage:
 
 
 class NotificationApp:
-    def __init__(self, uow: UnitOfWork, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Callable[[], datetime] = utcnow) -> None:
         self.uow = uow
         self.clock = clock
 

@@ -1,0 +1,33 @@
+"""The analytics worker on the real RabbitMQ."""
+
+import pytest
+from analytics.worker import AnalyticsWorker
+from crm_runtime.testing.fixtures import settings_for
+from crm_runtime.testing.servers import worker_amqp_uri
+from crm_runtime.testing.workers import lead_created, publish, worker_config
+from nameko.testing.services import entrypoint_waiter
+
+
+@pytest.fixture
+def worker(container_factory, mongo_uri, database_name):
+    amqp = worker_amqp_uri()
+    settings = settings_for("analytics", "worker", mongo_uri, database_name, CRM_AMQP_URI=amqp)
+    with worker_config(settings):
+        container = container_factory(AnalyticsWorker)
+        container.start()
+        yield container, amqp
+
+
+def test_each_lead_is_counted_once_by_day_and_source(worker, mongo_client, database_name):
+    container, amqp = worker
+    first, second = lead_created(), lead_created()
+    for event in (first, second, first):
+        with entrypoint_waiter(container, "on_lead_created"):
+            publish(amqp, "lead", event)
+    [row] = mongo_client[database_name].lead_counts.find()
+    assert (row["tenant_id"], row["day"], row["source"], row["count"]) == (
+        "t1",
+        "2026-11-24",
+        "web",
+        2,
+    )

@@ -1,0 +1,50 @@
+import grpc
+import pytest
+from crm_runtime import errors
+from crm_runtime.grpc_errors import code_for, to_status
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (
+            errors.ValidationFailed([errors.FieldViolation("name", "is required")]),
+            grpc.StatusCode.INVALID_ARGUMENT,
+        ),
+        (errors.NotFound("x"), grpc.StatusCode.NOT_FOUND),
+        (errors.AlreadyExists("x"), grpc.StatusCode.ALREADY_EXISTS),
+        (errors.Conflict("x"), grpc.StatusCode.ABORTED),
+        (errors.FailedPrecondition("x"), grpc.StatusCode.FAILED_PRECONDITION),
+        (errors.PermissionDenied("x"), grpc.StatusCode.PERMISSION_DENIED),
+        (errors.Unauthenticated("x"), grpc.StatusCode.UNAUTHENTICATED),
+    ],
+)
+def test_each_domain_error_has_one_status_code(exc, code):
+    assert code_for(exc) is code
+
+
+def test_validation_failure_carries_every_field_violation():
+    exc = errors.ValidationFailed(
+        [
+            errors.FieldViolation("phone", "is not a phone number"),
+            errors.FieldViolation("source", "unknown"),
+        ]
+    )
+    status = to_status(exc)
+    assert status.code is grpc.StatusCode.INVALID_ARGUMENT
+    details = dict(status.trailing_metadata)["grpc-status-details-bin"]
+    proto = rpc_status.status_pb2.Status.FromString(details)
+    bad_request = error_details_pb2.BadRequest()
+    proto.details[0].Unpack(bad_request)
+    assert [(v.field, v.description) for v in bad_request.field_violations] == [
+        ("phone", "is not a phone number"),
+        ("source", "unknown"),
+    ]
+    assert "phone: is not a phone number" in exc.message
+
+
+def test_validation_needs_a_violation():
+    with pytest.raises(ValueError):
+        errors.ValidationFailed([])
