@@ -1,0 +1,44 @@
+"""The end-to-end suite starts its own stack (profile `test`: own ports, database files
+and RabbitMQ vhost) and stops it afterwards, so it runs beside a `make up` stack."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from pymongo import MongoClient
+
+ROOT = Path(__file__).resolve().parents[2]
+STACK = [sys.executable, str(ROOT / "deploy" / "local" / "stack.py")]
+
+
+def _read_env(path: Path) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {k: v for k, v in pairs}
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[dict[str, str]]:
+    subprocess.run([*STACK, "up", "--profile", "test"], check=True, timeout=300)
+    try:
+        yield _read_env(ROOT / ".local" / "test" / "dev.env")
+    finally:
+        subprocess.run([*STACK, "down", "--profile", "test"], check=False, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def api(stack: dict[str, str]) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {stack['CRM_API_KEY']}"}
+    with httpx.Client(base_url=stack["CRM_GATEWAY_URL"], headers=headers, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def mongo(stack: dict[str, str]) -> Iterator[MongoClient]:
+    client: MongoClient = MongoClient(stack["CRM_MONGO_URI"], tz_aware=True)
+    yield client
+    client.close()
