@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import Any
 
 from crm_runtime.config import Settings
 from crm_runtime.principal import SCOPES, Principal
@@ -18,7 +19,7 @@ from gateway.keys import ApiKeyStore
 
 async def issue(args: argparse.Namespace) -> str:
     settings = Settings.from_env("gateway", "gateway")
-    client: AsyncMongoClient = AsyncMongoClient(settings.mongo_uri, tz_aware=True)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_uri, tz_aware=True)
     try:
         store = ApiKeyStore(client, settings.database)
         principal = Principal(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from crm_runtime import metrics
 from crm_runtime.config import Settings
@@ -26,7 +27,7 @@ Every error is `application/problem+json` naming each bad field.
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        mongo: AsyncMongoClient = AsyncMongoClient(
+        mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
             settings.mongo_uri, tz_aware=True, appname="crm-gateway"
         )
         app.state.keys = ApiKeyStore(mongo, settings.database)

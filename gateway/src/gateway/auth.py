@@ -11,6 +11,8 @@ from crm_runtime.principal import Principal
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from gateway.keys import ApiKeyStore
+
 bearer = HTTPBearer(auto_error=False, description="An API key: `crm_<id>_<secret>`")
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="crm"'}
 
@@ -21,7 +23,8 @@ async def authenticate(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "an API key is required: Authorization: Bearer <key>", CHALLENGE)
-    principal = await request.app.state.keys.verify(credentials.credentials)
+    keys: ApiKeyStore = request.app.state.keys
+    principal = await keys.verify(credentials.credentials)
     if principal is None:
         raise HTTPException(401, "the API key is unknown, revoked or expired", CHALLENGE)
     return principal

@@ -206,6 +206,6 @@ def run_worker(settings: Settings, *services: type) -> None:
     signal.signal(signal.SIGINT, on_signal)
     runner.start()
     metrics.PROCESS_READY.labels(settings.service, settings.process).set(1)
-    log.info("worker started", extra={"services": [cls.name for cls in services]})
+    log.info("worker started", extra={"services": [getattr(cls, "name", "") for cls in services]})
     runner.wait()
     sys.exit(0)
