@@ -5,7 +5,7 @@ import json
 import pytest
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.servers import worker_amqp_uri
-from crm_runtime.testing.workers import dead_letters, lead_created, publish, worker_config
+from crm_runtime.testing.workers import dead_letters, lead_created, publish, purge, worker_config
 from nameko.testing.services import entrypoint_waiter
 from notification.worker import NotificationWorker
 
@@ -16,10 +16,10 @@ QUEUE = "evt-lead-LeadCreated--notification.on_lead_created"
 def worker(container_factory, mongo_uri, database_name):
     amqp = worker_amqp_uri()
     settings = settings_for("notification", "worker", mongo_uri, database_name, CRM_AMQP_URI=amqp)
+    purge(amqp, QUEUE)  # durable queues keep what earlier runs left
     with worker_config(settings):
         container = container_factory(NotificationWorker)
         container.start()
-        dead_letters(amqp, QUEUE)  # start clean
         yield container, amqp
 
 

@@ -1,6 +1,7 @@
 """The outbox relay as a nameko service, publishing to the real RabbitMQ."""
 
 import time
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -45,10 +46,10 @@ def test_committed_events_reach_a_bound_queue_with_trace_context(
     container, amqp = relay
     with Connection(amqp) as conn:
         queue = Queue(
-            "test-relay-LeadCreated",
+            f"test-relay-{uuid.uuid4().hex}",
             exchange=get_event_exchange("lead"),
             routing_key="LeadCreated",
-            auto_delete=True,
+            exclusive=True,
         )
         queue(conn.channel()).declare()
         _commit(mongo_client, database_name, "LeadCreated", {"lead_id": "l1"})

@@ -56,6 +56,21 @@ def publish(amqp_uri: str, producer: str, envelope: dict[str, Any]) -> None:
     AmqpPublisher(amqp_uri, producer)(f"{producer}.events", envelope["event_type"], envelope, {})
 
 
+def purge(amqp_uri: str, *queues: str) -> None:
+    """Empty durable queues left by an earlier run (and their dead-letter queues)."""
+    with Connection(amqp_uri) as conn:
+        for name in queues:
+            for queue in (name, f"dlq.{name}"):
+                channel = conn.channel()
+                try:
+                    channel.queue_purge(queue)
+                except Exception:  # noqa: S110 (a queue that does not exist yet is empty)
+                    pass
+                finally:
+                    if channel.is_open:
+                        channel.close()
+
+
 def dead_letters(amqp_uri: str, queue: str) -> list[Any]:
     """Drain and return the bodies waiting in `dlq.<queue>`."""
     found = []
