@@ -10,7 +10,7 @@ PROTO_SRC := $(shell find protos -name '*.proto')
 STACK := $(PY) deploy/local/stack.py
 SERVICES := lead opportunity contract payment notification analytics
 
-.PHONY: help env protos fmt lint typecheck importlint check test test-unit test-service \
+.PHONY: help env protos protolint fmt lint typecheck importlint check test test-unit test-service \
         test-worker test-e2e test-deploy up down status bench clean
 
 help: ## list the targets
@@ -28,6 +28,12 @@ protos: ## generate Python code and .pyi stubs from protos/ into services/protos
 	$(PY) -m grpc_tools.protoc -Iprotos -I$$($(PY) -c 'import grpc_tools, os; print(os.path.join(os.path.dirname(grpc_tools.__file__), "_proto"))') \
 	  --python_out=$(PROTO_OUT) --grpc_python_out=$(PROTO_OUT) --pyi_out=$(PROTO_OUT) $(PROTO_SRC)
 
+protolint: ## buf lint, and buf breaking against the previous commit (a published field is never broken)
+	cd protos && ../.venv/bin/buf lint
+	@if git rev-parse -q --verify HEAD~1 >/dev/null && git cat-file -e HEAD~1:protos/buf.yaml 2>/dev/null; then \
+	  .venv/bin/buf breaking protos --against '.git#ref=HEAD~1,subdir=protos'; \
+	else echo "buf breaking: no earlier commit with protos/buf.yaml to compare against"; fi
+
 fmt: ## format the code
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .
 
@@ -43,7 +49,7 @@ typecheck: ## mypy (strict) on every service's domain and app layers, the runtim
 importlint: ## architecture contracts (domain imports no I/O framework; no service imports another)
 	.venv/bin/lint-imports
 
-check: lint typecheck importlint ## the cheap gates, seconds
+check: lint protolint typecheck importlint ## the cheap gates, seconds
 
 test-unit: ## domain logic and pure runtime code, no I/O
 	$(PY) -m pytest -q services/*/tests/unit gateway/tests/unit
