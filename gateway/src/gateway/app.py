@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from pymongo import AsyncMongoClient
 
-from gateway import problems
+from gateway import openapi, problems
 from gateway.clients import connect_services
 from gateway.keys import ApiKeyStore
 from gateway.middleware import RequestMiddleware
@@ -47,6 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/openapi.json",
     )
     problems.install(app)
+    openapi.install(app)
     for module in (leads, inbox, analytics):
         app.include_router(module.router)
 

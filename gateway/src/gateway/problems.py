@@ -74,7 +74,8 @@ class Problem(BaseModel):
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "description": TITLES[status]} for status in (401, 404, 422, 503)
+    status: {"model": Problem, "description": TITLES[status]}
+    for status in (401, 404, 413, 422, 500, 503)
 }
 
 

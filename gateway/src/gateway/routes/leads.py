@@ -41,17 +41,17 @@ class LeadCreate(BaseModel):
         },
     )
 
-    name: str = Field(description="Contact name; required, at most 100 characters")
-    company: str = Field("", description="Company name, at most 200 characters")
-    phone: str = Field("", description="Phone; Chinese mobiles with or without +86")
-    email: str = Field("", description="Email address")
+    name: str = Field(max_length=100, description="Contact name; required")
+    company: str = Field("", max_length=200, description="Company name")
+    phone: str = Field("", max_length=32, description="Phone; Chinese mobiles with or without +86")
+    email: str = Field("", max_length=254, description="Email address")
     source: Source = Field(description="Channel the lead came from")
-    owner_id: str = Field("", description="Owner user id; empty: the caller")
-    region: str = ""
-    industry: str = ""
-    product_line: str = ""
-    tags: list[str] = Field(default_factory=list, max_length=20)
-    notes: str = Field("", description="Free text, at most 2000 characters")
+    owner_id: str = Field("", max_length=64, description="Owner user id; empty: the caller")
+    region: str = Field("", max_length=100)
+    industry: str = Field("", max_length=100)
+    product_line: str = Field("", max_length=100)
+    tags: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=20)
+    notes: str = Field("", max_length=2000, description="Free text")
 
 
 class LeadOut(BaseModel):
