@@ -17,7 +17,7 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 $(UV):
-	python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
+	python3 -m pip install --quiet --user "uv==$(UV_VERSION)" || python3 -m pip install --quiet --user --break-system-packages "uv==$(UV_VERSION)"
 
 env: $(UV) ## create .venv from uv.lock (Python 3.11) and generate the protos
 	$(UV) sync --frozen --python 3.11

@@ -5,7 +5,7 @@ Imports happen inside the functions so that the worker is monkey-patched first."
 from __future__ import annotations
 
 from crm_runtime.config import Settings
-from crm_runtime.entry import main
+from crm_runtime.entry import main, worker_relay_only
 
 
 def run_api(settings: Settings) -> None:
@@ -18,11 +18,6 @@ def run_api(settings: Settings) -> None:
     serve_api(settings, ensure_indexes, LeadApp, register)
 
 
-def run_worker(settings: Settings) -> None:
-    from crm_runtime.worker import run_worker as run
-
-    run(settings)  # the outbox relay; SLA and recycling timers join it with the lead issue
-
-
 if __name__ == "__main__":
-    main("lead", api=run_api, worker=run_worker)
+    # The worker runs the outbox relay; SLA and recycling timers join it with the lead issue.
+    main("lead", api=run_api, worker=worker_relay_only)

@@ -1,29 +1,9 @@
 """Entry point of the opportunity service: `python -m opportunity.main api|worker`.
 
-Its contract is in protos/crm/opportunity/v1; the servicer and event handlers arrive with the
-issue that builds this service. Until then both processes run the shared platform
-parts (health, reflection, metrics, tracing; the outbox relay) so that deployment,
-probes and dashboards are exercised from day one."""
+Its contract is in protos/crm/opportunity/v1; its servicer and event handlers arrive with the
+issue that builds the service. Until then both processes run the shared platform parts."""
 
-from __future__ import annotations
-
-from crm_runtime.config import Settings
-from crm_runtime.entry import main
-
-
-def run_api(settings: Settings) -> None:
-    from crm_runtime.grpc_server import serve
-    from crm_runtime.telemetry import setup_telemetry
-
-    setup_telemetry(settings)
-    serve(settings, lambda server: [])
-
-
-def run_worker(settings: Settings) -> None:
-    from crm_runtime.worker import run_worker as run
-
-    run(settings)
-
+from crm_runtime.entry import api_without_rpcs, main, worker_relay_only
 
 if __name__ == "__main__":
-    main("opportunity", api=run_api, worker=run_worker)
+    main("opportunity", api=api_without_rpcs, worker=worker_relay_only)

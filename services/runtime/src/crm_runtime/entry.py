@@ -28,3 +28,20 @@ def main(
         eventlet.monkey_patch()
     settings = Settings.from_env(service, process)
     (worker if process == "worker" else api)(settings)
+
+
+def api_without_rpcs(settings: Settings) -> None:
+    """The api process of a service whose RPCs are not built yet: health, reflection,
+    metrics and tracing only, so deployment, probes and dashboards work from day one."""
+    from crm_runtime.grpc_server import serve
+    from crm_runtime.telemetry import setup_telemetry
+
+    setup_telemetry(settings)
+    serve(settings, lambda server: [])
+
+
+def worker_relay_only(settings: Settings) -> None:
+    """The worker process of a service with no event handlers yet: its outbox relay."""
+    from crm_runtime.worker import run_worker
+
+    run_worker(settings)
