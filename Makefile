@@ -11,7 +11,7 @@ STACK := $(PY) deploy/local/stack.py
 SERVICES := lead opportunity contract payment notification analytics
 
 .PHONY: help env protos protolint fmt lint typecheck importlint check test test-unit test-service \
-        test-worker test-e2e test-deploy up down status bench clean
+        test-worker test-e2e test-deploy up down status clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
