@@ -3,8 +3,10 @@ and RabbitMQ vhost) and stops it afterwards, so it runs beside a `make up` stack
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,8 +33,39 @@ def stack() -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def api(stack: dict[str, str]) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {stack['CRM_API_KEY']}"}
+def tenant_key(stack: dict[str, str]) -> str:
+    """An admin key of a tenant of this run's own, so counts start from zero whatever
+    earlier runs left in the test stack's database."""
+    tenant = f"e2e-{uuid.uuid4().hex[:8]}"
+    issued = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gateway.admin",
+            "issue-key",
+            "--tenant",
+            tenant,
+            "--user",
+            "e2e-admin",
+            "--role",
+            "admin",
+            "--scope",
+            "all",
+            "--name",
+            "e2e",
+        ],
+        env={**os.environ, **stack},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return issued.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def api(stack: dict[str, str], tenant_key: str) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {tenant_key}"}
     with httpx.Client(base_url=stack["CRM_GATEWAY_URL"], headers=headers, timeout=10) as client:
         yield client
 
