@@ -3,9 +3,11 @@ records. Pure Python; the store persists it and the app layer commits it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from crm_runtime.errors import FieldViolation, require
 from crm_runtime.events import DomainEvent
@@ -58,6 +60,23 @@ class LeadDraft:
     notes: str = ""
 
 
+@dataclass(frozen=True)
+class ScoreReason:
+    """One rule's share of a lead's score, so a manager can see why a lead is hot."""
+
+    rule: str
+    points: int
+    explanation: str
+
+
+@dataclass(frozen=True)
+class PoolRelease:
+    """A rep let this lead fall back to the pool at `at`; the cool-down counts from it."""
+
+    rep_id: str
+    at: datetime
+
+
 @dataclass
 class Lead:
     id: str
@@ -81,7 +100,60 @@ class Lead:
     notes: str = ""
     score: int = 0
     version: int = 1
+    score_band: str = ""
+    score_reasons: tuple[ScoreReason, ...] = ()
+    # How the current owner got the lead ("manual", "claim", a rule's name; "pool" while
+    # unowned) and why, in words: the answer to "why did this lead go to Li Wei?".
+    assignment_rule: str = ""
+    assignment_reason: str = ""
+    owned_since: datetime | None = None  # SLA and recycling count from here, any path
+    last_follow_up_at: datetime | None = None
+    disqualify_reason: str = ""
+    duplicate_of: str = ""  # flagged for review as a duplicate of that lead
+    merged_into: str = ""  # merged away: kept for its history, no longer worked
+    merged_ids: tuple[str, ...] = ()  # leads merged into this one, whose history it keeps
+    pool_releases: tuple[PoolRelease, ...] = ()  # recent ones, for the cool-down
+    sla_sent: tuple[str, ...] = ()  # keys of SLA alerts already raised for this owner
+    account_id: str = ""
+    contact_id: str = ""
+    opportunity_id: str = ""
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
+
+
+def rfc3339(moment: datetime) -> str:
+    """UTC with a trailing Z: the form event payloads carry proto Timestamps in."""
+    if moment.tzinfo is None:
+        raise ValueError("a naive datetime has no place in an event")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def revise(
+    lead: Lead,
+    now: datetime,
+    events: Iterable[tuple[str, dict[str, Any]]] = (),
+    **changes: Any,
+) -> Lead:
+    """A copy of `lead` with `changes` applied and `events` recorded; `lead` is untouched.
+
+    The version belongs to the store, which bumps it by one per save. Every event
+    recorded before that save is stamped with the version the save will write, so a
+    use case may chain several decisions and their events still agree.
+    """
+    stamp = lead.events[-1].aggregate_version if lead.events else lead.version + 1
+    recorded = list(lead.events)
+    for event_type, payload in events:
+        recorded.append(
+            DomainEvent(
+                event_type=event_type,
+                tenant_id=lead.tenant_id,
+                aggregate_type="lead",
+                aggregate_id=lead.id,
+                aggregate_version=stamp,
+                occurred_at=now,
+                payload=payload,
+            )
+        )
+    return replace(lead, updated_at=now, events=recorded, **changes)
 
 
 def _clean(draft: LeadDraft) -> tuple[dict[str, str], list[FieldViolation]]:
