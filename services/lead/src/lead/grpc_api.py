@@ -3,81 +3,184 @@ shared runtime's interceptor; nothing here catches them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from crm.lead.v1 import lead_pb2, lead_pb2_grpc
+from crm.common.v1 import common_pb2
+from crm.lead.v1 import lead_pb2 as pb
+from crm.lead.v1 import lead_pb2_grpc
+from crm_runtime.errors import FieldViolation, ValidationFailed
+from crm_runtime.mongo import UnitOfWork
 from crm_runtime.principal import current_principal
-from google.protobuf.timestamp_pb2 import Timestamp
+from google.protobuf import json_format, struct_pb2
 
+from lead import grpc_convert as convert
 from lead.app import LeadApp
-from lead.domain.lead import Lead, LeadDraft
+from lead.domain.lead import LeadStatus
+from lead.tenant_config import LeadConfigApp
 
-SERVICE_NAME = lead_pb2.DESCRIPTOR.services_by_name["LeadService"].full_name
-
-
-def _ts(value: Any) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["LeadService"].full_name
 
 
-def draft_from_proto(msg: lead_pb2.LeadInput) -> LeadDraft:
-    return LeadDraft(
-        name=msg.name,
-        company=msg.company,
-        phone=msg.phone,
-        email=msg.email,
-        source=msg.source,
-        owner_id=msg.owner_id,
-        region=msg.region,
-        industry=msg.industry,
-        product_line=msg.product_line,
-        tags=tuple(msg.tags),
-        notes=msg.notes,
-    )
+@dataclass(frozen=True)
+class LeadApps:
+    leads: LeadApp
+    config: LeadConfigApp
+
+    @classmethod
+    def build(cls, uow: UnitOfWork) -> LeadApps:
+        return cls(LeadApp(uow), LeadConfigApp(uow))
 
 
-def lead_to_proto(lead: Lead) -> lead_pb2.Lead:
-    return lead_pb2.Lead(
-        id=lead.id,
-        tenant_id=lead.tenant_id,
-        name=lead.name,
-        company=lead.company,
-        phone=lead.phone,
-        email=lead.email,
-        source=lead.source,
-        owner_id=lead.owner_id,
-        status=lead_pb2.LeadStatus.Value(f"LEAD_STATUS_{lead.status.name}"),
-        region=lead.region,
-        industry=lead.industry,
-        product_line=lead.product_line,
-        tags=list(lead.tags),
-        notes=lead.notes,
-        score=lead.score,
-        created_at=_ts(lead.created_at),
-        updated_at=_ts(lead.updated_at),
-        version=lead.version,
-    )
+def _page(next_cursor: str) -> common_pb2.PageResponse:
+    return common_pb2.PageResponse(next_cursor=next_cursor)
+
+
+def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.update(values)
+    return message
+
+
+def _integral(value: Any) -> Any:
+    """Struct carries every number as a double; whole numbers become ints again."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
 
 
 class LeadServicer(lead_pb2_grpc.LeadServiceServicer):
-    def __init__(self, app: LeadApp) -> None:
-        self.app = app
+    def __init__(self, apps: LeadApps) -> None:
+        self.leads = apps.leads
+        self.config = apps.config
 
-    def CreateLead(
-        self, request: lead_pb2.CreateLeadRequest, context: Any
-    ) -> lead_pb2.CreateLeadResponse:
-        lead = self.app.create(current_principal(), draft_from_proto(request.lead))
-        return lead_pb2.CreateLeadResponse(lead=lead_to_proto(lead))
+    def CreateLead(self, request: pb.CreateLeadRequest, context: Any) -> pb.CreateLeadResponse:
+        captured = self.leads.create(current_principal(), convert.draft_from_proto(request.lead))
+        return pb.CreateLeadResponse(
+            lead=convert.lead_to_proto(captured.lead),
+            outcome=captured.outcome,
+            duplicates=[
+                pb.DuplicateMatch(lead_id=m.lead_id, matched_on=",".join(m.matched_on))
+                for m in captured.duplicates
+            ],
+        )
 
-    def GetLead(self, request: lead_pb2.GetLeadRequest, context: Any) -> lead_pb2.GetLeadResponse:
-        lead = self.app.get(current_principal(), request.id)
-        return lead_pb2.GetLeadResponse(lead=lead_to_proto(lead))
+    def GetLead(self, request: pb.GetLeadRequest, context: Any) -> pb.GetLeadResponse:
+        return pb.GetLeadResponse(
+            lead=convert.lead_to_proto(self.leads.get(current_principal(), request.id))
+        )
+
+    def ListLeads(self, request: pb.ListLeadsRequest, context: Any) -> pb.ListLeadsResponse:
+        query = convert.query_from_proto(request.filter, request.page.limit, request.page.cursor)
+        leads, cursor = self.leads.page(current_principal(), query)
+        return pb.ListLeadsResponse(
+            leads=[convert.lead_to_proto(x) for x in leads], page=_page(cursor)
+        )
+
+    def ListPool(self, request: pb.ListPoolRequest, context: Any) -> pb.ListPoolResponse:
+        query = convert.query_from_proto(request.filter, request.page.limit, request.page.cursor)
+        leads, cursor = self.leads.pool_page(current_principal(), query)
+        return pb.ListPoolResponse(
+            leads=[convert.lead_to_proto(x) for x in leads], page=_page(cursor)
+        )
+
+    def MergeLeads(self, request: pb.MergeLeadsRequest, context: Any) -> pb.MergeLeadsResponse:
+        lead = self.leads.merge(current_principal(), request.survivor_id, request.merged_id)
+        return pb.MergeLeadsResponse(lead=convert.lead_to_proto(lead))
+
+    def AssignLead(self, request: pb.AssignLeadRequest, context: Any) -> pb.AssignLeadResponse:
+        lead = self.leads.assign(current_principal(), request.id, request.owner_id, request.reason)
+        return pb.AssignLeadResponse(lead=convert.lead_to_proto(lead))
+
+    def ReleaseLeadToPool(
+        self, request: pb.ReleaseLeadToPoolRequest, context: Any
+    ) -> pb.ReleaseLeadToPoolResponse:
+        lead = self.leads.release(current_principal(), request.id, request.reason)
+        return pb.ReleaseLeadToPoolResponse(lead=convert.lead_to_proto(lead))
+
+    def ClaimLead(self, request: pb.ClaimLeadRequest, context: Any) -> pb.ClaimLeadResponse:
+        return pb.ClaimLeadResponse(
+            lead=convert.lead_to_proto(self.leads.claim(current_principal(), request.id))
+        )
+
+    def ChangeLeadStatus(
+        self, request: pb.ChangeLeadStatusRequest, context: Any
+    ) -> pb.ChangeLeadStatusResponse:
+        name = convert.status_from_proto(request.status)
+        if not name:
+            raise ValidationFailed([FieldViolation("status", "is required")])
+        lead = self.leads.change_status(
+            current_principal(),
+            request.id,
+            LeadStatus(name),
+            request.reason,
+            request.expected_version,
+        )
+        return pb.ChangeLeadStatusResponse(lead=convert.lead_to_proto(lead))
+
+    def LogFollowUp(self, request: pb.LogFollowUpRequest, context: Any) -> pb.LogFollowUpResponse:
+        follow_up = self.leads.log_follow_up(
+            current_principal(), request.lead_id, convert.follow_up_draft(request)
+        )
+        return pb.LogFollowUpResponse(follow_up=convert.follow_up_to_proto(follow_up))
+
+    def ListFollowUps(
+        self, request: pb.ListFollowUpsRequest, context: Any
+    ) -> pb.ListFollowUpsResponse:
+        items, cursor = self.leads.follow_ups(
+            current_principal(), request.lead_id, request.page.limit, request.page.cursor
+        )
+        return pb.ListFollowUpsResponse(
+            follow_ups=[convert.follow_up_to_proto(f) for f in items], page=_page(cursor)
+        )
+
+    def GetLeadSettings(
+        self, request: pb.GetLeadSettingsRequest, context: Any
+    ) -> pb.GetLeadSettingsResponse:
+        return pb.GetLeadSettingsResponse(
+            settings=_struct(self.config.settings(current_principal()))
+        )
+
+    def UpdateLeadSettings(
+        self, request: pb.UpdateLeadSettingsRequest, context: Any
+    ) -> pb.UpdateLeadSettingsResponse:
+        overrides = _integral(json_format.MessageToDict(request.overrides))
+        settings = self.config.update_settings(current_principal(), overrides)
+        return pb.UpdateLeadSettingsResponse(settings=_struct(settings))
+
+    def ListAssignmentRules(
+        self, request: pb.ListAssignmentRulesRequest, context: Any
+    ) -> pb.ListAssignmentRulesResponse:
+        rules = self.config.rules(current_principal())
+        return pb.ListAssignmentRulesResponse(rules=[convert.rule_to_proto(r) for r in rules])
+
+    def ReplaceAssignmentRules(
+        self, request: pb.ReplaceAssignmentRulesRequest, context: Any
+    ) -> pb.ReplaceAssignmentRulesResponse:
+        wanted = [convert.rule_from_proto(r) for r in request.rules]
+        rules = self.config.replace_rules(current_principal(), wanted)
+        return pb.ReplaceAssignmentRulesResponse(rules=[convert.rule_to_proto(r) for r in rules])
+
+    def UpsertRep(self, request: pb.UpsertRepRequest, context: Any) -> pb.UpsertRepResponse:
+        rep, manager = self.config.upsert_rep(
+            current_principal(), convert.rep_from_proto(request.rep), request.rep.manager_id
+        )
+        return pb.UpsertRepResponse(rep=convert.rep_to_proto(rep, manager))
+
+    def ListReps(self, request: pb.ListRepsRequest, context: Any) -> pb.ListRepsResponse:
+        reps = self.config.reps(current_principal())
+        return pb.ListRepsResponse(
+            reps=[convert.rep_to_proto(rep, manager) for rep, manager in reps]
+        )
 
 
-def register(app: LeadApp) -> Any:
+def register(apps: LeadApps) -> Any:
     def add(server: Any) -> list[str]:
-        lead_pb2_grpc.add_LeadServiceServicer_to_server(LeadServicer(app), server)
+        lead_pb2_grpc.add_LeadServiceServicer_to_server(LeadServicer(apps), server)
         return [SERVICE_NAME]
 
     return add

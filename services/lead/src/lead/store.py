@@ -1,93 +1,176 @@
-"""Lead persistence on MongoDB: the only module of the lead service that knows Mongo."""
+"""Lead persistence on MongoDB: leads, their follow-ups and claims, inside one unit of
+work. Every query is an exact match or range on an indexed field, scoped to the tenant."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from crm_runtime.errors import Conflict
 from crm_runtime.mongo import Doc, TenantCollection, Transaction
 from crm_runtime.outbox import ensure_outbox_indexes
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
-from lead.domain.lead import Lead, LeadStatus
+from lead.documents import follow_up_from_doc, follow_up_to_doc, lead_from_doc, lead_to_doc
+from lead.domain.dedup import DedupKeys
+from lead.domain.followups import FollowUp
+from lead.domain.lead import Lead
 
-LEADS = "leads"
+LEADS, FOLLOW_UPS, CLAIMS, DEDUP_KEYS = "leads", "follow_ups", "claims", "dedup_keys"
+NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
+LIST_KEYS = ("owner_id", "owner_team_id", "status", "source", "score_band", "tags", "search_tokens")
+
+
+def index_name(*keys: tuple[str, int]) -> str:
+    return "_".join(f"{k}_{d}" for k, d in keys)
+
+
+def index_for(query: dict[str, Any]) -> str:
+    """The index a list query runs on: the most selective filter first, newest first.
+
+    Named explicitly because the embedded MongoDB falls back to a collection scan when
+    a query carries a predicate no index holds (merged_into here); real MongoDB would
+    choose the same index on its own."""
+    for key in LIST_KEYS:
+        if key in query or any(key in clause for clause in query.get("$and", [])):
+            return index_name(("tenant_id", 1), (key, 1), ("created_at", -1), ("_id", -1))
+    return index_name(("tenant_id", 1), ("created_at", -1), ("_id", -1))
 
 
 def ensure_indexes(db: Database[Doc]) -> None:
+    from lead.config_store import ensure_config_indexes
+
     leads = db[LEADS]
-    leads.create_index([("tenant_id", ASCENDING), ("phone", ASCENDING)])
-    leads.create_index([("tenant_id", ASCENDING), ("email", ASCENDING)])
-    leads.create_index([("tenant_id", ASCENDING), ("company_key", ASCENDING)])
-    leads.create_index([("tenant_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])
-    leads.create_index(
-        [("tenant_id", ASCENDING), ("owner_id", ASCENDING), ("created_at", DESCENDING)]
+    for key in ("phone", "email", "company_key"):
+        leads.create_index([("tenant_id", ASCENDING), (key, ASCENDING)])
+    leads.create_index([("tenant_id", ASCENDING), *NEWEST_FIRST])
+    for key in (
+        "owner_id",
+        "status",
+        "source",
+        "score_band",
+        "owner_team_id",
+        "tags",
+        "search_tokens",
+    ):
+        leads.create_index([("tenant_id", ASCENDING), (key, ASCENDING), *NEWEST_FIRST])
+    leads.create_index([("next_check_at", ASCENDING)])
+    db[FOLLOW_UPS].create_index(
+        [("tenant_id", ASCENDING), ("lead_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)]
     )
+    db[CLAIMS].create_index([("tenant_id", ASCENDING), ("rep_id", ASCENDING), ("at", ASCENDING)])
+    ensure_config_indexes(db)
     ensure_outbox_indexes(db)
 
 
-def to_doc(lead: Lead) -> Doc:
-    return {
-        "_id": lead.id,
-        "name": lead.name,
-        "company": lead.company,
-        "company_key": lead.company_key,
-        "phone": lead.phone,
-        "email": lead.email,
-        "source": lead.source,
-        "owner_id": lead.owner_id,
-        "owner_team_id": lead.owner_team_id,
-        "status": lead.status.value,
-        "region": lead.region,
-        "industry": lead.industry,
-        "product_line": lead.product_line,
-        "tags": list(lead.tags),
-        "notes": lead.notes,
-        "score": lead.score,
-        "created_by": lead.created_by,
-        "created_at": lead.created_at,
-        "updated_at": lead.updated_at,
-        "version": lead.version,
-    }
-
-
-def from_doc(doc: dict[str, Any]) -> Lead:
-    return Lead(
-        id=doc["_id"],
-        tenant_id=doc["tenant_id"],
-        name=doc["name"],
-        company=doc.get("company", ""),
-        company_key=doc.get("company_key", ""),
-        phone=doc.get("phone", ""),
-        email=doc.get("email", ""),
-        source=doc["source"],
-        owner_id=doc.get("owner_id", ""),
-        owner_team_id=doc.get("owner_team_id", ""),
-        status=LeadStatus(doc["status"]),
-        region=doc.get("region", ""),
-        industry=doc.get("industry", ""),
-        product_line=doc.get("product_line", ""),
-        tags=tuple(doc.get("tags", ())),
-        notes=doc.get("notes", ""),
-        score=doc.get("score", 0),
-        created_by=doc["created_by"],
-        created_at=doc["created_at"],
-        updated_at=doc["updated_at"],
-        version=doc["version"],
-    )
-
-
 class LeadRepository:
-    """Leads of one tenant inside one transaction."""
+    """The leads of one tenant inside one transaction."""
 
     def __init__(self, tx: Transaction, tenant_id: str) -> None:
         self.tx = tx
+        self.tenant_id = tenant_id
         self.leads: TenantCollection = tx.collection(LEADS, tenant_id)
+        self.follow_ups: TenantCollection = tx.collection(FOLLOW_UPS, tenant_id)
+        self.claims: TenantCollection = tx.collection(CLAIMS, tenant_id)
+        self.keys: TenantCollection = tx.collection(DEDUP_KEYS, tenant_id)
 
-    def add(self, lead: Lead) -> None:
-        self.leads.insert_one(to_doc(lead))
-        self.tx.record(*lead.events)  # the aggregate clears them after commit
+    def add(self, lead: Lead, next_check_at: datetime | None) -> None:
+        self.leads.insert_one({**lead_to_doc(lead), "next_check_at": next_check_at})
+        self.tx.record(*lead.events)
+
+    def save(self, lead: Lead, expected_version: int, next_check_at: datetime | None) -> Lead:
+        """Write `lead` if nobody wrote it since `expected_version`; the saved copy has
+        the next version. A stale write is a Conflict (409), never lost silently."""
+        doc = lead_to_doc(lead)
+        doc.update(version=expected_version + 1, next_check_at=next_check_at)
+        doc.pop("_id")
+        if not self.leads.update_one({"_id": lead.id, "version": expected_version}, {"$set": doc}):
+            raise Conflict(f"lead {lead.id} was changed by someone else; read it again")
+        self.tx.record(*lead.events)
+        saved = lead_from_doc({**doc, "_id": lead.id, "tenant_id": self.tenant_id})
+        return saved
 
     def get(self, lead_id: str) -> Lead | None:
         doc = self.leads.find_one({"_id": lead_id})
-        return from_doc(doc) if doc else None
+        return lead_from_doc(doc) if doc else None
+
+    def possible_duplicates(self, keys: DedupKeys) -> list[Lead]:
+        """Live leads sharing a phone, email or company key: three indexed lookups."""
+        found: dict[str, Lead] = {}
+        for field, value in (
+            ("phone", keys.phone),
+            ("email", keys.email),
+            ("company_key", keys.company_key),
+        ):
+            if not value:
+                continue
+            for doc in self.leads.find({field: value, "merged_into": ""}, limit=50):
+                found.setdefault(doc["_id"], lead_from_doc(doc))
+        return list(found.values())
+
+    def serialise_identifiers(self, keys: DedupKeys, lead_id: str, now: datetime) -> None:
+        """Touch one document per identifier, so two captures of the same phone, email or
+        company conflict inside MongoDB and the later one sees the earlier (no silent
+        doubles under concurrency)."""
+        for field, value in (
+            ("phone", keys.phone),
+            ("email", keys.email),
+            ("company", keys.company_key),
+        ):
+            if value:
+                self.keys.update_one(
+                    {"key": f"{field}:{value}"},
+                    {"$set": {"touched_at": now}, "$setOnInsert": {"first_lead_id": lead_id}},
+                    upsert=True,
+                )
+
+    def page(self, query: Doc, limit: int, after: tuple[datetime, str] | None) -> list[Lead]:
+        """Newest first, `limit` leads after the cursor position."""
+        if after is not None:
+            created_at, last_id = after
+            query = {
+                **query,
+                "$or": [
+                    {"created_at": {"$lt": created_at}},
+                    {"created_at": created_at, "_id": {"$lt": last_id}},
+                ],
+            }
+        docs = self.leads.find(query, sort=NEWEST_FIRST, limit=limit, hint=index_for(query))
+        return [lead_from_doc(d) for d in docs]
+
+    def add_follow_up(self, follow_up: FollowUp) -> None:
+        self.follow_ups.insert_one(follow_up_to_doc(follow_up))
+
+    def count_follow_ups(self, lead_id: str) -> int:
+        return self.follow_ups.count({"lead_id": lead_id})
+
+    def follow_up_page(
+        self, lead_id: str, limit: int, after: tuple[datetime, str] | None
+    ) -> list[FollowUp]:
+        query: dict[str, Any] = {"lead_id": lead_id}
+        if after is not None:
+            at, last_id = after
+            query["$or"] = [{"at": {"$lt": at}}, {"at": at, "_id": {"$lt": last_id}}]
+        docs = self.follow_ups.find(
+            query, sort=[("at", DESCENDING), ("_id", DESCENDING)], limit=limit
+        )
+        return [follow_up_from_doc(d) for d in docs]
+
+    def record_claim(self, rep_id: str, lead_id: str, at: datetime) -> None:
+        self.claims.insert_one({"rep_id": rep_id, "lead_id": lead_id, "at": at})
+
+    def claims_since(self, rep_id: str, since: datetime) -> int:
+        return self.claims.count({"rep_id": rep_id, "at": {"$gte": since}})
+
+
+def leads_due_for_checks(db: Database[Doc], now: datetime, limit: int) -> list[tuple[str, str]]:
+    """(tenant, lead id) of leads whose SLA or recycling check is due, across tenants:
+    the one cross-tenant read, for the worker's timer, which then works per tenant."""
+    docs = db[LEADS].find(
+        {"next_check_at": {"$lte": now}},
+        projection={"tenant_id": 1},
+        sort=[("next_check_at", 1)],
+        limit=limit,
+    )
+    return [(d["tenant_id"], d["_id"]) for d in docs]

@@ -31,7 +31,6 @@ def _lead(**fields):
         lead_id="l1",
         tenant_id="t1",
         created_by="api",
-        creator_team_id="",
         now=NOW,
     )
     lead.events.clear()

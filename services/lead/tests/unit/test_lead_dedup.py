@@ -36,9 +36,7 @@ ZHANG = {"name": "张伟", "company": "上海云图科技有限公司", "phone":
 
 def _lead(lead_id="l1", at=NOW, **fields):
     draft = LeadDraft(**{**ZHANG, "email": "zhang@example.cn", **fields})
-    lead = create_lead(
-        draft, lead_id=lead_id, tenant_id="t1", created_by="u1", creator_team_id="", now=at
-    )
+    lead = create_lead(draft, lead_id=lead_id, tenant_id="t1", created_by="u1", now=at)
     lead.events.clear()
     return lead
 
@@ -111,7 +109,7 @@ def test_policy_merge_merges_into_the_oldest_match():
 
 
 def test_a_merge_keeps_both_histories_and_records_who_merged():
-    survivor = replace(_lead("l1", email="", tags=("SaaS",)), merged_ids=("l0",))
+    survivor = replace(_lead("l1", email="", tags=("SaaS",)), merged_ids=("l0",), owner_id="u1")
     duplicate = replace(
         _lead("l2", region="上海", tags=("ERP", "SaaS"), notes="展会上留的名片"),
         last_follow_up_at=NOW + timedelta(days=1),
@@ -182,9 +180,7 @@ def test_merging_the_exports_leaves_exactly_one_lead_per_person(name, encoding, 
         found = {index[k] for k in _index_keys(keys) if k in index}
         decision = decide(keys, [leads[i] for i in found], DuplicatePolicy.MERGE)
         at = NOW + timedelta(minutes=i)
-        lead = create_lead(
-            draft, lead_id=f"r{i}", tenant_id="t1", created_by="import", creator_team_id="", now=at
-        )
+        lead = create_lead(draft, lead_id=f"r{i}", tenant_id="t1", created_by="import", now=at)
         if decision.outcome is Outcome.MERGE:
             [match] = decision.matches  # one person, one live lead
             merged_on[answer["person"]].update(match.matched_on)

@@ -18,11 +18,10 @@ def _lead(**fields):
         lead_id="l1",
         tenant_id="t1",
         created_by="ann",
-        creator_team_id="team-a",
         now=NOW,
     )
     lead.events.clear()
-    return replace(lead, **{"status": LeadStatus.ASSIGNED, **fields})
+    return replace(lead, **{"status": LeadStatus.ASSIGNED, "owner_id": "ann", **fields})
 
 
 def _log(lead, **draft):

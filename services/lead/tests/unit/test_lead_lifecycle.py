@@ -27,7 +27,6 @@ def _lead(status=S.NEW, **fields):
         lead_id="l1",
         tenant_id="t1",
         created_by="u1",
-        creator_team_id="team-a",
         now=NOW,
     )
     lead.events.clear()

@@ -31,11 +31,10 @@ def _lead(**fields):
         lead_id="l1",
         tenant_id="t1",
         created_by="ann",
-        creator_team_id="team-a",
         now=NOW,
     )
     lead.events.clear()
-    return replace(lead, **fields)
+    return replace(lead, **{"owner_id": "ann", **fields})
 
 
 def _claim(lead, rep="bob", at=NOW, claims=0, open_leads=0, settings=SETTINGS):

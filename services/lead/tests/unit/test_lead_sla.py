@@ -36,7 +36,6 @@ def _pool_lead():
         lead_id="l1",
         tenant_id="t1",
         created_by="api",
-        creator_team_id="",
         now=NOW,
     )
     return replace(lead, owner_id="", events=[])

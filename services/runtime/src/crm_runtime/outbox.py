@@ -66,11 +66,12 @@ class OutboxWriter:
         trace = current_trace_headers()
         now = datetime.now(UTC)
         docs = []
-        for event in tx.events:
+        for seq, event in enumerate(tx.events):
             env = envelope(event, self.service, trace)
             docs.append(
                 {
                     "_id": env["event_id"],
+                    "seq": seq,  # commit order inside one transaction
                     "tenant_id": event.tenant_id,
                     "event_type": event.event_type,
                     "envelope": env,
@@ -84,7 +85,7 @@ class OutboxWriter:
 
 
 def ensure_outbox_indexes(db: Database[Doc]) -> None:
-    db[OUTBOX].create_index([("status", ASCENDING), ("created_at", ASCENDING)])
+    db[OUTBOX].create_index([("status", ASCENDING), ("created_at", ASCENDING), ("seq", ASCENDING)])
 
 
 Publish = Callable[[str, str, dict[str, Any], dict[str, str]], None]
@@ -152,7 +153,7 @@ class OutboxRelay:
         batch = list(
             self.db[OUTBOX]
             .find({"status": PENDING})
-            .sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+            .sort([("created_at", ASCENDING), ("seq", ASCENDING)])
             .limit(self.batch_size)
         )
         sent: list[str] = []

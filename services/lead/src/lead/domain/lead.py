@@ -194,13 +194,11 @@ def create_lead(
     lead_id: str,
     tenant_id: str,
     created_by: str,
-    creator_team_id: str,
     now: datetime,
 ) -> Lead:
     """A new lead from a draft, or ValidationFailed naming every bad field."""
     clean, violations = _clean(draft)
     require(violations)
-    owner = clean["owner_id"] or created_by
     lead = Lead(
         id=lead_id,
         tenant_id=tenant_id,
@@ -210,8 +208,7 @@ def create_lead(
         phone=clean.get("phone", ""),
         email=clean.get("email", ""),
         source=draft.source,
-        owner_id=owner,
-        owner_team_id=creator_team_id if owner == created_by else "",
+        owner_id="",  # ownership is decided next: the draft's owner, a rule, or the pool
         status=LeadStatus.NEW,
         region=clean["region"],
         industry=clean["industry"],

@@ -20,6 +20,7 @@ from crm_runtime.errors import FailedPrecondition, FieldViolation, require
 from lead.domain.lead import Lead, PoolRelease, revise, rfc3339
 from lead.domain.lifecycle import (
     MAX_REASON,
+    POOL,
     drop_ownership,
     ensure_open,
     is_open,
@@ -60,6 +61,11 @@ def release_to_pool(lead: Lead, *, reason: str, now: datetime, settings: LeadSet
         ],
         pool_releases=(*recent, PoolRelease(lead.owner_id, now)),
     )
+
+
+def note_unassigned(lead: Lead, reason: str, *, now: datetime) -> Lead:
+    """A new lead no rule could place: it starts in the pool, saying why."""
+    return revise(lead, now, assignment_rule=POOL, assignment_reason=reason)
 
 
 def cooldown_until(lead: Lead, rep_id: str, settings: LeadSettings) -> datetime | None:

@@ -1,0 +1,53 @@
+"""The worker's timed checks: first-follow-up SLA warnings (owner, then manager) and
+recycling of neglected leads, safe with several worker replicas: each lead is saved
+with a version check, so when two replicas look at one lead only one acts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from crm_runtime.clock import utcnow
+from crm_runtime.errors import Conflict
+from crm_runtime.mongo import Transaction, UnitOfWork
+
+from lead.app import Session
+from lead.domain.sla import due_alerts, record_alerts, recycle_if_neglected
+from lead.store import leads_due_for_checks
+
+log = logging.getLogger(__name__)
+
+
+class LeadChecks:
+    def __init__(self, uow: UnitOfWork, clock: Callable[[], datetime] = utcnow) -> None:
+        self.uow = uow
+        self.clock = clock
+
+    def run(self, batch: int = 200) -> int:
+        """Check every lead that is due; returns how many changed."""
+        now = self.clock()
+        changed = 0
+        for tenant_id, lead_id in leads_due_for_checks(self.uow.db, now, batch):
+            try:
+                changed += self.uow.run(
+                    lambda tx, t=tenant_id, i=lead_id: self._check(tx, t, i, now)
+                )
+            except Conflict:
+                log.info("lead %s changed while checked; another replica or a user acted", lead_id)
+        return changed
+
+    @staticmethod
+    def _check(tx: Transaction, tenant_id: str, lead_id: str, now: datetime) -> int:
+        s = Session(tx, tenant_id)
+        lead = s.leads.get(lead_id)
+        if lead is None:
+            return 0
+        after = lead
+        alerts = due_alerts(after, now, s.settings)
+        if alerts:
+            manager = s.config.manager_of(after.owner_id)
+            after = record_alerts(after, alerts, manager_id=manager, now=now)
+        after = recycle_if_neglected(after, now, s.settings)
+        s.save(lead, after)  # also moves next_check_at on, so the lead leaves the queue
+        return 0 if after is lead else 1
