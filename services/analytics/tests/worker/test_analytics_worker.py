@@ -4,7 +4,7 @@ import pytest
 from analytics.worker import AnalyticsWorker
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.servers import worker_amqp_uri
-from crm_runtime.testing.workers import lead_created, publish, purge, worker_config
+from crm_runtime.testing.workers import lead_created, publish, purge, wait_for, worker_config
 from nameko.testing.services import entrypoint_waiter
 
 
@@ -17,6 +17,7 @@ def worker(container_factory, mongo_uri, database_name):
         container = container_factory(AnalyticsWorker)
         container.start()
         yield container, amqp
+        container.stop()  # while nameko's config still holds the settings
 
 
 def test_each_lead_is_counted_once_by_day_and_source(worker, mongo_client, database_name):
@@ -25,7 +26,9 @@ def test_each_lead_is_counted_once_by_day_and_source(worker, mongo_client, datab
     for event in (first, second, first):
         with entrypoint_waiter(container, "on_lead_created"):
             publish(amqp, "lead", event)
-    [row] = mongo_client[database_name].lead_counts.find()
+    counts = mongo_client[database_name].lead_counts
+    assert wait_for(lambda: next(counts.find(), {}).get("count") == 2)
+    [row] = counts.find()
     assert (row["tenant_id"], row["day"], row["source"], row["count"]) == (
         "t1",
         "2026-11-24",

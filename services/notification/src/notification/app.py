@@ -14,7 +14,7 @@ from crm_runtime.mongo import Transaction, UnitOfWork
 from crm_runtime.paging import decode_cursor, encode_cursor, invalid_cursor, page_limit
 from crm_runtime.principal import Principal
 
-from notification.domain.inbox import Notification, for_lead_created
+from notification.domain.inbox import BY_EVENT, Notification
 from notification.store import NotificationRepository
 
 
@@ -30,14 +30,17 @@ class NotificationApp:
         self.uow = uow
         self.clock = clock
 
-    def on_lead_created(self, envelope: dict[str, Any]) -> bool:
-        notification = for_lead_created(envelope, str(uuid.uuid4()), self.clock())
+    def on_lead_event(self, envelope: dict[str, Any]) -> bool:
+        """An inbox item for whoever the event concerns, once per event."""
+        build = BY_EVENT[envelope["event_type"]]
+        notification = build(envelope, str(uuid.uuid4()), self.clock())
 
         def effect(tx: Transaction) -> None:
             if notification is not None:
                 NotificationRepository(tx, notification.tenant_id).add(notification)
 
-        return handle_once(self.uow, "notification.on_lead_created", envelope, effect)
+        handler = f"notification.on_{envelope['event_type']}"
+        return handle_once(self.uow, handler, envelope, effect)
 
     def inbox(self, principal: Principal, unread_only: bool, limit: int, cursor: str) -> InboxPage:
         size = page_limit(limit)

@@ -1,4 +1,7 @@
-"""Notification worker: turns other services' events into inbox items (nameko)."""
+"""Notification worker: turns other services' events into inbox items (nameko).
+
+One method serves every event it listens to; nameko gives each event type its own
+queue (and dead-letter queue), and the domain picks the message by event type."""
 
 from __future__ import annotations
 
@@ -17,5 +20,8 @@ class NotificationWorker:
     telemetry = HandlerTelemetry()
 
     @on_event("lead", "LeadCreated")
-    def on_lead_created(self, envelope: dict[str, Any]) -> bool:
-        return self.app.on_lead_created(envelope)
+    @on_event("lead", "LeadAssigned")
+    @on_event("lead", "LeadSlaBreached")
+    @on_event("lead", "LeadRecycled")
+    def on_lead_event(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_lead_event(envelope)

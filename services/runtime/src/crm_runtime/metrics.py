@@ -84,6 +84,39 @@ BUSINESS_EVENTS = Counter(
     ["service", "event_type"],
 )
 
+# Gateway: identity, limits, idempotency keys, circuit breakers.
+GATEWAY_AUTH_FAILURES = Counter(
+    "crm_gateway_auth_failures_total",
+    "Requests refused 401, by reason (missing, api_key, token, password, refresh).",
+    ["service", "reason"],
+)
+GATEWAY_DENIED = Counter(
+    "crm_gateway_denied_total",
+    "Requests refused 403 by the role x action matrix or a key's scopes, by action.",
+    ["service", "action"],
+)
+GATEWAY_RATE_LIMITED = Counter(
+    "crm_gateway_rate_limited_total",
+    "Requests refused 429, by the bucket that ran dry (credential, tenant, login_*).",
+    ["service", "bucket"],
+)
+GATEWAY_IDEMPOTENCY = Counter(
+    "crm_gateway_idempotency_total",
+    "Requests carrying an Idempotency-Key, by outcome (stored, replayed, released, "
+    "in_progress, mismatch).",
+    ["service", "outcome"],
+)
+GATEWAY_CIRCUIT_OPEN = Gauge(
+    "crm_gateway_circuit_open",
+    "1 while the gateway fails calls to a service fast because it looks down.",
+    ["service", "target"],
+)
+GATEWAY_CIRCUIT_REJECTED = Counter(
+    "crm_gateway_circuit_rejected_total",
+    "Calls answered 503 at once because the target service's circuit was open.",
+    ["service", "target"],
+)
+
 PROCESS_READY = Gauge(
     "crm_process_ready",
     "1 once the process has finished starting and serves traffic or consumes events.",

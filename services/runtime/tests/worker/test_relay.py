@@ -32,6 +32,7 @@ def relay(container_factory, mongo_uri, database_name):
     with worker_config(settings):
         container = container_factory(relay_service("lead", 0.05))
         yield container, amqp
+        container.stop()  # while nameko's config still holds the settings
 
 
 def _commit(mongo_client, database_name, event_type, payload):
@@ -64,7 +65,7 @@ def test_committed_events_reach_a_bound_queue_with_trace_context(
 
 def test_events_nobody_subscribes_to_are_kept_as_unrouted(relay, mongo_client, database_name):
     container, _ = relay
-    _commit(mongo_client, database_name, "LeadSlaBreached", {"lead_id": "l1"})
+    _commit(mongo_client, database_name, "LeadScored", {"lead_id": "l1"})  # no subscriber
     container.start()
     outbox = mongo_client[database_name][OUTBOX]
     assert _wait_for(lambda: outbox.count_documents({"status": UNROUTED}) == 1)

@@ -56,6 +56,19 @@ def publish(amqp_uri: str, producer: str, envelope: dict[str, Any]) -> None:
     AmqpPublisher(amqp_uri, producer)(f"{producer}.events", envelope["event_type"], envelope, {})
 
 
+def wait_for(predicate: Any, seconds: float = 5.0) -> bool:
+    """Poll until `predicate()` is true: a handler's commit becomes visible to another
+    connection a moment after the handler returns."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def purge(amqp_uri: str, *queues: str) -> None:
     """Empty durable queues left by an earlier run (and their dead-letter queues)."""
     with Connection(amqp_uri) as conn:
