@@ -45,3 +45,16 @@ def settings_for(
     }
     env.update({k: str(v) for k, v in extra.items()})
     return Settings.from_env(service, process, env)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Worker suites need an eventlet-patched process (`make test-worker`); in a plain
+    pytest run they are skipped with that reason instead of failing confusingly."""
+    from eventlet import patcher
+
+    if patcher.is_monkey_patched("socket"):
+        return
+    skip = pytest.mark.skip(reason="worker tests run under eventlet: make test-worker")
+    for item in items:
+        if "/tests/worker/" in str(item.path):
+            item.add_marker(skip)
