@@ -82,3 +82,10 @@ status: ## what runs where
 
 clean: down ## remove generated code, the environment and local state
 	rm -rf .venv .local $(PROTO_OUT)/crm
+
+.PHONY: bench bench-gateway
+
+bench: bench-gateway ## every benchmark (figures in docs/benchmarks.md)
+
+bench-gateway: env ## gateway overhead vs direct gRPC at concurrency 32, rate-limiter cost (test-profile stack)
+	$(PY) tests/bench/gateway_overhead.py --requests 3000 --concurrency 32

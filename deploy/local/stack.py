@@ -171,7 +171,7 @@ def up(p: Profile) -> None:
     started = {"rabbitmq": infra.ensure_rabbitmq(), "redis": infra.ensure_redis()}
     if p.vhost != "/":
         infra.ensure_vhost(p.vhost)
-    env = endpoints(p)
+    env = {**endpoints(p), "CRM_JWT_KEYS": signing_keys(p)}
     pids: dict[str, int] = {}
     state = {"started": started, "pids": pids}
     if not os.environ.get("CRM_MONGO_URI"):
@@ -193,11 +193,32 @@ def up(p: Profile) -> None:
     status(p)
 
 
+def signing_keys(p: Profile) -> str:
+    """The gateway's JWT signing keys (CRM_JWT_KEYS) for this profile: made once by
+    `gateway.admin new-signing-key` and kept in .local/<profile>/, so that sessions
+    survive a restart. Production reads them from a Secret (docs/adr/0011)."""
+    path = p.state_dir / "jwt-keys.json"
+    if not path.exists():
+        made = subprocess.run(
+            [str(VENV / "bin" / "python"), "-m", "gateway.admin", "new-signing-key"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        p.state_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(made.stdout.strip())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def write_env_file(p: Profile, env: dict[str, str]) -> None:
     key = issue_demo_key(env)
     url = f"http://127.0.0.1:{p.port(8080)}"
     lines = [f"CRM_GATEWAY_URL={url}", f"CRM_API_KEY={key}", f"CRM_TENANT_ID={DEMO_TENANT}"]
-    lines += [f"{k}={v}" for k, v in env.items() if k != "CRM_HTTP_PORT"]
+    private = ("CRM_HTTP_PORT", "CRM_JWT_KEYS")  # the signing keys stay with the gateway
+    lines += [f"{k}={v}" for k, v in env.items() if k not in private]
     p.env_file.parent.mkdir(parents=True, exist_ok=True)
     p.env_file.write_text("\n".join(lines) + "\n")
     p.env_file.chmod(0o600)

@@ -127,9 +127,8 @@ def test_credentials_come_only_from_existing_secrets() -> None:
         assert not of_kind(manifests, "Secret"), "the chart must not carry credentials"
         for name, container in containers(manifests):
             by_name = {e["name"]: e for e in container["env"]}
-            wanted = ["CRM_REDIS_URL"]
-            if name != "crm-gateway":
-                wanted += ["CRM_MONGO_URI", "CRM_AMQP_URI"]
+            wanted = ["CRM_REDIS_URL", "CRM_MONGO_URI"]
+            wanted += ["CRM_JWT_KEYS"] if name == "crm-gateway" else ["CRM_AMQP_URI"]
             for var in wanted:
                 assert "secretKeyRef" in by_name[var]["valueFrom"], (env, name, var)
         for config in of_kind(manifests, "ConfigMap").values():

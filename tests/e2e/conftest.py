@@ -75,3 +75,20 @@ def mongo(stack: dict[str, str]) -> Iterator[MongoClient]:
     client: MongoClient = MongoClient(stack["CRM_MONGO_URI"], tz_aware=True)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def live_spec(stack: dict[str, str]) -> dict:
+    """The OpenAPI document the running gateway serves."""
+    response = httpx.get(f"{stack['CRM_GATEWAY_URL']}/openapi.json", timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+@pytest.fixture(scope="session")
+def tenant_factory(stack: dict[str, str]):
+    """`tenant_factory(*limit_options)` -> a fresh tenant with an admin key
+    (tests/e2e/identity_support.py)."""
+    from identity_support import new_tenant
+
+    return lambda *options: new_tenant(stack, *options)

@@ -1,4 +1,6 @@
-"""The OpenAPI document, with every error response documented as problem+json."""
+"""The OpenAPI document: every error documented as problem+json, with what the route
+guard adds to each operation (its action and the roles that may perform it, 403, 429
+with its headers, the Idempotency-Key header and 409 on POST, 412 with If-Match)."""
 
 from __future__ import annotations
 
@@ -6,10 +8,42 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import RouteContext
 
+from gateway.authz import roles_for
+from gateway.guard import action_of, api_routes, is_public
+from gateway.idempotency import HEADER
 from gateway.problems import PROBLEM
 
 PROBLEM_REF = "#/components/schemas/Problem"
+_INT = {"schema": {"type": "integer", "minimum": 0}}
+RATE_HEADERS = {
+    "RateLimit-Limit": {"description": "Requests the tightest bucket holds", **_INT},
+    "RateLimit-Remaining": {"description": "Requests left in it now", **_INT},
+    "RateLimit-Reset": {"description": "Seconds until it is full again", **_INT},
+}
+IDEMPOTENCY_PARAMETER = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes the POST safe to retry for 24 h: the same key with the same body replays "
+        "the first answer (header `Idempotent-Replayed: true`); with another body it is "
+        "refused 422; while the first is still running, 409."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    "example": "5f0c6d1e-erp-receipt-20261124-0001",
+}
+
+
+def _problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {PROBLEM: {"schema": {"$ref": PROBLEM_REF}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
 
 
 def _problem_content(response: dict[str, Any]) -> None:
@@ -17,6 +51,35 @@ def _problem_content(response: dict[str, Any]) -> None:
     json_body = content.get("application/json")
     if json_body and json_body.get("schema", {}).get("$ref") == PROBLEM_REF:
         content[PROBLEM] = content.pop("application/json")
+
+
+def _annotate(operation: dict[str, Any], route: RouteContext, method: str) -> None:
+    action = action_of(route)
+    if action is None:
+        return
+    operation["x-crm-action"] = action
+    responses = operation.setdefault("responses", {})
+    if "requestBody" in operation:
+        responses["400"] = _problem("The body could not be read (not UTF-8 text)")
+    responses["429"] = _problem(
+        "Rate limit spent",
+        {
+            "Retry-After": {"description": "Seconds to wait", "required": True, **_INT},
+            **RATE_HEADERS,
+        },
+    )
+    if is_public(route):
+        return
+    operation["x-crm-roles"] = roles_for(action)
+    responses["403"] = _problem("The credential's roles or scopes do not allow this action")
+    if method == "post":
+        operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+        responses.setdefault("409", _problem("Conflict, or the Idempotency-Key is still in use"))
+    if any(p.get("name") == "If-Match" for p in operation.get("parameters", [])):
+        responses["412"] = _problem(
+            "If-Match names an older version",
+            {"ETag": {"description": "The current version", "schema": {"type": "string"}}},
+        )
 
 
 def install(app: FastAPI) -> None:
@@ -31,8 +94,11 @@ def install(app: FastAPI) -> None:
                 description=app.description,
                 routes=app.routes,
             )
-            for path in spec.get("paths", {}).values():
-                for operation in path.values():
+            routes = {(r.path, m.lower()): r for r in api_routes(app) for m in (r.methods or ())}
+            for path, item in spec.get("paths", {}).items():
+                for method, operation in item.items():
+                    if (path, method) in routes:
+                        _annotate(operation, routes[(path, method)], method)
                     for response in operation.get("responses", {}).values():
                         _problem_content(response)
             app.openapi_schema = spec

@@ -10,12 +10,18 @@ import logging
 from typing import Any
 
 import grpc
-from crm_runtime.grpc_errors import field_violations
+from crm_runtime.errors import DomainError, ValidationFailed
+from crm_runtime.grpc_errors import code_for, field_violations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
+from pymongo.errors import ConnectionFailure
+from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway.etag import etag
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -41,6 +47,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid request",
@@ -53,11 +60,29 @@ SLUGS = {
     403: "forbidden",
     404: "not-found",
     409: "conflict",
+    412: "precondition-failed",
     422: "invalid-request",
     429: "rate-limited",
     500: "internal",
     503: "unavailable",
 }
+
+
+class ServiceUnavailable(Exception):
+    """A service is known to be down (its circuit is open): answer at once."""
+
+    def __init__(self, target: str, retry_after: int) -> None:
+        super().__init__(f"the {target} service is unavailable")
+        self.target = target
+        self.retry_after = retry_after
+
+
+class PreconditionFailed(Exception):
+    """An If-Match named a version the resource has moved past."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"the resource changed since it was read (now version {current_version})")
+        self.current_version = current_version
 
 
 class FieldError(BaseModel):
@@ -75,7 +100,12 @@ class Problem(BaseModel):
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": TITLES[status]}
-    for status in (401, 404, 413, 422, 500, 503)
+    for status in (401, 403, 404, 413, 422, 429, 500, 503)
+}
+# For routes that need no credential: nothing to forbid, no resource to miss.
+PUBLIC_PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": TITLES[status]}
+    for status in (401, 413, 422, 429, 500, 503)
 }
 
 
@@ -111,9 +141,23 @@ async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse
     return problem(422, f"the request breaks {len(errors)} rule(s): {summary}", errors)
 
 
-async def on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str:
+    """Every method the path supports: routes of one path are separate objects, and the
+    router's 405 names only the first one's."""
+    path = request.url.path
+    found: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            found.update(route.methods or ())
+    return ", ".join(sorted(found))
+
+
+async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     return problem(exc.status_code, str(exc.detail), headers=headers)
 
 
@@ -130,6 +174,43 @@ async def on_grpc_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(status, exc.details() or TITLES[status], errors)
 
 
+async def on_service_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceUnavailable)
+    return problem(
+        503,
+        f"{exc}; retry in {exc.retry_after} s",
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+async def on_precondition_failed(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PreconditionFailed)
+    tag = etag(exc.current_version)
+    return problem(
+        412, f"{exc}; read it again, then retry with If-Match: {tag}", headers={"ETag": tag}
+    )
+
+
+async def on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    """The gateway's own stores raise the runtime's domain errors, mapped like the
+    services' errors so that one rule decides the status of a broken rule."""
+    assert isinstance(exc, DomainError)
+    status = GRPC_TO_HTTP.get(code_for(exc), 500)
+    if status == 500:
+        log.error("unmapped domain error: %s", exc.message)
+        return problem(500, "the request could not be completed")
+    errors = []
+    if isinstance(exc, ValidationFailed):
+        errors = [FieldError(field=v.field, message=v.description) for v in exc.violations]
+    return problem(status, exc.message, errors)
+
+
+async def on_store_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    """Redis or MongoDB out of reach: a moment's outage, not a bug in the request."""
+    log.error("a store is unreachable: %s", exc)
+    return problem(503, "a store is unavailable; retry shortly", headers={"Retry-After": "1"})
+
+
 async def on_unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return problem(500, "the request could not be completed")
@@ -139,4 +220,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(grpc.aio.AioRpcError, on_grpc_error)
+    app.add_exception_handler(DomainError, on_domain_error)
+    app.add_exception_handler(ServiceUnavailable, on_service_unavailable)
+    app.add_exception_handler(PreconditionFailed, on_precondition_failed)
+    app.add_exception_handler(RedisError, on_store_unavailable)
+    app.add_exception_handler(ConnectionFailure, on_store_unavailable)
     app.add_exception_handler(Exception, on_unexpected_error)

@@ -58,7 +58,11 @@ def test_openapi_documents_every_route_with_problem_responses():
     ):
         assert path in paths
     create = paths["/v1/leads"]["post"]
-    assert "422" in create["responses"] and "401" in create["responses"]
+    assert {"401", "403", "409", "422", "429"} <= set(create["responses"])
+    assert create["x-crm-action"] == "lead:create" and "sales_rep" in create["x-crm-roles"]
+    assert "Retry-After" in create["responses"]["429"]["headers"]
+    assert "Idempotency-Key" in [p["name"] for p in create["parameters"]]
+    assert "application/problem+json" in create["responses"]["403"]["content"]
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     lead_schema = spec["components"]["schemas"]["LeadCreate"]
     assert lead_schema["additionalProperties"] is False

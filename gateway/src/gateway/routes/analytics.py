@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from crm.analytics.v1 import analytics_pb2
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from gateway.auth import CurrentPrincipal
+from gateway.guard import authorize
+from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=PROBLEM_RESPONSES)
@@ -33,7 +34,7 @@ class LeadSummary(BaseModel):
     summary="Leads captured per source and UTC day (default: the last 30 days)",
 )
 async def lead_summary(
-    principal: CurrentPrincipal,
+    caller: Annotated[Caller, Depends(authorize("analytics:read"))],
     request: Request,
     from_: Annotated[
         str, Query(alias="from", max_length=10, description="First UTC day, YYYY-MM-DD")
@@ -43,7 +44,7 @@ async def lead_summary(
     services = request.app.state.services
     reply = await services.analytics.GetLeadSummary(
         analytics_pb2.GetLeadSummaryRequest(days=analytics_pb2.DayRange(from_day=from_, to_day=to)),
-        **services.call_options(principal),
+        **services.call_options(caller.principal),
     )
     return LeadSummary(
         counts=[LeadCountOut(day=c.day, source=c.source, count=c.count) for c in reply.counts],

@@ -7,10 +7,11 @@ from typing import Annotated
 
 from crm.common.v1 import common_pb2
 from crm.notification.v1 import notification_pb2
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from gateway.auth import CurrentPrincipal
+from gateway.guard import authorize
+from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"], responses=PROBLEM_RESPONSES)
@@ -35,7 +36,7 @@ class NotificationPage(BaseModel):
 
 @router.get("", response_model=NotificationPage, summary="List my notifications, newest first")
 async def list_notifications(
-    principal: CurrentPrincipal,
+    caller: Annotated[Caller, Depends(authorize("notification:read"))],
     request: Request,
     unread_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -46,7 +47,7 @@ async def list_notifications(
         notification_pb2.ListNotificationsRequest(
             unread_only=unread_only, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
         ),
-        **services.call_options(principal),
+        **services.call_options(caller.principal),
     )
     return NotificationPage(
         items=[

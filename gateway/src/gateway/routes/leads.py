@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from crm.lead.v1 import lead_pb2
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.auth import CurrentPrincipal
+from gateway.guard import authorize
+from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"], responses=PROBLEM_RESPONSES)
@@ -97,19 +98,27 @@ def lead_out(lead: lead_pb2.Lead) -> LeadOut:
 
 
 @router.post("", status_code=201, response_model=LeadOut, summary="Capture a lead")
-async def create_lead(body: LeadCreate, principal: CurrentPrincipal, request: Request) -> LeadOut:
+async def create_lead(
+    body: LeadCreate,
+    caller: Annotated[Caller, Depends(authorize("lead:create"))],
+    request: Request,
+) -> LeadOut:
     services = request.app.state.services
     reply = await services.lead.CreateLead(
         lead_pb2.CreateLeadRequest(lead=lead_pb2.LeadInput(**body.model_dump())),
-        **services.call_options(principal),
+        **services.call_options(caller.principal),
     )
     return lead_out(reply.lead)
 
 
 @router.get("/{lead_id}", response_model=LeadOut, summary="Read one lead")
-async def get_lead(lead_id: LeadId, principal: CurrentPrincipal, request: Request) -> LeadOut:
+async def get_lead(
+    lead_id: LeadId,
+    caller: Annotated[Caller, Depends(authorize("lead:read"))],
+    request: Request,
+) -> LeadOut:
     services = request.app.state.services
     reply = await services.lead.GetLead(
-        lead_pb2.GetLeadRequest(id=lead_id), **services.call_options(principal)
+        lead_pb2.GetLeadRequest(id=lead_id), **services.call_options(caller.principal)
     )
     return lead_out(reply.lead)

@@ -55,7 +55,9 @@ class JsonLinesSpanExporter(SpanExporter):
                     ensure_ascii=False,
                 )
             )
-        with self._lock, open(self._path, "a", encoding="utf-8") as out:
+        # A fuzzed URL can carry a lone surrogate, which UTF-8 cannot encode: escape it
+        # rather than lose the batch.
+        with self._lock, open(self._path, "a", encoding="utf-8", errors="backslashreplace") as out:
             out.write("\n".join(lines) + "\n")
         return SpanExportResult.SUCCESS
 

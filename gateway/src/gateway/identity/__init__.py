@@ -1,0 +1,1 @@
+"""Who is calling: tenants, people, teams, machine credentials and tokens."""

@@ -1,0 +1,16 @@
+"""Cursor paging parameters shared by every list route: `limit`, `cursor` in; the
+page's items and `next_cursor` ("" on the last page) out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from crm_runtime.paging import DEFAULT_LIMIT, MAX_LIMIT
+from fastapi import Query
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}")]
+Cursor = Annotated[
+    str,
+    Query(max_length=512, description="`next_cursor` of the previous page; empty for the first"),
+]
+DEFAULT = DEFAULT_LIMIT

@@ -1,0 +1,151 @@
+"""/v1/api-keys: tenant admins issue keys for their integrations (OA, ERP, finance),
+limit them to some actions, give them an expiry, and revoke them. The secret is in the
+answer to the POST and nowhere else, ever."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from crm_runtime.errors import FieldViolation, ValidationFailed
+from crm_runtime.principal import Principal
+from fastapi import APIRouter, Depends, Path, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.authz import data_scope, valid_scope
+from gateway.context import context
+from gateway.guard import authorize
+from gateway.identity.api_keys import KeyInfo
+from gateway.identity.caller import Caller
+from gateway.paging import DEFAULT, Cursor, Limit
+from gateway.problems import PROBLEM_RESPONSES
+from gateway.routes.users import Role, check_team
+
+router = APIRouter(prefix="/v1/api-keys", tags=["api keys"], responses=PROBLEM_RESPONSES)
+SCOPE = r"^(\*|[a-z_0-9]+:(\*|[a-z_0-9]+))$"
+KeyId = Annotated[str, Path(min_length=1, max_length=64, description="The key's id")]
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "金蝶 ERP 回款同步",
+                    "roles": ["finance"],
+                    "scopes": ["receipt:record", "receivable:read"],
+                    "expires_at": "2027-12-31T00:00:00Z",
+                    "team_id": "",
+                }
+            ]
+        },
+    )
+
+    name: str = Field(min_length=1, max_length=100, description="What the key is for")
+    roles: list[Role] = Field(min_length=1, max_length=9)
+    scopes: list[Annotated[str, Field(max_length=64, pattern=SCOPE)]] = Field(
+        default_factory=lambda: ["*"],
+        min_length=1,
+        max_length=100,
+        description="Actions the key may use (`*`, `lead:*`, `lead:create`); its roles still apply",
+    )
+    expires_at: datetime | None = Field(None, description="After this instant the key is refused")
+    team_id: str = Field("", max_length=64)
+
+
+class KeyOut(BaseModel):
+    id: str
+    name: str
+    user_id: str = Field(description="The principal the key acts as")
+    roles: list[str]
+    scopes: list[str]
+    data_scope: str
+    team_id: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked: bool
+
+
+class IssuedKeyOut(KeyOut):
+    token: str = Field(description="The secret: shown in this answer only, store it now")
+
+
+class KeyPage(BaseModel):
+    items: list[KeyOut]
+    next_cursor: str
+
+
+def key_out(info: KeyInfo) -> KeyOut:
+    return KeyOut(
+        id=info.id,
+        name=info.name,
+        user_id=info.user_id,
+        roles=list(info.roles),
+        scopes=list(info.scopes),
+        data_scope=info.data_scope,
+        team_id=info.team_id,
+        created_at=info.created_at,
+        expires_at=info.expires_at,
+        revoked=info.revoked,
+    )
+
+
+@router.post("", status_code=201, response_model=IssuedKeyOut, summary="Issue an API key")
+async def issue_key(
+    body: KeyCreate,
+    caller: Annotated[Caller, Depends(authorize("api_key:manage"))],
+    request: Request,
+    response: Response,
+) -> IssuedKeyOut:
+    ctx = context(request)
+    violations = [
+        FieldViolation(f"scopes.{i}", "is not an action, `<resource>:*` or `*`")
+        for i, scope in enumerate(body.scopes)
+        if not valid_scope(scope)
+    ]
+    if body.expires_at is not None and (
+        body.expires_at.tzinfo is None or body.expires_at <= datetime.now(UTC)
+    ):
+        violations.append(FieldViolation("expires_at", "must be a future instant with a zone"))
+    if violations:
+        raise ValidationFailed(violations)
+    await check_team(ctx, caller.tenant_id, body.team_id)
+    roles = tuple(dict.fromkeys(body.roles))
+    principal = Principal(caller.tenant_id, "", roles, data_scope(roles), body.team_id)
+    issued = await ctx.keys.issue(
+        principal, body.name, body.expires_at, body.scopes, created_by=caller.principal.user_id
+    )
+    info = await ctx.keys.get(caller.tenant_id, issued.key_id)
+    response.headers["Location"] = f"/v1/api-keys/{issued.key_id}"
+    return IssuedKeyOut(**key_out(info).model_dump(), token=issued.token)
+
+
+@router.get("", response_model=KeyPage, summary="List the tenant's API keys (no secrets)")
+async def list_keys(
+    caller: Annotated[Caller, Depends(authorize("api_key:manage"))],
+    request: Request,
+    limit: Limit = DEFAULT,
+    cursor: Cursor = "",
+) -> KeyPage:
+    keys, next_cursor = await context(request).keys.page(caller.tenant_id, limit, cursor)
+    return KeyPage(items=[key_out(k) for k in keys], next_cursor=next_cursor)
+
+
+@router.get("/{key_id}", response_model=KeyOut, summary="Read one API key (no secret)")
+async def get_key(
+    key_id: KeyId,
+    caller: Annotated[Caller, Depends(authorize("api_key:manage"))],
+    request: Request,
+) -> KeyOut:
+    return key_out(await context(request).keys.get(caller.tenant_id, key_id))
+
+
+@router.delete("/{key_id}", status_code=204, summary="Revoke an API key (kept for the audit log)")
+async def revoke_key(
+    key_id: KeyId,
+    caller: Annotated[Caller, Depends(authorize("api_key:manage"))],
+    request: Request,
+) -> Response:
+    await context(request).keys.revoke(caller.tenant_id, key_id)
+    return Response(status_code=204)

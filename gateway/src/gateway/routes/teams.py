@@ -1,0 +1,156 @@
+"""/v1/teams: sales teams and their managers.
+
+Naming a manager also puts them in the team: a manager's data scope is `team`, and it
+would mean nothing for a team they are not part of.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from crm_runtime.errors import FieldViolation, NotFound, ValidationFailed
+from fastapi import APIRouter, Depends, Path, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.context import Context, context
+from gateway.etag import IfMatch, expected_version, set_etag
+from gateway.guard import authorize
+from gateway.identity.caller import Caller
+from gateway.identity.teams import Team
+from gateway.paging import DEFAULT, Cursor, Limit
+from gateway.problems import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/v1/teams", tags=["teams"], responses=PROBLEM_RESPONSES)
+TeamId = Annotated[str, Path(min_length=1, max_length=64, description="The team's id")]
+
+
+class TeamCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [{"name": "华东大客户组", "manager_id": ""}]},
+    )
+
+    name: str = Field(min_length=1, max_length=100)
+    manager_id: str = Field("", max_length=64, description="A user of the tenant; empty: none")
+
+
+class TeamUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", strict=True, json_schema_extra={"examples": [{"name": "华东一组"}]}
+    )
+
+    name: str | None = Field(None, min_length=1, max_length=100)
+    manager_id: str | None = Field(None, max_length=64)
+
+
+class TeamOut(BaseModel):
+    id: str
+    name: str
+    manager_id: str
+    member_ids: list[str] = Field(description="Up to 200 members, oldest first")
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(description="Also the ETag; send it back in If-Match")
+
+
+class TeamPage(BaseModel):
+    items: list[TeamOut]
+    next_cursor: str
+
+
+def team_out(team: Team, member_ids: list[str] | None = None) -> TeamOut:
+    return TeamOut(
+        id=team.id,
+        name=team.name,
+        manager_id=team.manager_id,
+        member_ids=member_ids or [],
+        created_at=team.created_at,
+        updated_at=team.updated_at,
+        version=team.version,
+    )
+
+
+async def _check_manager(ctx: Context, tenant_id: str, manager_id: str) -> None:
+    if not manager_id:
+        return
+    try:
+        manager = await ctx.users(tenant_id).get(manager_id)
+    except NotFound as exc:
+        raise ValidationFailed(
+            [FieldViolation("manager_id", "names no user of this tenant")]
+        ) from exc
+    if not manager.active:
+        raise ValidationFailed([FieldViolation("manager_id", "names a deactivated user")])
+
+
+async def _join(ctx: Context, tenant_id: str, team_id: str, manager_id: str) -> None:
+    if manager_id:
+        await ctx.users(tenant_id).update(manager_id, {"team_id": team_id}, None)
+
+
+async def _members(ctx: Context, tenant_id: str, team_id: str) -> list[str]:
+    return [u.id for u in await ctx.users(tenant_id).members(team_id)]
+
+
+@router.post("", status_code=201, response_model=TeamOut, summary="Create a team")
+async def create_team(
+    body: TeamCreate,
+    caller: Annotated[Caller, Depends(authorize("team:manage"))],
+    request: Request,
+    response: Response,
+) -> TeamOut:
+    ctx = context(request)
+    await _check_manager(ctx, caller.tenant_id, body.manager_id)
+    team = await ctx.teams(caller.tenant_id).create(body.name, body.manager_id)
+    await _join(ctx, caller.tenant_id, team.id, body.manager_id)
+    set_etag(response, team.version)
+    response.headers["Location"] = f"/v1/teams/{team.id}"
+    return team_out(team, await _members(ctx, caller.tenant_id, team.id))
+
+
+@router.get("", response_model=TeamPage, summary="List teams, oldest first")
+async def list_teams(
+    caller: Annotated[Caller, Depends(authorize("team:read"))],
+    request: Request,
+    limit: Limit = DEFAULT,
+    cursor: Cursor = "",
+) -> TeamPage:
+    teams, next_cursor = await context(request).teams(caller.tenant_id).page(limit, cursor)
+    return TeamPage(items=[team_out(t) for t in teams], next_cursor=next_cursor)
+
+
+@router.get("/{team_id}", response_model=TeamOut, summary="Read one team and its members (ETag)")
+async def get_team(
+    team_id: TeamId,
+    caller: Annotated[Caller, Depends(authorize("team:read"))],
+    request: Request,
+    response: Response,
+) -> TeamOut:
+    ctx = context(request)
+    team = await ctx.teams(caller.tenant_id).get(team_id)
+    set_etag(response, team.version)
+    return team_out(team, await _members(ctx, caller.tenant_id, team.id))
+
+
+@router.patch("/{team_id}", response_model=TeamOut, summary="Rename a team or change its manager")
+async def update_team(
+    team_id: TeamId,
+    body: TeamUpdate,
+    caller: Annotated[Caller, Depends(authorize("team:manage"))],
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> TeamOut:
+    ctx = context(request)
+    teams = ctx.teams(caller.tenant_id)
+    expected = expected_version(if_match)
+    await teams.get(team_id)  # 404 before any rule about the body
+    changes: dict[str, Any] = body.model_dump(exclude_none=True)
+    if "manager_id" in changes:
+        await _check_manager(ctx, caller.tenant_id, changes["manager_id"])
+    team = await teams.update(team_id, changes, expected)
+    await _join(ctx, caller.tenant_id, team.id, changes.get("manager_id", ""))
+    set_etag(response, team.version)
+    return team_out(team, await _members(ctx, caller.tenant_id, team.id))

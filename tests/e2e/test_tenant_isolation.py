@@ -1,0 +1,120 @@
+"""Tenant B's ids used with tenant A's credentials are 404 on every route that takes
+an id, read or write, and B's records are untouched afterwards.
+
+Routes come from the live OpenAPI document. Each path parameter needs a factory below
+that makes such a thing in tenant B through the API; a route with a parameter this
+file does not know fails the test until its factory is added."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from gateway.authz import ROLE_SCOPES, ROLES, allowed
+from identity_support import Tenant, example_body, operations
+
+
+def _lead(b: Tenant) -> str:
+    made = b.admin("POST", "/v1/leads", json={"name": "乙方线索", "source": "web"})
+    made.raise_for_status()
+    return str(made.json()["id"])
+
+
+def _user(b: Tenant) -> str:
+    return b.person("sales_rep")[0]
+
+
+def _team(b: Tenant) -> str:
+    made = b.admin("POST", "/v1/teams", json={"name": "乙方团队"})
+    made.raise_for_status()
+    return str(made.json()["id"])
+
+
+def _key(b: Tenant) -> str:
+    made = b.admin("POST", "/v1/api-keys", json={"name": "乙方密钥", "roles": ["integration"]})
+    made.raise_for_status()
+    return str(made.json()["id"])
+
+
+# Path parameter name -> makes one such thing in tenant B and returns its id.
+FACTORIES: dict[str, Callable[[Tenant], str]] = {
+    "lead_id": _lead,
+    "user_id": _user,
+    "rep_id": _user,  # a rep is a person of the tenant
+    "team_id": _team,
+    "key_id": _key,
+}
+
+
+@pytest.fixture(scope="module")
+def tenants(tenant_factory):
+    return tenant_factory(), tenant_factory()
+
+
+def _credential_for(a: Tenant, action: str) -> str:
+    """A key of tenant A whose role may perform `action`, the widest data scope first:
+    the test is about tenants, so nothing else may be the reason for a 404."""
+    widest = sorted(ROLES, key=lambda r: ("all", "team", "own").index(ROLE_SCOPES[r]))
+    role = next(r for r in widest if allowed([r], action))
+    return a.key(role)
+
+
+def _path_params(operation: dict[str, Any]) -> list[str]:
+    return [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+
+
+def test_other_tenants_ids_are_404_on_every_route(live_spec, tenants):
+    a, b = tenants
+    with_ids = [op for op in operations(live_spec) if _path_params(op[2])]
+    assert with_ids, "no route takes an id?"
+    unknown = {p for _, _, op in with_ids for p in _path_params(op)} - set(FACTORIES)
+    assert not unknown, f"add a factory for {sorted(unknown)} to FACTORIES"
+    ids = {name: factory(b) for name, factory in FACTORIES.items()}
+    wrong = []
+    with httpx.Client(base_url=a.url, timeout=15) as client:
+        for method, path, operation in with_ids:
+            url = path
+            for name in _path_params(operation):
+                url = url.replace("{" + name + "}", ids[name])
+            token = _credential_for(a, operation["x-crm-action"])
+            answer = client.request(
+                method,
+                url,
+                json=example_body(live_spec, operation),
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            if (
+                answer.status_code != 404
+                or answer.headers["content-type"] != "application/problem+json"
+            ):
+                wrong.append(f"{method} {path}: {answer.status_code} {answer.text[:200]}")
+    assert not wrong, "\n".join(wrong)
+    _b_is_untouched(b, ids)
+
+
+def _b_is_untouched(b: Tenant, ids: dict[str, str]) -> None:
+    assert b.admin("GET", f"/v1/leads/{ids['lead_id']}").status_code == 200
+    for kind, name in (("users", "user_id"), ("teams", "team_id")):
+        seen = b.admin("GET", f"/v1/{kind}/{ids[name]}")
+        assert seen.status_code == 200 and seen.json()["version"] == 1, seen.text
+    key = b.admin("GET", f"/v1/api-keys/{ids['key_id']}")
+    assert key.status_code == 200 and key.json()["revoked"] is False
+
+
+def test_lists_never_show_another_tenants_records(live_spec, tenants):
+    a, b = tenants
+    ids = {name: factory(b) for name, factory in FACTORIES.items()}
+    lists = [
+        (path, op)
+        for method, path, op in operations(live_spec)
+        if method == "GET" and not _path_params(op)
+    ]
+    with httpx.Client(base_url=a.url, timeout=15) as client:
+        for path, operation in lists:
+            token = _credential_for(a, operation["x-crm-action"])
+            answer = client.get(path, headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 200, f"{path}: {answer.status_code}"
+            leaked = [i for i in ids.values() if i in answer.text]
+            assert not leaked, f"{path} shows tenant B's {leaked}"
