@@ -29,7 +29,19 @@ from gateway.identity.tokens import AccessTokens, OidcTokens, TokenVerifier
 from gateway.identity.users import ensure_user_indexes
 from gateway.middleware import RequestMiddleware
 from gateway.ratelimit import RateLimiter
-from gateway.routes import analytics, api_keys, audit_log, auth, inbox, leads, me, teams, users
+from gateway.routes import (
+    analytics,
+    api_keys,
+    audit_log,
+    auth,
+    inbox,
+    lead_config,
+    lead_work,
+    leads,
+    me,
+    teams,
+    users,
+)
 
 DESCRIPTION = """
 Lead-to-cash (线索到回款) API.
@@ -115,7 +127,19 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
     )
     problems.install(app)
     openapi.install(app)
-    for module in (leads, inbox, analytics, auth, me, users, teams, api_keys, audit_log):
+    for module in (
+        leads,
+        lead_work,
+        lead_config,
+        inbox,
+        analytics,
+        auth,
+        me,
+        users,
+        teams,
+        api_keys,
+        audit_log,
+    ):
         app.include_router(module.router)
     app.include_router(auth.wellknown)
     undeclared = undeclared_routes(app)

@@ -55,6 +55,12 @@ class LeadCreate(BaseModel):
     notes: str = Field("", max_length=2000, description="Free text")
 
 
+class ScoreReasonOut(BaseModel):
+    rule: str
+    points: int
+    explanation: str
+
+
 class LeadOut(BaseModel):
     id: str
     name: str
@@ -73,6 +79,17 @@ class LeadOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    score_band: str = Field("", description="hot, warm or cold (tenant thresholds)")
+    score_reasons: list[ScoreReasonOut] = Field(
+        default_factory=list, description="what made the score"
+    )
+    assignment_rule: str = Field("", description='"manual", "claim", "pool" or the rule\'s name')
+    assignment_reason: str = Field("", description="why the lead went where it went, in words")
+    duplicate_of: str = Field("", description="flagged as a probable duplicate of that lead")
+    merged_into: str = ""
+    disqualify_reason: str = ""
+    owned_since: datetime | None = None
+    last_follow_up_at: datetime | None = None
 
 
 def lead_out(lead: lead_pb2.Lead) -> LeadOut:
@@ -94,6 +111,24 @@ def lead_out(lead: lead_pb2.Lead) -> LeadOut:
         created_at=lead.created_at.ToDatetime(tzinfo=UTC),
         updated_at=lead.updated_at.ToDatetime(tzinfo=UTC),
         version=lead.version,
+        score_band=lead.score_band,
+        score_reasons=[
+            ScoreReasonOut(rule=r.rule, points=r.points, explanation=r.explanation)
+            for r in lead.score_reasons
+        ],
+        assignment_rule=lead.assignment_rule,
+        assignment_reason=lead.assignment_reason,
+        duplicate_of=lead.duplicate_of,
+        merged_into=lead.merged_into,
+        disqualify_reason=lead.disqualify_reason,
+        owned_since=lead.owned_since.ToDatetime(tzinfo=UTC)
+        if lead.HasField("owned_since")
+        else None,
+        last_follow_up_at=(
+            lead.last_follow_up_at.ToDatetime(tzinfo=UTC)
+            if lead.HasField("last_follow_up_at")
+            else None
+        ),
     )
 
 

@@ -59,6 +59,13 @@ class Session:
             raise NotFound(f"lead {lead_id} not found")
         return lead
 
+    def assignable(self, principal: Principal, lead_id: str) -> Lead:
+        """A lead the caller may hand out: one they can see, or one in the public pool."""
+        lead = self.leads.get(lead_id)
+        if lead is None or not (can_see(principal, lead) or not lead.owner_id):
+            raise NotFound(f"lead {lead_id} not found")
+        return lead
+
     def rep(self, rep_id: str) -> Rep:
         return self.config.rep(rep_id) or Rep(id=rep_id)
 
@@ -185,11 +192,12 @@ class LeadApp:
         lead_id: str,
         decide: Callable[[Session, Lead, datetime], Lead],
         expected_version: int = 0,
+        pool_too: bool = False,
     ) -> Lead:
         now = self.clock()
 
         def work(s: Session) -> Lead:
-            lead = s.visible(principal, lead_id)
+            lead = s.assignable(principal, lead_id) if pool_too else s.visible(principal, lead_id)
             if expected_version and lead.version != expected_version:
                 raise Conflict(
                     f"lead {lead_id} is at version {lead.version}, not {expected_version}"
@@ -210,7 +218,7 @@ class LeadApp:
             )
             return assignment.assign(lead, candidate, now=now, settings=s.settings)
 
-        return self._change(principal, lead_id, decide)
+        return self._change(principal, lead_id, decide, pool_too=True)
 
     def release(self, principal: Principal, lead_id: str, reason: str) -> Lead:
         return self._change(

@@ -18,6 +18,9 @@ class FieldViolation:
     description: str
 
 
+MAX_NAMED = 5
+
+
 class DomainError(Exception):
     """Base of every error the platform reports to callers on purpose."""
 
@@ -32,7 +35,11 @@ class ValidationFailed(DomainError):
     def __init__(self, violations: list[FieldViolation], message: str = "") -> None:
         if not violations:
             raise ValueError("ValidationFailed needs at least one violation")
-        summary = "; ".join(f"{v.field}: {v.description}" for v in violations)
+        # The message travels in gRPC trailers (a few KiB at most): name the first few;
+        # every violation is still in the structured details.
+        summary = "; ".join(f"{v.field}: {v.description}" for v in violations[:MAX_NAMED])
+        if len(violations) > MAX_NAMED:
+            summary += f"; and {len(violations) - MAX_NAMED} more"
         super().__init__(message or f"invalid request: {summary}")
         self.violations = list(violations)
 
