@@ -2,14 +2,11 @@
 
 import grpc
 import pytest
-from crm.lead.v1 import lead_pb2, lead_pb2_grpc
+from crm.lead.v1 import lead_pb2
 from crm_runtime.grpc_errors import field_violations
 from crm_runtime.principal import Principal
-from crm_runtime.testing.fixtures import settings_for
-from crm_runtime.testing.inprocess import grpc_channel
-from crm_runtime.wiring import build
-from lead.grpc_api import LeadApps, register
-from lead.store import ensure_indexes
+
+from conftest import create
 
 ADMIN_A = Principal("tenant-a", "u1", ("admin",), "all").to_metadata()
 ADMIN_B = Principal("tenant-b", "u2", ("admin",), "all").to_metadata()
@@ -17,17 +14,13 @@ OTHER_REP_A = Principal("tenant-a", "u3", ("sales_rep",), "own").to_metadata()
 
 
 @pytest.fixture
-def stub(mongo_client, mongo_uri, database_name):
-    settings = settings_for("lead", "api", mongo_uri, database_name, CRM_GRPC_HOST="127.0.0.1")
-    app = build(settings, mongo_client, ensure_indexes, LeadApps.build)
-    with grpc_channel(settings, register(app)) as channel:
-        yield lead_pb2_grpc.LeadServiceStub(channel)
+def stub(lead_stub):
+    return lead_stub
 
 
 def _create(stub, md=ADMIN_A, **fields):
-    fields = {"name": "李雷", "phone": "+86 139-0013-8000", "source": "wechat", **fields}
-    return stub.CreateLead(
-        lead_pb2.CreateLeadRequest(lead=lead_pb2.LeadInput(**fields)), metadata=md
+    return create(
+        stub, md, **{"name": "李雷", "phone": "+86 139-0013-8000", "source": "wechat", **fields}
     )
 
 
