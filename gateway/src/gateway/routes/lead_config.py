@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from crm.lead.v1 import lead_pb2 as pb
+from crm_runtime.protojson import struct_to_dict
 from fastapi import APIRouter, Depends, Path, Request
 from google.protobuf import json_format, struct_pb2
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,23 +26,14 @@ def _lead(request: Request, caller: Caller) -> tuple[Any, dict[str, Any]]:
     return services.lead, services.call_options(caller.principal)
 
 
-def _plain(settings: struct_pb2.Struct) -> dict[str, Any]:
-    values = json_format.MessageToDict(settings)
-
-    def whole(v: Any) -> Any:
-        if isinstance(v, float) and v.is_integer():
-            return int(v)
-        return {k: whole(x) for k, x in v.items()} if isinstance(v, dict) else v
-
-    return {k: whole(v) for k, v in values.items()}
-
-
 @router.get("/v1/lead-settings", summary="Every lead setting of the tenant, defaults included")
 async def get_settings(
     caller: Annotated[Caller, Depends(authorize("lead:read"))], request: Request
 ) -> dict[str, Any]:
     lead, options = _lead(request, caller)
-    return _plain((await lead.GetLeadSettings(pb.GetLeadSettingsRequest(), **options)).settings)
+    return struct_to_dict(
+        (await lead.GetLeadSettings(pb.GetLeadSettingsRequest(), **options)).settings
+    )
 
 
 class SettingsPatch(BaseModel):
@@ -78,7 +70,7 @@ async def update_settings(
     reply = await lead.UpdateLeadSettings(
         pb.UpdateLeadSettingsRequest(overrides=message), **options
     )
-    return _plain(reply.settings)
+    return struct_to_dict(reply.settings)
 
 
 class Rule(BaseModel):

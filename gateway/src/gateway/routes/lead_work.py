@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 
 from crm.common.v1 import common_pb2
 from crm.lead.v1 import lead_pb2 as pb
+from crm_runtime.protojson import timestamp
 from fastapi import APIRouter, Depends, Query, Request
-from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.guard import authorize
@@ -31,14 +31,6 @@ class LeadPage(BaseModel):
     next_cursor: str
 
 
-def _stamp(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
 def _filter(
     owner_id: list[str], status: list[Status], source: list[Source], score_band: list[Band],
     tag: list[str], created_from: datetime | None, created_to: datetime | None, q: str,
@@ -47,7 +39,7 @@ def _filter(
         owner_ids=owner_id,
         statuses=[pb.LeadStatus.Value(f"LEAD_STATUS_{s.upper()}") for s in status],
         sources=list(source), score_bands=list(score_band), tags=tag,
-        created_from=_stamp(created_from), created_to=_stamp(created_to), text=q,
+        created_from=timestamp(created_from), created_to=timestamp(created_to), text=q,
     )  # fmt: skip
 
 
@@ -296,7 +288,7 @@ async def log_follow_up(
     reply = await lead.LogFollowUp(
         pb.LogFollowUpRequest(
             lead_id=lead_id, kind=pb.FollowUpKind.Value(f"FOLLOW_UP_KIND_{body.kind.upper()}"),
-            notes=body.notes, next_step=body.next_step, next_step_at=_stamp(body.next_step_at),
+            notes=body.notes, next_step=body.next_step, next_step_at=timestamp(body.next_step_at),
         ),
         **options,
     )  # fmt: skip

@@ -13,6 +13,7 @@ from datetime import datetime
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict, NotFound
 from crm_runtime.mongo import Transaction, UnitOfWork
+from crm_runtime.paging import encode_position
 from crm_runtime.principal import Principal
 
 from lead.config_store import LeadConfig
@@ -25,7 +26,7 @@ from lead.domain.scoring import Engagement, apply_score, score_lead
 from lead.domain.settings import LeadSettings
 from lead.domain.sla import next_check_at
 from lead.domain.visibility import can_see
-from lead.listing import LeadQuery, encode_position, page_window
+from lead.listing import LeadQuery, page_window
 from lead.store import LeadRepository
 
 

@@ -12,7 +12,8 @@ from crm.lead.v1 import lead_pb2_grpc
 from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.mongo import UnitOfWork
 from crm_runtime.principal import current_principal
-from google.protobuf import json_format, struct_pb2
+from crm_runtime.protojson import struct_to_dict
+from google.protobuf import struct_pb2
 
 from lead import grpc_convert as convert
 from lead.app import LeadApp
@@ -40,17 +41,6 @@ def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
     message = struct_pb2.Struct()
     message.update(values)
     return message
-
-
-def _integral(value: Any) -> Any:
-    """Struct carries every number as a double; whole numbers become ints again."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _integral(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_integral(v) for v in value]
-    return value
 
 
 class LeadServicer(lead_pb2_grpc.LeadServiceServicer):
@@ -148,7 +138,7 @@ class LeadServicer(lead_pb2_grpc.LeadServiceServicer):
     def UpdateLeadSettings(
         self, request: pb.UpdateLeadSettingsRequest, context: Any
     ) -> pb.UpdateLeadSettingsResponse:
-        overrides = _integral(json_format.MessageToDict(request.overrides))
+        overrides = struct_to_dict(request.overrides)
         settings = self.config.update_settings(current_principal(), overrides)
         return pb.UpdateLeadSettingsResponse(settings=_struct(settings))
 

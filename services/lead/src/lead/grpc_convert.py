@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from crm.lead.v1 import lead_pb2 as pb
-from google.protobuf.timestamp_pb2 import Timestamp
+from crm_runtime.protojson import timestamp
 
 from lead.domain.assignment import AssignmentRule, Rep
 from lead.domain.followups import FollowUp, FollowUpDraft
 from lead.domain.lead import Lead, LeadDraft, LeadStatus
 from lead.listing import LeadQuery
-
-
-def ts(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def from_ts(message: pb.Lead, field: str) -> datetime | None:
-    return getattr(message, field).ToDatetime(tzinfo=UTC) if message.HasField(field) else None
 
 
 def status_to_proto(status: LeadStatus) -> int:
@@ -57,9 +45,9 @@ def lead_to_proto(lead: Lead) -> pb.Lead:
         ],
         score_band=lead.score_band, assignment_reason=lead.assignment_reason,
         assignment_rule=lead.assignment_rule, disqualify_reason=lead.disqualify_reason,
-        created_at=ts(lead.created_at), updated_at=ts(lead.updated_at), version=lead.version,
-        duplicate_of=lead.duplicate_of, owned_since=ts(lead.owned_since),
-        last_follow_up_at=ts(lead.last_follow_up_at), merged_into=lead.merged_into,
+        created_at=timestamp(lead.created_at), updated_at=timestamp(lead.updated_at), version=lead.version,
+        duplicate_of=lead.duplicate_of, owned_since=timestamp(lead.owned_since),
+        last_follow_up_at=timestamp(lead.last_follow_up_at), merged_into=lead.merged_into,
         merged_ids=list(lead.merged_ids), account_id=lead.account_id, contact_id=lead.contact_id,
         opportunity_id=lead.opportunity_id, created_by=lead.created_by,
     )  # fmt: skip
@@ -80,8 +68,8 @@ def follow_up_draft(msg: pb.LogFollowUpRequest) -> FollowUpDraft:
 def follow_up_to_proto(f: FollowUp) -> pb.FollowUp:
     return pb.FollowUp(
         id=f.id, lead_id=f.lead_id, kind=pb.FollowUpKind.Value(f"FOLLOW_UP_KIND_{f.kind.name}"),
-        notes=f.notes, next_step=f.next_step, next_step_at=ts(f.next_step_at),
-        by_user_id=f.by_user_id, at=ts(f.at),
+        notes=f.notes, next_step=f.next_step, next_step_at=timestamp(f.next_step_at),
+        by_user_id=f.by_user_id, at=timestamp(f.at),
     )  # fmt: skip
 
 

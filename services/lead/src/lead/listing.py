@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from crm_runtime.errors import FieldViolation, require
-from crm_runtime.paging import decode_cursor, encode_cursor, invalid_cursor, page_limit
+from crm_runtime.paging import decode_position, encode_position, page_limit
 from crm_runtime.principal import Principal
 
 from lead.domain.channels import SOURCES
@@ -17,20 +17,6 @@ from lead.domain.lead import Lead, LeadStatus
 from lead.domain.search import query_tokens
 
 BANDS = ("hot", "warm", "cold")
-
-
-def encode_position(at: datetime, item_id: str) -> str:
-    return encode_cursor([at.isoformat(), item_id])
-
-
-def decode_position(cursor: str) -> tuple[datetime, str] | None:
-    raw = decode_cursor(cursor)
-    if raw is None:
-        return None
-    try:
-        return datetime.fromisoformat(raw[0]), str(raw[1])
-    except (ValueError, IndexError, TypeError) as exc:
-        raise invalid_cursor() from exc
 
 
 def page_window(limit: int, cursor: str) -> tuple[int, tuple[datetime, str] | None]:

@@ -11,7 +11,7 @@ from typing import Any
 from crm_runtime.clock import utcnow
 from crm_runtime.inbox import handle_once
 from crm_runtime.mongo import Transaction, UnitOfWork
-from crm_runtime.paging import decode_cursor, encode_cursor, invalid_cursor, page_limit
+from crm_runtime.paging import decode_position, encode_position, page_limit
 from crm_runtime.principal import Principal
 
 from notification.domain.inbox import BY_EVENT, Notification
@@ -44,12 +44,7 @@ class NotificationApp:
 
     def inbox(self, principal: Principal, unread_only: bool, limit: int, cursor: str) -> InboxPage:
         size = page_limit(limit)
-        after = decode_cursor(cursor)
-        if after is not None:
-            try:
-                after = [datetime.fromisoformat(after[0]), str(after[1])]
-            except (ValueError, IndexError, TypeError) as exc:
-                raise invalid_cursor() from exc
+        after = decode_position(cursor)
 
         def read(tx: Transaction) -> InboxPage:
             repo = NotificationRepository(tx, principal.tenant_id)
@@ -57,7 +52,7 @@ class NotificationApp:
             more = len(items) > size
             items = items[:size]
             last = items[-1] if more else None
-            next_cursor = encode_cursor([last.created_at.isoformat(), last.id]) if last else ""
+            next_cursor = encode_position(last.created_at, last.id) if last else ""
             return InboxPage(items, next_cursor, repo.unread_count(principal.user_id))
 
         return self.uow.run(read)

@@ -7,7 +7,7 @@ from typing import Any
 from crm.common.v1 import common_pb2
 from crm.notification.v1 import notification_pb2, notification_pb2_grpc
 from crm_runtime.principal import current_principal
-from google.protobuf.timestamp_pb2 import Timestamp
+from crm_runtime.protojson import timestamp
 
 from notification.app import NotificationApp
 from notification.domain.inbox import Notification
@@ -16,8 +16,6 @@ SERVICE_NAME = notification_pb2.DESCRIPTOR.services_by_name["NotificationService
 
 
 def to_proto(n: Notification) -> notification_pb2.Notification:
-    created = Timestamp()
-    created.FromDatetime(n.created_at)
     return notification_pb2.Notification(
         id=n.id,
         recipient_id=n.recipient_id,
@@ -28,7 +26,7 @@ def to_proto(n: Notification) -> notification_pb2.Notification:
         subject_id=n.subject_id,
         source_event_id=n.source_event_id,
         read=n.read,
-        created_at=created,
+        created_at=timestamp(n.created_at),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from crm_runtime.mongo import Doc, TenantCollection, Transaction
@@ -64,7 +65,7 @@ class NotificationRepository:
         self.items.insert_one(to_doc(notification))
 
     def page(
-        self, recipient_id: str, unread_only: bool, limit: int, after: list[Any] | None
+        self, recipient_id: str, unread_only: bool, limit: int, after: tuple[datetime, str] | None
     ) -> list[Notification]:
         query: Doc = {"recipient_id": recipient_id}
         if unread_only:

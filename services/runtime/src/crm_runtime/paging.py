@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime
 from typing import Any
 
 from crm_runtime.errors import FieldViolation, ValidationFailed
@@ -45,3 +46,19 @@ def decode_cursor(cursor: str) -> list[Any] | None:
     if not isinstance(value, list):
         raise invalid_cursor()
     return value
+
+
+def encode_position(at: datetime, item_id: str) -> str:
+    """The cursor of a newest-first page that ended at (`at`, `item_id`)."""
+    return encode_cursor([at.isoformat(), item_id])
+
+
+def decode_position(cursor: str) -> tuple[datetime, str] | None:
+    """The (instant, id) a cursor from `encode_position` carries; None for the first page."""
+    raw = decode_cursor(cursor)
+    if raw is None:
+        return None
+    try:
+        return datetime.fromisoformat(raw[0]), str(raw[1])
+    except (ValueError, IndexError, TypeError) as exc:
+        raise invalid_cursor() from exc
