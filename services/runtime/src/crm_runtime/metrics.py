@@ -106,6 +106,12 @@ GATEWAY_IDEMPOTENCY = Counter(
     "in_progress, mismatch).",
     ["service", "outcome"],
 )
+GATEWAY_FORM_SUBMISSIONS = Counter(
+    "crm_gateway_form_submissions_total",
+    "Public web-form submissions, by outcome (accepted, duplicate, honeypot, invalid, "
+    "refused_origin, failed); refused by a rate limit: crm_gateway_rate_limited_total.",
+    ["service", "outcome"],
+)
 GATEWAY_CIRCUIT_OPEN = Gauge(
     "crm_gateway_circuit_open",
     "1 while the gateway fails calls to a service fast because it looks down.",

@@ -84,6 +84,27 @@ def purge(amqp_uri: str, *queues: str) -> None:
                         channel.close()
 
 
+def event_queues(worker: type) -> list[str]:
+    """The durable queues of every event handler of a nameko worker class (nameko's
+    service-pool naming: evt-<source>-<event>--<service>.<method>)."""
+    found = []
+    for method_name in dir(worker):
+        for entrypoint in getattr(getattr(worker, method_name), "nameko_entrypoints", ()):
+            if hasattr(entrypoint, "source_service") and hasattr(entrypoint, "event_type"):
+                found.append(
+                    f"evt-{entrypoint.source_service}-{entrypoint.event_type}"
+                    f"--{worker.name}.{method_name}"  # type: ignore[attr-defined]
+                )
+    return sorted(found)
+
+
+def purge_worker(amqp_uri: str, worker: type) -> None:
+    """Empty every queue a worker consumes: an earlier run (another suite, another
+    clone on the same broker) may have left events in any of them, and a test waiting
+    for its own event would otherwise get a stale one first."""
+    purge(amqp_uri, *event_queues(worker))
+
+
 def dead_letters(amqp_uri: str, queue: str) -> list[Any]:
     """Drain and return the bodies waiting in `dlq.<queue>`."""
     found = []
