@@ -14,3 +14,7 @@ Cursor = Annotated[
     Query(max_length=512, description="`next_cursor` of the previous page; empty for the first"),
 ]
 DEFAULT = DEFAULT_LIMIT
+IncludeRevoked = Annotated[
+    bool,
+    Query(description="Also list revoked items (gone for every other route, kept for audit)"),
+]

@@ -101,6 +101,12 @@ def test_api_keys_are_shown_once_scoped_and_revocable(
     )
     assert client.delete(f"/v1/api-keys/{key['id']}", headers=admin).status_code == 204
     assert client.get("/v1/tenant", headers=erp).status_code == 401
+    assert client.get(f"/v1/api-keys/{key['id']}", headers=admin).status_code == 404
+    assert client.delete(f"/v1/api-keys/{key['id']}", headers=admin).status_code == 404
+    live = client.get("/v1/api-keys", headers=admin).json()["items"]
+    everything = client.get("/v1/api-keys?include_revoked=true", headers=admin).json()["items"]
+    assert key["id"] not in [k["id"] for k in live]
+    assert [k["revoked"] for k in everything if k["id"] == key["id"]] == [True]
     bad = client.post("/v1/api-keys", json={**body, "scopes": ["lead:fly"]}, headers=admin)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "scopes.0"
 

@@ -166,21 +166,28 @@ class ApiKeyStore:
     def of_tenant(self, tenant_id: str) -> Scoped:
         return Scoped(self.keys, tenant_id)
 
-    async def page(self, tenant_id: str, limit: int, cursor: str) -> tuple[list[KeyInfo], str]:
-        docs, next_cursor = await self.of_tenant(tenant_id).page({}, limit, cursor)
+    async def page(
+        self, tenant_id: str, limit: int, cursor: str, include_revoked: bool = False
+    ) -> tuple[list[KeyInfo], str]:
+        filter_: Doc = {} if include_revoked else {"revoked": False}
+        docs, next_cursor = await self.of_tenant(tenant_id).page(filter_, limit, cursor)
         return [_info(d) for d in docs], next_cursor
 
     async def get(self, tenant_id: str, key_id: str) -> KeyInfo:
+        """A live (unrevoked) key; a revoked one is gone for the API, kept for audit."""
         doc = await self.of_tenant(tenant_id).find_one({"_id": key_id})
         if doc is None:
             raise NotFound(f"API key {key_id} not found")
+        if doc.get("revoked"):
+            raise NotFound(f"API key {key_id} was revoked")
         return _info(doc)
 
     async def revoke(self, tenant_id: str, key_id: str) -> KeyInfo:
         update: dict[str, Any] = {"$set": {"revoked": True, "revoked_at": utcnow()}}
-        doc = await self.of_tenant(tenant_id).update_one({"_id": key_id}, update)
+        doc = await self.of_tenant(tenant_id).update_one({"_id": key_id, "revoked": False}, update)
         self._cache.pop(key_id, None)
         if doc is None:
+            await self.get(tenant_id, key_id)  # names why: unknown or already revoked
             raise NotFound(f"API key {key_id} not found")
         return _info(doc)
 

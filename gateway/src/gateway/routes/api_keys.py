@@ -17,7 +17,7 @@ from gateway.context import context
 from gateway.guard import authorize
 from gateway.identity.api_keys import KeyInfo
 from gateway.identity.caller import Caller
-from gateway.paging import DEFAULT, Cursor, Limit
+from gateway.paging import DEFAULT, Cursor, IncludeRevoked, Limit
 from gateway.problems import PROBLEM_RESPONSES
 from gateway.routes.users import Role, check_team
 
@@ -127,8 +127,11 @@ async def list_keys(
     request: Request,
     limit: Limit = DEFAULT,
     cursor: Cursor = "",
+    include_revoked: IncludeRevoked = False,
 ) -> KeyPage:
-    keys, next_cursor = await context(request).keys.page(caller.tenant_id, limit, cursor)
+    keys, next_cursor = await context(request).keys.page(
+        caller.tenant_id, limit, cursor, include_revoked
+    )
     return KeyPage(items=[key_out(k) for k in keys], next_cursor=next_cursor)
 
 
@@ -141,7 +144,11 @@ async def get_key(
     return key_out(await context(request).keys.get(caller.tenant_id, key_id))
 
 
-@router.delete("/{key_id}", status_code=204, summary="Revoke an API key (kept for the audit log)")
+@router.delete(
+    "/{key_id}",
+    status_code=204,
+    summary="Revoke an API key: gone for the API, kept for the audit log",
+)
 async def revoke_key(
     key_id: KeyId,
     caller: Annotated[Caller, Depends(authorize("api_key:manage"))],
