@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
+from crm.common.v1.common_pb2 import CustomFieldValue
 from crm.lead.v1 import lead_pb2
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +20,44 @@ router = APIRouter(prefix="/v1/leads", tags=["leads"], responses=PROBLEM_RESPONS
 
 Source = Literal["web", "wechat", "trade_show", "third_party", "referral", "phone", "import", "api"]
 LeadId = Annotated[str, Path(min_length=1, max_length=64, description="The lead's id")]
+CustomKey = Annotated[str, Field(min_length=1, max_length=40)]
+# Text is parsed by the field's type (as forms send it); a JSON number is a number. Send
+# numbers beyond what a double holds exactly as text: the lead service parses it exactly.
+CustomIn = dict[CustomKey, str | int | float | None]
+CustomOut = dict[str, str | int | float]
+CUSTOM_FIELDS_DESCRIPTION = (
+    "The tenant's custom fields by key (GET /v1/lead-custom-fields): text, a number, a "
+    "date as YYYY-MM-DD or one of a choice field's values; null or empty: not given"
+)
+
+
+def custom_fields_in(values: Mapping[str, str | int | float | None]) -> list[CustomFieldValue]:
+    found = []
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, str):
+            found.append(CustomFieldValue(key=key, text=value))
+        else:  # bool never gets here: the models are strict
+            found.append(CustomFieldValue(key=key, number=repr(value)))
+    return found
+
+
+def custom_fields_out(values: Iterable[CustomFieldValue]) -> CustomOut:
+    """Typed JSON: numbers as numbers (at most 15 significant digits, so exact in any
+    JSON reader), dates as YYYY-MM-DD, text and choices as strings."""
+    found: CustomOut = {}
+    for value in values:
+        slot = value.WhichOneof("value")
+        raw = getattr(value, slot) if slot else ""
+        if slot == "number":
+            number = Decimal(raw)
+            found[value.key] = (
+                int(number) if number == number.to_integral_value() else float(number)
+            )
+        else:
+            found[value.key] = raw
+    return found
 
 
 class LeadCreate(BaseModel):
@@ -37,6 +78,8 @@ class LeadCreate(BaseModel):
                     "region": "上海",
                     "industry": "软件",
                     "tags": ["官网", "SaaS"],
+                    "channel_detail": "产品试用申请",
+                    "custom_fields": {"budget": 50000, "visit_date": "2026-12-01"},
                 }
             ]
         },
@@ -53,6 +96,15 @@ class LeadCreate(BaseModel):
     product_line: str = Field("", max_length=100)
     tags: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=20)
     notes: str = Field("", max_length=2000, description="Free text")
+    channel_detail: str = Field(
+        "",
+        max_length=50,
+        description="Which one of the source: the trade show, platform, referrer or form; "
+        "the lead is also tagged `<source>:<detail>`",
+    )
+    custom_fields: CustomIn = Field(
+        default_factory=dict, max_length=50, description=CUSTOM_FIELDS_DESCRIPTION
+    )
 
 
 class ScoreReasonOut(BaseModel):
@@ -90,6 +142,14 @@ class LeadOut(BaseModel):
     disqualify_reason: str = ""
     owned_since: datetime | None = None
     last_follow_up_at: datetime | None = None
+    channel_detail: str = ""
+    created_by: str = Field("", description="Who captured it: a person, a key, or form:<form id>")
+    custom_fields: CustomOut = Field(
+        default_factory=dict, description="Typed values, retired fields' values included"
+    )
+    account_id: str = Field("", description="set once converted: the account it became")
+    contact_id: str = Field("", description="set once converted: its contact")
+    opportunity_id: str = Field("", description="set once converted: its opportunity")
 
 
 def lead_out(lead: lead_pb2.Lead) -> LeadOut:
@@ -129,6 +189,12 @@ def lead_out(lead: lead_pb2.Lead) -> LeadOut:
             if lead.HasField("last_follow_up_at")
             else None
         ),
+        channel_detail=lead.channel_detail,
+        created_by=lead.created_by,
+        custom_fields=custom_fields_out(lead.custom_fields),
+        account_id=lead.account_id,
+        contact_id=lead.contact_id,
+        opportunity_id=lead.opportunity_id,
     )
 
 
@@ -139,8 +205,10 @@ async def create_lead(
     request: Request,
 ) -> LeadOut:
     services = request.app.state.services
+    fields = body.model_dump(exclude={"custom_fields"})
+    lead = lead_pb2.LeadInput(**fields, custom_fields=custom_fields_in(body.custom_fields))
     reply = await services.lead.CreateLead(
-        lead_pb2.CreateLeadRequest(lead=lead_pb2.LeadInput(**body.model_dump())),
+        lead_pb2.CreateLeadRequest(lead=lead),
         **services.call_options(caller.principal),
     )
     return lead_out(reply.lead)

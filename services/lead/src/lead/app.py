@@ -98,6 +98,41 @@ class Session:
         return pool.note_unassigned(lead, plan.pool_reason, now=now)
 
 
+def capture(
+    s: Session, principal: Principal, draft: LeadDraft, lead_id: str, now: datetime
+) -> Captured:
+    """Capture one lead inside the session's transaction: validate, find duplicates and
+    reject, flag or merge per the tenant's policy, score, assign; the lead and its events
+    are written with the session. POST /v1/leads and the bulk import both come here."""
+    lead = create_lead(draft, lead_id=lead_id, tenant_id=principal.tenant_id,
+                       created_by=principal.user_id, now=now,
+                       schema=s.config.custom_fields())  # fmt: skip
+    keys = dedup.keys_of_lead(lead)
+    s.leads.serialise_identifiers(keys, lead.id, now)
+    decision = dedup.decide(keys, s.leads.possible_duplicates(keys), s.settings.duplicate_policy)
+    dedup.refuse_if_rejected(decision)
+    lead = apply_score(lead, score_lead(lead, s.settings), now=now)
+    if decision.outcome is dedup.Outcome.MERGE:
+        survivor = s.leads.get(decision.survivor_id)
+        if survivor is None:  # matched inside this very transaction: cannot vanish
+            raise NotFound(f"lead {decision.survivor_id} not found")
+        kept, merged = dedup.merge(survivor, lead, by=principal.user_id, now=now)
+        s.leads.add(merged, None)
+        return Captured(s.save(survivor, kept), "merged", decision.matches)
+    lead = dedup.flag_duplicate(lead, decision, now=now)
+    if draft.owner_id:
+        manual = assignment.manual_candidate(s.rep(draft.owner_id), by=principal.user_id,
+                                             reason="owner set at capture")  # fmt: skip
+        lead = assignment.assign(lead, manual, now=now, settings=s.settings)
+        if counted_owner(lead):
+            s.config.add_open_lead(lead.owner_id)
+    else:
+        lead = s.route(lead, now)
+    s.leads.add(lead, next_check_at(lead, s.settings))
+    outcome = "flagged" if decision.outcome is dedup.Outcome.FLAG else "created"
+    return Captured(lead, outcome, decision.matches)
+
+
 class LeadApp:
     def __init__(
         self,
@@ -116,38 +151,7 @@ class LeadApp:
 
     def create(self, principal: Principal, draft: LeadDraft) -> Captured:
         lead_id, now = self.new_id(), self.clock()
-
-        def work(s: Session) -> Captured:
-            lead = create_lead(draft, lead_id=lead_id, tenant_id=principal.tenant_id,
-                               created_by=principal.user_id, now=now)  # fmt: skip
-            keys = dedup.keys_of_lead(lead)
-            s.leads.serialise_identifiers(keys, lead.id, now)
-            decision = dedup.decide(
-                keys, s.leads.possible_duplicates(keys), s.settings.duplicate_policy
-            )
-            dedup.refuse_if_rejected(decision)
-            lead = apply_score(lead, score_lead(lead, s.settings), now=now)
-            if decision.outcome is dedup.Outcome.MERGE:
-                survivor = s.leads.get(decision.survivor_id)
-                if survivor is None:  # matched inside this very transaction: cannot vanish
-                    raise NotFound(f"lead {decision.survivor_id} not found")
-                kept, merged = dedup.merge(survivor, lead, by=principal.user_id, now=now)
-                s.leads.add(merged, None)
-                return Captured(s.save(survivor, kept), "merged", decision.matches)
-            lead = dedup.flag_duplicate(lead, decision, now=now)
-            if draft.owner_id:
-                manual = assignment.manual_candidate(s.rep(draft.owner_id), by=principal.user_id,
-                                                     reason="owner set at capture")  # fmt: skip
-                lead = assignment.assign(lead, manual, now=now, settings=s.settings)
-                if counted_owner(lead):
-                    s.config.add_open_lead(lead.owner_id)
-            else:
-                lead = s.route(lead, now)
-            s.leads.add(lead, next_check_at(lead, s.settings))
-            outcome = "flagged" if decision.outcome is dedup.Outcome.FLAG else "created"
-            return Captured(lead, outcome, decision.matches)
-
-        return self._run(principal, work)  # type: ignore[return-value]
+        return self._run(principal, lambda s: capture(s, principal, draft, lead_id, now))  # type: ignore[return-value]
 
     # Reads ---------------------------------------------------------------------------
 

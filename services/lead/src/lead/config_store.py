@@ -13,11 +13,13 @@ from crm_runtime.mongo import Doc, TenantCollection, Transaction
 from pymongo import ASCENDING
 from pymongo.database import Database
 
-from lead.documents import rep_from_doc, rep_to_doc
+from lead.documents import definition_from_doc, definition_to_doc, rep_from_doc, rep_to_doc
 from lead.domain.assignment import AssignmentRule, Rep
+from lead.domain.custom_fields import CustomFieldSchema
 from lead.domain.settings import LeadSettings
 
 SETTINGS, RULES, REPS, CURSORS = "lead_settings", "assignment_rules", "reps", "assignment_cursors"
+CUSTOM_FIELDS = "custom_fields"  # one document per tenant: its field definitions
 
 
 def ensure_config_indexes(db: Database[Doc]) -> None:
@@ -61,6 +63,7 @@ class LeadConfig:
         self.rules_docs: TenantCollection = tx.collection(RULES, tenant_id)
         self.reps: TenantCollection = tx.collection(REPS, tenant_id)
         self.cursors: TenantCollection = tx.collection(CURSORS, tenant_id)
+        self.custom_docs: TenantCollection = tx.collection(CUSTOM_FIELDS, tenant_id)
 
     def overrides(self) -> dict[str, Any]:
         doc = self.settings_docs.find_one({"_id": self.tenant_id})
@@ -82,6 +85,18 @@ class LeadConfig:
         self.rules_docs.update_one(
             {"_id": self.tenant_id},
             {"$set": {"rules": [rule_to_doc(r) for r in rules]}},
+            upsert=True,
+        )
+
+    def custom_fields(self) -> CustomFieldSchema:
+        doc = self.custom_docs.find_one({"_id": self.tenant_id})
+        fields = doc["fields"] if doc else []
+        return CustomFieldSchema(tuple(definition_from_doc(f) for f in fields))
+
+    def save_custom_fields(self, schema: CustomFieldSchema) -> None:
+        self.custom_docs.update_one(
+            {"_id": self.tenant_id},
+            {"$set": {"fields": [definition_to_doc(d) for d in schema.definitions]}},
             upsert=True,
         )
 

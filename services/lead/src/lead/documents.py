@@ -3,9 +3,14 @@ store modules use it; nothing else needs to know the document shape."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
+from bson.decimal128 import Decimal128
+
 from lead.domain.assignment import Rep
+from lead.domain.custom_fields import CustomFieldDefinition, CustomValue, FieldType, Value
 from lead.domain.followups import FollowUp, FollowUpKind
 from lead.domain.lead import Lead, LeadStatus, PoolRelease, ScoreReason
 from lead.domain.search import lead_tokens
@@ -17,7 +22,7 @@ _PLAIN = (
     "region", "industry", "product_line", "notes", "score", "score_band", "created_by",
     "created_at", "updated_at", "assignment_rule", "assignment_reason", "owned_since",
     "last_follow_up_at", "disqualify_reason", "duplicate_of", "merged_into", "account_id",
-    "contact_id", "opportunity_id",
+    "contact_id", "opportunity_id", "channel_detail",
 )  # fmt: skip
 
 
@@ -33,6 +38,7 @@ def lead_to_doc(lead: Lead) -> Doc:
     ]
     doc["pool_releases"] = [{"rep_id": p.rep_id, "at": p.at} for p in lead.pool_releases]
     doc["search_tokens"] = lead_tokens(lead.name, lead.company, lead.phone)
+    doc["custom_fields"] = [custom_value_to_doc(v) for v in lead.custom_fields]
     return doc
 
 
@@ -48,7 +54,70 @@ def lead_from_doc(doc: Doc) -> Lead:
         sla_sent=tuple(doc.get("sla_sent", ())),
         score_reasons=tuple(ScoreReason(**r) for r in doc.get("score_reasons", ())),
         pool_releases=tuple(PoolRelease(**p) for p in doc.get("pool_releases", ())),
+        custom_fields=tuple(custom_value_from_doc(v) for v in doc.get("custom_fields", ())),
         **plain,
+    )
+
+
+# Custom values are stored typed, with their type: numbers as Decimal128, dates as a
+# BSON date at midnight UTC (so both sort and range-query as what they are).
+
+
+def _stored(value: Value) -> Any:
+    if isinstance(value, Decimal):
+        return Decimal128(value)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return value
+
+
+def custom_value_to_doc(value: CustomValue) -> Doc:
+    return {"key": value.key, "type": value.type.value, "value": _stored(value.value)}
+
+
+def custom_value_from_doc(doc: Doc) -> CustomValue:
+    kind, raw = FieldType(doc["type"]), doc["value"]
+    value: Value
+    if kind is FieldType.NUMBER:
+        value = raw.to_decimal() if isinstance(raw, Decimal128) else Decimal(str(raw))
+    elif kind is FieldType.DATE:
+        value = raw.date() if isinstance(raw, datetime) else date.fromisoformat(str(raw))
+    else:
+        value = str(raw)
+    return CustomValue(doc["key"], kind, value)
+
+
+def definition_to_doc(defn: CustomFieldDefinition) -> Doc:
+    return {
+        "key": defn.key,
+        "label": defn.label,
+        "type": defn.type.value,
+        "required": defn.required,
+        "choices": list(defn.choices),
+        "max_length": defn.max_length,
+        "min_value": None if defn.min_value is None else Decimal128(defn.min_value),
+        "max_value": None if defn.max_value is None else Decimal128(defn.max_value),
+        "decimals": defn.decimals,
+        "retired": defn.retired,
+    }
+
+
+def _decimal(raw: Any) -> Decimal | None:
+    return raw.to_decimal() if isinstance(raw, Decimal128) else None
+
+
+def definition_from_doc(doc: Doc) -> CustomFieldDefinition:
+    return CustomFieldDefinition(
+        key=doc["key"],
+        label=doc["label"],
+        type=FieldType(doc["type"]),
+        required=doc.get("required", False),
+        choices=tuple(doc.get("choices", ())),
+        max_length=doc.get("max_length"),
+        min_value=_decimal(doc.get("min_value")),
+        max_value=_decimal(doc.get("max_value")),
+        decimals=doc.get("decimals"),
+        retired=doc.get("retired", False),
     )
 
 

@@ -3,6 +3,7 @@ shared runtime's interceptor; nothing here catches them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +17,12 @@ from crm_runtime.protojson import struct_to_dict
 from google.protobuf import struct_pb2
 
 from lead import grpc_convert as convert
+from lead import import_convert
 from lead.app import LeadApp
+from lead.domain.dedup import Match
 from lead.domain.lead import LeadStatus
+from lead.edits import LeadEditApp
+from lead.imports import ImportApp
 from lead.tenant_config import LeadConfigApp
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["LeadService"].full_name
@@ -27,14 +32,22 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["LeadService"].full_name
 class LeadApps:
     leads: LeadApp
     config: LeadConfigApp
+    edits: LeadEditApp
+    imports: ImportApp
 
     @classmethod
     def build(cls, uow: UnitOfWork) -> LeadApps:
-        return cls(LeadApp(uow), LeadConfigApp(uow))
+        return cls(LeadApp(uow), LeadConfigApp(uow), LeadEditApp(uow), ImportApp(uow))
 
 
 def _page(next_cursor: str) -> common_pb2.PageResponse:
     return common_pb2.PageResponse(next_cursor=next_cursor)
+
+
+def _matches(matches: Iterable[Match]) -> list[pb.DuplicateMatch]:
+    return [
+        pb.DuplicateMatch(lead_id=m.lead_id, matched_on=",".join(m.matched_on)) for m in matches
+    ]
 
 
 def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
@@ -47,22 +60,51 @@ class LeadServicer(lead_pb2_grpc.LeadServiceServicer):
     def __init__(self, apps: LeadApps) -> None:
         self.leads = apps.leads
         self.config = apps.config
+        self.edits = apps.edits
+        self.imports = apps.imports
 
     def CreateLead(self, request: pb.CreateLeadRequest, context: Any) -> pb.CreateLeadResponse:
         captured = self.leads.create(current_principal(), convert.draft_from_proto(request.lead))
         return pb.CreateLeadResponse(
             lead=convert.lead_to_proto(captured.lead),
             outcome=captured.outcome,
-            duplicates=[
-                pb.DuplicateMatch(lead_id=m.lead_id, matched_on=",".join(m.matched_on))
-                for m in captured.duplicates
-            ],
+            duplicates=_matches(captured.duplicates),
         )
 
     def GetLead(self, request: pb.GetLeadRequest, context: Any) -> pb.GetLeadResponse:
         return pb.GetLeadResponse(
             lead=convert.lead_to_proto(self.leads.get(current_principal(), request.id))
         )
+
+    def UpdateLead(self, request: pb.UpdateLeadRequest, context: Any) -> pb.UpdateLeadResponse:
+        lead = self.edits.update(
+            current_principal(),
+            request.id,
+            convert.draft_from_proto(request.lead),
+            request.update_mask,
+            request.expected_version,
+        )
+        return pb.UpdateLeadResponse(lead=convert.lead_to_proto(lead))
+
+    def CheckDuplicates(
+        self, request: pb.CheckDuplicatesRequest, context: Any
+    ) -> pb.CheckDuplicatesResponse:
+        matches = self.edits.check_duplicates(
+            current_principal(), convert.draft_from_proto(request.lead)
+        )
+        return pb.CheckDuplicatesResponse(matches=_matches(matches))
+
+    def MarkLeadConverted(
+        self, request: pb.MarkLeadConvertedRequest, context: Any
+    ) -> pb.MarkLeadConvertedResponse:
+        lead = self.edits.mark_converted(
+            current_principal(),
+            request.id,
+            account_id=request.account_id,
+            contact_id=request.contact_id,
+            opportunity_id=request.opportunity_id,
+        )
+        return pb.MarkLeadConvertedResponse(lead=convert.lead_to_proto(lead))
 
     def ListLeads(self, request: pb.ListLeadsRequest, context: Any) -> pb.ListLeadsResponse:
         query = convert.query_from_proto(request.filter, request.page.limit, request.page.cursor)
@@ -165,6 +207,68 @@ class LeadServicer(lead_pb2_grpc.LeadServiceServicer):
         reps = self.config.reps(current_principal())
         return pb.ListRepsResponse(
             reps=[convert.rep_to_proto(rep, manager) for rep, manager in reps]
+        )
+
+    def ListCustomFieldDefinitions(
+        self, request: pb.ListCustomFieldDefinitionsRequest, context: Any
+    ) -> pb.ListCustomFieldDefinitionsResponse:
+        schema = self.config.custom_fields(current_principal())
+        return pb.ListCustomFieldDefinitionsResponse(
+            fields=[convert.definition_to_proto(d) for d in schema.definitions]
+        )
+
+    def ReplaceCustomFieldDefinitions(
+        self, request: pb.ReplaceCustomFieldDefinitionsRequest, context: Any
+    ) -> pb.ReplaceCustomFieldDefinitionsResponse:
+        unknown = [
+            FieldViolation(f"fields[{i}].type", "must be one of text, number, date, choice")
+            for i, f in enumerate(request.fields)
+            if convert.field_type_from_proto(f.type) is None
+        ]
+        if unknown:
+            raise ValidationFailed(unknown)
+        wanted = [convert.definition_from_proto(f) for f in request.fields]
+        schema = self.config.replace_custom_fields(current_principal(), wanted)
+        return pb.ReplaceCustomFieldDefinitionsResponse(
+            fields=[convert.definition_to_proto(d) for d in schema.definitions]
+        )
+
+    # Bulk import (ADR 14) -------------------------------------------------------------
+
+    def UploadImportChunk(
+        self, request: pb.UploadImportChunkRequest, context: Any
+    ) -> pb.UploadImportChunkResponse:
+        size = self.imports.upload_chunk(
+            current_principal(), request.upload_id, request.seq, request.data
+        )
+        return pb.UploadImportChunkResponse(upload_id=request.upload_id, seq=request.seq, size=size)
+
+    def StartImport(self, request: pb.StartImportRequest, context: Any) -> pb.StartImportResponse:
+        job = self.imports.start(current_principal(), import_convert.start_from_proto(request))
+        return pb.StartImportResponse(job=import_convert.job_to_proto(job))
+
+    def GetImport(self, request: pb.GetImportRequest, context: Any) -> pb.GetImportResponse:
+        job = self.imports.get(current_principal(), request.id)
+        return pb.GetImportResponse(job=import_convert.job_to_proto(job))
+
+    def ListImports(self, request: pb.ListImportsRequest, context: Any) -> pb.ListImportsResponse:
+        jobs, cursor = self.imports.page(
+            current_principal(), request.page.limit, request.page.cursor
+        )
+        return pb.ListImportsResponse(
+            jobs=[import_convert.job_to_proto(j) for j in jobs], page=_page(cursor)
+        )
+
+    def ListImportErrors(
+        self, request: pb.ListImportErrorsRequest, context: Any
+    ) -> pb.ListImportErrorsResponse:
+        found = self.imports.errors(
+            current_principal(), request.id, request.page.limit, request.page.cursor
+        )
+        return pb.ListImportErrorsResponse(
+            headers=found.headers,
+            rows=[import_convert.error_row_to_proto(r) for r in found.rows],
+            page=_page(found.next_cursor),
         )
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date
+from decimal import Decimal, InvalidOperation
 
+from crm.common.v1 import common_pb2
 from crm.lead.v1 import lead_pb2 as pb
 from crm_runtime.protojson import timestamp
 
 from lead.domain.assignment import AssignmentRule, Rep
+from lead.domain.custom_fields import CustomFieldDefinition, CustomValue, FieldType, Value
 from lead.domain.followups import FollowUp, FollowUpDraft
 from lead.domain.lead import Lead, LeadDraft, LeadStatus
 from lead.listing import LeadQuery
@@ -30,7 +33,38 @@ def draft_from_proto(msg: pb.LeadInput) -> LeadDraft:
         name=msg.name, company=msg.company, phone=msg.phone, email=msg.email, source=msg.source,
         owner_id=msg.owner_id, region=msg.region, industry=msg.industry,
         product_line=msg.product_line, tags=tuple(msg.tags), notes=msg.notes,
+        channel_detail=msg.channel_detail,
+        custom_fields=tuple(v for v in map(custom_value_from_proto, msg.custom_fields) if v),
     )  # fmt: skip
+
+
+def custom_value_from_proto(msg: common_pb2.CustomFieldValue) -> CustomValue | None:
+    """What the caller sent, typed where it parses: the domain judges it against the
+    field's definition (a number slot holding no number is still reported as one)."""
+    slot = msg.WhichOneof("value")
+    if slot is None:
+        return None
+    raw: str = getattr(msg, slot)
+    value: Value = raw
+    if slot == "number":
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            value = raw
+    elif slot == "date":
+        try:
+            value = date.fromisoformat(raw) if len(raw) == 10 else raw
+        except ValueError:
+            value = raw
+    return CustomValue(msg.key, FieldType(slot), value)
+
+
+def custom_value_to_proto(value: CustomValue) -> common_pb2.CustomFieldValue:
+    raw = value.value
+    text = format(raw, "f") if isinstance(raw, Decimal) else str(raw)
+    if isinstance(raw, date):
+        text = raw.isoformat()
+    return common_pb2.CustomFieldValue(key=value.key, **{value.type.value: text})
 
 
 def lead_to_proto(lead: Lead) -> pb.Lead:
@@ -50,6 +84,8 @@ def lead_to_proto(lead: Lead) -> pb.Lead:
         last_follow_up_at=timestamp(lead.last_follow_up_at), merged_into=lead.merged_into,
         merged_ids=list(lead.merged_ids), account_id=lead.account_id, contact_id=lead.contact_id,
         opportunity_id=lead.opportunity_id, created_by=lead.created_by,
+        channel_detail=lead.channel_detail,
+        custom_fields=[custom_value_to_proto(v) for v in lead.custom_fields],
     )  # fmt: skip
 
 
@@ -80,7 +116,7 @@ def query_from_proto(filt: pb.LeadFilter, page_limit: int, cursor: str) -> LeadQ
         sources=tuple(filt.sources), score_bands=tuple(filt.score_bands), tags=tuple(filt.tags),
         created_from=filt.created_from.ToDatetime(tzinfo=UTC) if filt.HasField("created_from") else None,
         created_to=filt.created_to.ToDatetime(tzinfo=UTC) if filt.HasField("created_to") else None,
-        text=filt.text,
+        text=filt.text, account_id=filt.account_id,
     )  # fmt: skip
 
 
@@ -120,4 +156,48 @@ def rep_to_proto(rep: Rep, manager_id: str) -> pb.Rep:
     )  # fmt: skip
     if rep.capacity is not None:
         msg.capacity = rep.capacity
+    return msg
+
+
+def _optional_decimal(msg: pb.CustomFieldDefinition, name: str) -> Decimal | None:
+    if not msg.HasField(name):
+        return None
+    try:
+        return Decimal(getattr(msg, name))
+    except InvalidOperation:
+        return Decimal("NaN")  # reported by the domain as "must be a number"
+
+
+def field_type_from_proto(value: int) -> FieldType | None:
+    """The type, or None for UNSPECIFIED and unknown numbers (which the servicer refuses)."""
+    name = pb.CustomFieldType.Name(value) if value in pb.CustomFieldType.values() else ""
+    kind = name.removeprefix("CUSTOM_FIELD_TYPE_").lower()
+    return FieldType(kind) if kind in {t.value for t in FieldType} else None
+
+
+def definition_from_proto(msg: pb.CustomFieldDefinition) -> CustomFieldDefinition:
+    return CustomFieldDefinition(
+        key=msg.key, label=msg.label, type=field_type_from_proto(msg.type) or FieldType.TEXT,
+        required=msg.required, choices=tuple(msg.choices),
+        max_length=msg.max_length if msg.HasField("max_length") else None,
+        min_value=_optional_decimal(msg, "min_value"),
+        max_value=_optional_decimal(msg, "max_value"),
+        decimals=msg.decimals if msg.HasField("decimals") else None,
+    )  # fmt: skip
+
+
+def definition_to_proto(defn: CustomFieldDefinition) -> pb.CustomFieldDefinition:
+    msg = pb.CustomFieldDefinition(
+        key=defn.key, label=defn.label, required=defn.required, choices=list(defn.choices),
+        type=pb.CustomFieldType.Value(f"CUSTOM_FIELD_TYPE_{defn.type.name}"),
+        retired=defn.retired,
+    )  # fmt: skip
+    if defn.max_length is not None:
+        msg.max_length = defn.max_length
+    if defn.min_value is not None:
+        msg.min_value = format(defn.min_value, "f")
+    if defn.max_value is not None:
+        msg.max_value = format(defn.max_value, "f")
+    if defn.decimals is not None:
+        msg.decimals = defn.decimals
     return msg

@@ -33,6 +33,7 @@ class LeadQuery:
     created_from: datetime | None = None
     created_to: datetime | None = None  # exclusive
     text: str = ""
+    account_id: str = ""  # converted into this account
     limit: int = 50
     after: tuple[datetime, str] | None = field(default=None)
 
@@ -57,6 +58,8 @@ class LeadQuery:
         ]
         if self.created_from and self.created_to and self.created_from >= self.created_to:
             violations.append(FieldViolation("created_from", "must be before created_to"))
+        if len(self.account_id) > 64:
+            violations.append(FieldViolation("account_id", "must be at most 64 characters"))
         if len(self.text) > 100:
             violations.append(FieldViolation("text", "must be at most 100 characters"))
         require(violations)
@@ -86,6 +89,8 @@ class LeadQuery:
             created["$lt"] = self.created_to
         if created:
             query["created_at"] = created
+        if self.account_id:
+            query["account_id"] = self.account_id
         if self.text.strip():
             query["search_tokens"] = {"$all": query_tokens(self.text)}
         return query

@@ -19,7 +19,17 @@ from lead.domain.lead import Lead
 
 LEADS, FOLLOW_UPS, CLAIMS, DEDUP_KEYS = "leads", "follow_ups", "claims", "dedup_keys"
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
-LIST_KEYS = ("owner_id", "owner_team_id", "status", "source", "score_band", "tags", "search_tokens")
+DEDUP_FIELDS = ("phone", "email", "company_key")
+LIST_KEYS = (
+    "account_id",
+    "owner_id",
+    "owner_team_id",
+    "status",
+    "source",
+    "score_band",
+    "tags",
+    "search_tokens",
+)
 
 
 def index_name(*keys: tuple[str, int]) -> str:
@@ -38,12 +48,25 @@ def index_for(query: dict[str, Any]) -> str:
     return index_name(("tenant_id", 1), ("created_at", -1), ("_id", -1))
 
 
+def duplicate_lookups(keys: DedupKeys) -> list[Doc]:
+    """The queries (tenant_id added by the collection) that find a lead's live duplicates.
+
+    Each names every field of one (tenant_id, key, merged_into) index, because the
+    embedded MongoDB uses an index only for a filter whose fields that index's leading
+    fields cover: with `merged_into` outside the index it scanned every lead of every
+    tenant, three times per capture (and a `hint` there walks the whole index)."""
+    values = (keys.phone, keys.email, keys.company_key)
+    pairs = zip(DEDUP_FIELDS, values, strict=True)
+    return [{key: value, "merged_into": ""} for key, value in pairs if value]
+
+
 def ensure_indexes(db: Database[Doc]) -> None:
     from lead.config_store import ensure_config_indexes
+    from lead.import_store import ensure_import_indexes
 
     leads = db[LEADS]
-    for key in ("phone", "email", "company_key"):
-        leads.create_index([("tenant_id", ASCENDING), (key, ASCENDING)])
+    for key in DEDUP_FIELDS:
+        leads.create_index([("tenant_id", ASCENDING), (key, ASCENDING), ("merged_into", ASCENDING)])
     leads.create_index([("tenant_id", ASCENDING), *NEWEST_FIRST])
     for key in (
         "owner_id",
@@ -53,6 +76,7 @@ def ensure_indexes(db: Database[Doc]) -> None:
         "owner_team_id",
         "tags",
         "search_tokens",
+        "account_id",
     ):
         leads.create_index([("tenant_id", ASCENDING), (key, ASCENDING), *NEWEST_FIRST])
     leads.create_index([("next_check_at", ASCENDING)])
@@ -61,6 +85,7 @@ def ensure_indexes(db: Database[Doc]) -> None:
     )
     db[CLAIMS].create_index([("tenant_id", ASCENDING), ("rep_id", ASCENDING), ("at", ASCENDING)])
     ensure_config_indexes(db)
+    ensure_import_indexes(db)
     ensure_outbox_indexes(db)
 
 
@@ -98,14 +123,8 @@ class LeadRepository:
     def possible_duplicates(self, keys: DedupKeys) -> list[Lead]:
         """Live leads sharing a phone, email or company key: three indexed lookups."""
         found: dict[str, Lead] = {}
-        for field, value in (
-            ("phone", keys.phone),
-            ("email", keys.email),
-            ("company_key", keys.company_key),
-        ):
-            if not value:
-                continue
-            for doc in self.leads.find({field: value, "merged_into": ""}, limit=50):
+        for query in duplicate_lookups(keys):
+            for doc in self.leads.find(query, limit=50):
                 found.setdefault(doc["_id"], lead_from_doc(doc))
         return list(found.values())
 

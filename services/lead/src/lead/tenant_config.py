@@ -1,4 +1,4 @@
-"""Use cases for a tenant's lead configuration: settings, assignment rules, reps."""
+"""Use cases for a tenant's lead configuration: settings, rules, reps, custom fields."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ from crm_runtime.principal import Principal
 
 from lead.config_store import LeadConfig
 from lead.domain.assignment import AssignmentRule, Rep
+from lead.domain.custom_fields import (
+    CustomFieldDefinition,
+    CustomFieldSchema,
+    replace_definitions,
+)
 from lead.domain.settings import LeadSettings
 
 MAX_RULES = 100
@@ -93,5 +98,20 @@ class LeadConfigApp:
             saved = config.rep(rep.id)
             assert saved is not None
             return saved, manager_id
+
+        return self._run(principal, work)  # type: ignore[no-any-return]
+
+    def custom_fields(self, principal: Principal) -> CustomFieldSchema:
+        return self._run(principal, lambda c: c.custom_fields())  # type: ignore[no-any-return]
+
+    def replace_custom_fields(
+        self, principal: Principal, wanted: list[CustomFieldDefinition]
+    ) -> CustomFieldSchema:
+        """The active fields become `wanted`; the others are retired (custom_fields.py)."""
+
+        def work(config: LeadConfig) -> CustomFieldSchema:
+            schema = replace_definitions(config.custom_fields(), wanted)
+            config.save_custom_fields(schema)
+            return schema
 
         return self._run(principal, work)  # type: ignore[no-any-return]

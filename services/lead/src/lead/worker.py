@@ -1,4 +1,5 @@
-"""Lead worker: the SLA and recycling checks on a timer (nameko), beside the outbox relay.
+"""Lead worker: the SLA and recycling checks and bulk imports on timers (nameko), beside
+the outbox relay.
 
 Every replica runs the timer; the version-checked save in `LeadChecks` makes sure a lead
 is warned or recycled once however many replicas look at it."""
@@ -9,17 +10,33 @@ from crm_runtime.worker import AppProvider
 from nameko.timer import timer
 
 from lead.checks import LeadChecks
+from lead.import_worker import ImportRunner
 from lead.store import ensure_indexes
 
 CHECK_INTERVAL_SECONDS = 30
+IMPORT_INTERVAL_SECONDS = 1  # how soon a queued import is taken up
+
+
+class ImportRunnerProvider(AppProvider):
+    """The import runner; on shutdown it hands its job's lease back first."""
+
+    def stop(self) -> None:
+        self.app.stop()
+        super().stop()
 
 
 class LeadWorker:
     name = "lead"
 
     checks: LeadChecks = AppProvider(ensure_indexes, LeadChecks)
+    imports: ImportRunner = ImportRunnerProvider(ensure_indexes, ImportRunner)
 
     @timer(interval=CHECK_INTERVAL_SECONDS)
     def run_checks(self) -> None:
         while self.checks.run() > 0:
             pass  # keep going while a batch changed leads: more may be due
+
+    @timer(interval=IMPORT_INTERVAL_SECONDS)
+    def run_imports(self) -> None:
+        """Bulk imports: a batch of rows after another, for a bounded time (ADR 14)."""
+        self.imports.tick()

@@ -168,6 +168,21 @@ def test_the_cadence_reminds_the_owner_every_three_days():
     ]
 
 
+def test_a_missed_cadence_is_a_follow_up_reminder_not_a_breach():
+    lead = _followed_up(_assigned(), NOW + HOUR)
+    at = NOW + HOUR + 3 * DAY
+    reminded = record_alerts(lead, due_alerts(lead, at, SETTINGS), manager_id="mgr", now=at)
+    [event] = [e for e in reminded.events if e.event_type in ("LeadFollowUpDue", "LeadSlaBreached")]
+    assert event.event_type == "LeadFollowUpDue"
+    assert event.payload == {
+        "lead_id": "l1",
+        "owner_id": "ann",
+        "due_at": "2026-11-27T09:00:00.000Z",
+        "last_follow_up_at": "2026-11-24T09:00:00.000Z",
+    }
+    payload_message(event.event_type, event.payload)
+
+
 def test_after_an_outage_only_the_latest_missed_reminder_is_raised():
     lead = _followed_up(_assigned(), NOW)
     [alert] = due_alerts(lead, NOW + 10 * DAY, SETTINGS)

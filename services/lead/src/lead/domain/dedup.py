@@ -18,6 +18,7 @@ from typing import Any
 
 from crm_runtime.errors import AlreadyExists, FailedPrecondition
 
+from lead.domain.custom_fields import merge_values
 from lead.domain.lead import MAX_TAGS, Lead, LeadDraft, LeadStatus, revise
 from lead.domain.normalise import (
     InvalidValue,
@@ -148,8 +149,9 @@ def merge(survivor: Lead, merged: Lead, *, by: str, now: datetime) -> tuple[Lead
     """Both leads after merging `merged` into `survivor` (LeadMerged, by whom).
 
     The survivor keeps its own values and owner and only gains what it lacked (contact
-    details, tags, the later follow-up); the merged lead keeps everything and points at
-    the survivor. A converted lead is never merged away: it is linked to its customer.
+    details, tags, custom field values, the later follow-up); the merged lead keeps
+    everything and points at the survivor. A converted lead is never merged away: it is
+    linked to its customer.
     """
     if survivor.tenant_id != merged.tenant_id or survivor.id == merged.id:
         raise FailedPrecondition(f"cannot merge lead {merged.id} into lead {survivor.id}")
@@ -172,13 +174,16 @@ def merge(survivor: Lead, merged: Lead, *, by: str, now: datetime) -> tuple[Lead
     tags = tuple(dict.fromkeys((*survivor.tags, *merged.tags)))[:MAX_TAGS]
     if tags != survivor.tags:
         filled["tags"] = tags
+    custom = merge_values(survivor.custom_fields, merged.custom_fields)
+    if custom != survivor.custom_fields:
+        filled["custom_fields"] = custom
     follow_ups = [t for t in (survivor.last_follow_up_at, merged.last_follow_up_at) if t]
     if follow_ups and max(follow_ups) != survivor.last_follow_up_at:
         filled["last_follow_up_at"] = max(follow_ups)
     events: list[tuple[str, dict[str, Any]]] = [
         ("LeadMerged", {"survivor_id": survivor.id, "merged_id": merged.id, "merged_by": by}),
     ]
-    shown = [name for name in (*_FILLABLE, "tags") if name in filled]
+    shown = [name for name in (*_FILLABLE, "tags", "custom_fields") if name in filled]
     if shown:
         events.append(("LeadUpdated", {"lead_id": survivor.id, "changed_fields": shown}))
     kept = revise(

@@ -12,7 +12,14 @@ from typing import Any
 from crm_runtime.errors import FieldViolation, require
 from crm_runtime.events import DomainEvent
 
-from lead.domain.channels import SOURCES, is_source
+from lead.domain.channels import (
+    MAX_DETAIL_LENGTH,
+    SOURCES,
+    channel_tag,
+    is_channel_tag,
+    is_source,
+)
+from lead.domain.custom_fields import CustomFieldSchema, CustomValue, check_values
 from lead.domain.normalise import (
     InvalidValue,
     company_key,
@@ -58,6 +65,8 @@ class LeadDraft:
     product_line: str = ""
     tags: tuple[str, ...] = ()
     notes: str = ""
+    channel_detail: str = ""  # which trade show, platform, referrer, form (channels.py)
+    custom_fields: tuple[CustomValue, ...] = ()  # as sent; typed by the tenant's schema
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,8 @@ class Lead:
     account_id: str = ""
     contact_id: str = ""
     opportunity_id: str = ""
+    channel_detail: str = ""
+    custom_fields: tuple[CustomValue, ...] = ()  # typed, in the tenant's field order
     events: list[DomainEvent] = field(default_factory=list, repr=False, compare=False)
 
 
@@ -159,7 +170,7 @@ def revise(
 def _clean(draft: LeadDraft) -> tuple[dict[str, str], list[FieldViolation]]:
     violations: list[FieldViolation] = []
     clean: dict[str, str] = {}
-    for name, limit in MAX_LENGTH.items():
+    for name, limit in {**MAX_LENGTH, "channel_detail": MAX_DETAIL_LENGTH}.items():
         value = normalise_text(getattr(draft, name))
         if len(value) > limit:
             violations.append(FieldViolation(name, f"must be at most {limit} characters"))
@@ -178,9 +189,12 @@ def _clean(draft: LeadDraft) -> tuple[dict[str, str], list[FieldViolation]]:
             violations.append(FieldViolation("email", str(exc)))
     if not is_source(draft.source):
         violations.append(FieldViolation("source", f"must be one of {', '.join(SOURCES)}"))
-    if len(draft.tags) > MAX_TAGS:
+    tags = [t for t in draft.tags if not is_channel_tag(t.strip())]  # derived, not given
+    if len(tags) > MAX_TAGS:
         violations.append(FieldViolation("tags", f"at most {MAX_TAGS} tags"))
     for i, tag in enumerate(draft.tags):
+        if is_channel_tag(tag.strip()):
+            continue
         if not tag.strip() or len(tag) > MAX_TAG_LENGTH:
             violations.append(
                 FieldViolation(f"tags[{i}]", f"must be 1 to {MAX_TAG_LENGTH} characters")
@@ -195,10 +209,24 @@ def create_lead(
     tenant_id: str,
     created_by: str,
     now: datetime,
+    schema: CustomFieldSchema | None = None,
 ) -> Lead:
-    """A new lead from a draft, or ValidationFailed naming every bad field."""
+    """A new lead from a draft, or ValidationFailed naming every bad field.
+
+    Custom values are checked against the tenant's `schema` (custom_fields.py). Without
+    one they are taken as they are: only for re-deriving a stored lead, whose values
+    were checked when written.
+    """
     clean, violations = _clean(draft)
+    custom = draft.custom_fields
+    if schema is not None:
+        custom, custom_violations = check_values(draft.custom_fields, schema)
+        violations += custom_violations
     require(violations)
+    tags = tuple(dict.fromkeys(t.strip() for t in draft.tags if not is_channel_tag(t.strip())))
+    detail_tag = channel_tag(draft.source, clean["channel_detail"])
+    if detail_tag:
+        tags = (*tags, detail_tag)
     lead = Lead(
         id=lead_id,
         tenant_id=tenant_id,
@@ -213,8 +241,10 @@ def create_lead(
         region=clean["region"],
         industry=clean["industry"],
         product_line=clean["product_line"],
-        tags=tuple(dict.fromkeys(t.strip() for t in draft.tags)),
+        tags=tags,
         notes=clean["notes"],
+        channel_detail=clean["channel_detail"],
+        custom_fields=custom,
         created_by=created_by,
         created_at=now,
         updated_at=now,

@@ -80,10 +80,30 @@ def due_alerts(lead: Lead, now: datetime, settings: LeadSettings) -> tuple[SlaAl
     return tuple(a for a in _alerts(lead, now, settings) if a.key not in lead.sla_sent)
 
 
+def _event(lead: Lead, alert: SlaAlert, manager_id: str) -> tuple[str, dict[str, object]]:
+    if alert.kind == CADENCE:
+        payload: dict[str, object] = {
+            "lead_id": lead.id,
+            "owner_id": lead.owner_id,
+            "due_at": rfc3339(alert.due_at),
+        }
+        if lead.last_follow_up_at is not None:  # always, for a cadence alert
+            payload["last_follow_up_at"] = rfc3339(lead.last_follow_up_at)
+        return "LeadFollowUpDue", payload
+    return "LeadSlaBreached", {
+        "lead_id": lead.id,
+        "owner_id": lead.owner_id,
+        "manager_id": manager_id,
+        "level": alert.level,
+        "due_at": rfc3339(alert.due_at),
+    }
+
+
 def record_alerts(
     lead: Lead, alerts: Sequence[SlaAlert], *, manager_id: str, now: datetime
 ) -> Lead:
-    """The lead remembering `alerts` as raised, with one LeadSlaBreached each.
+    """The lead remembering `alerts` as raised, with one event each: LeadSlaBreached for
+    a missed first follow-up, LeadFollowUpDue for a missed cadence period.
 
     Alerts already raised are ignored, so recording twice raises nothing twice. The
     store looks up the owner's manager; an empty `manager_id` leaves routing to
@@ -92,19 +112,7 @@ def record_alerts(
     fresh = [a for a in dict.fromkeys(alerts) if a.key not in lead.sla_sent]
     if not fresh:
         return lead
-    events = [
-        (
-            "LeadSlaBreached",
-            {
-                "lead_id": lead.id,
-                "owner_id": lead.owner_id,
-                "manager_id": manager_id,
-                "level": alert.level,
-                "due_at": rfc3339(alert.due_at),
-            },
-        )
-        for alert in fresh
-    ]
+    events = [_event(lead, alert, manager_id) for alert in fresh]
     return revise(lead, now, events, sla_sent=(*lead.sla_sent, *(a.key for a in fresh)))
 
 

@@ -1,0 +1,161 @@
+"""Changing a lead's data (PATCH /v1/leads/{id}, If-Match) and asking whether a lead
+would be a duplicate before capturing it (LeadService over gRPC).
+
+The check lives at /v1/lead-duplicate-checks, not under /v1/leads/, where every
+one-segment path is a lead id."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import grpc
+from crm.lead.v1 import lead_pb2 as pb
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.etag import IfMatch, expected_version, set_etag
+from gateway.guard import authorize
+from gateway.identity.caller import Caller
+from gateway.problems import PROBLEM_RESPONSES, PreconditionFailed
+from gateway.routes.leads import (
+    CUSTOM_FIELDS_DESCRIPTION,
+    CustomIn,
+    LeadId,
+    LeadOut,
+    Source,
+    custom_fields_in,
+    lead_out,
+)
+
+router = APIRouter(tags=["leads"], responses=PROBLEM_RESPONSES)
+
+Tag = Annotated[str, Field(max_length=50)]
+
+
+class LeadPatch(BaseModel):
+    """The fields to change, and only those: a field left out keeps its value, an empty
+    string clears it. The owner changes by assignment, the status by a status change."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "phone": "+86 139-0013-9000",
+                    "notes": "换了新号码",
+                    "custom_fields": {"budget": 80000, "visit_date": None},
+                }
+            ]
+        },
+    )
+
+    name: str | None = Field(None, max_length=100)
+    company: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=32)
+    email: str | None = Field(None, max_length=254)
+    source: Source | None = None
+    region: str | None = Field(None, max_length=100)
+    industry: str | None = Field(None, max_length=100)
+    product_line: str | None = Field(None, max_length=100)
+    tags: list[Tag] | None = Field(None, max_length=20)
+    notes: str | None = Field(None, max_length=2000)
+    channel_detail: str | None = Field(None, max_length=50)
+    custom_fields: CustomIn | None = Field(
+        None,
+        max_length=50,
+        description=CUSTOM_FIELDS_DESCRIPTION + "; only the keys sent change, null clears one",
+    )
+
+
+class DuplicateProbe(BaseModel):
+    """What a capture would carry; the lead service matches its normal forms."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [{"name": "张伟", "phone": "+86 138 0013 8000", "email": "zw@example.cn"}]
+        },
+    )
+
+    name: str = Field("", max_length=100, description="Needed for a match on the company")
+    company: str = Field("", max_length=200)
+    phone: str = Field("", max_length=32)
+    email: str = Field("", max_length=254)
+
+
+class DuplicateOut(BaseModel):
+    lead_id: str
+    matched_on: list[str] = Field(description="phone, email and/or company")
+
+
+class DuplicateCheckOut(BaseModel):
+    matches: list[DuplicateOut] = Field(description="Live leads of the tenant, oldest first")
+
+
+@router.patch(
+    "/v1/leads/{lead_id}", response_model=LeadOut, summary="Change a lead's data (If-Match)"
+)
+async def update_lead(
+    lead_id: LeadId,
+    body: LeadPatch,
+    caller: Annotated[Caller, Depends(authorize("lead:update"))],
+    request: Request,
+    response: Response,
+    if_match: IfMatch = None,
+) -> LeadOut:
+    """Validated as at capture (422 naming each field); a new phone, email or company
+    is checked for duplicates (policy reject: 409); rescored when it counts."""
+    services = request.app.state.services
+    changes = body.model_dump(exclude_unset=True)
+    custom = changes.pop("custom_fields", None)
+    fields = {k: v for k, v in changes.items() if v is not None}
+    if "custom_fields" in body.model_fields_set:
+        cleared = {key: "" if value is None else value for key, value in (custom or {}).items()}
+        fields["custom_fields"] = custom_fields_in(cleared)
+        changes["custom_fields"] = custom
+    expected = expected_version(if_match)
+    call = services.call_options(caller.principal)
+    try:
+        reply = await services.lead.UpdateLead(
+            pb.UpdateLeadRequest(
+                id=lead_id,
+                lead=pb.LeadInput(**fields),
+                update_mask=list(changes),
+                expected_version=expected or 0,
+            ),
+            **call,
+        )
+    except grpc.aio.AioRpcError as exc:
+        if expected is None or exc.code() is not grpc.StatusCode.ABORTED:
+            raise
+        current = await services.lead.GetLead(pb.GetLeadRequest(id=lead_id), **call)
+        raise PreconditionFailed(current.lead.version) from exc
+    set_etag(response, reply.lead.version)
+    return lead_out(reply.lead)
+
+
+@router.post(
+    "/v1/lead-duplicate-checks",
+    response_model=DuplicateCheckOut,
+    summary="Which leads would this capture duplicate?",
+)
+async def check_duplicates(
+    body: DuplicateProbe,
+    caller: Annotated[Caller, Depends(authorize("lead:check_duplicates"))],
+    request: Request,
+) -> DuplicateCheckOut:
+    """Matches on normalised phone, lower-cased email and company (with the same name),
+    across the tenant, whoever owns the lead; never another tenant's."""
+    services = request.app.state.services
+    reply = await services.lead.CheckDuplicates(
+        pb.CheckDuplicatesRequest(lead=pb.LeadInput(**body.model_dump())),
+        **services.call_options(caller.principal),
+    )
+    return DuplicateCheckOut(
+        matches=[
+            DuplicateOut(lead_id=m.lead_id, matched_on=m.matched_on.split(","))
+            for m in reply.matches
+        ]
+    )
