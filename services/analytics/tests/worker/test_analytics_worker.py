@@ -4,7 +4,13 @@ import pytest
 from analytics.worker import AnalyticsWorker
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.servers import worker_amqp_uri
-from crm_runtime.testing.workers import lead_created, publish, purge, wait_for, worker_config
+from crm_runtime.testing.workers import (
+    lead_created,
+    publish,
+    purge_worker,
+    wait_for,
+    worker_config,
+)
 from nameko.testing.services import entrypoint_waiter
 
 
@@ -12,7 +18,7 @@ from nameko.testing.services import entrypoint_waiter
 def worker(container_factory, mongo_uri, database_name):
     amqp = worker_amqp_uri()
     settings = settings_for("analytics", "worker", mongo_uri, database_name, CRM_AMQP_URI=amqp)
-    purge(amqp, "evt-lead-LeadCreated--analytics.on_lead_created")
+    purge_worker(amqp, AnalyticsWorker)
     with worker_config(settings):
         container = container_factory(AnalyticsWorker)
         container.start()

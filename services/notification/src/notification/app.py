@@ -15,6 +15,7 @@ from crm_runtime.paging import decode_position, encode_position, page_limit
 from crm_runtime.principal import Principal
 
 from notification.domain.inbox import BY_EVENT, Notification
+from notification.domain.sales import SALES_BY_EVENT
 from notification.store import NotificationRepository
 
 
@@ -30,9 +31,10 @@ class NotificationApp:
         self.uow = uow
         self.clock = clock
 
-    def on_lead_event(self, envelope: dict[str, Any]) -> bool:
-        """An inbox item for whoever the event concerns, once per event."""
-        build = BY_EVENT[envelope["event_type"]]
+    def on_event(self, envelope: dict[str, Any]) -> bool:
+        """An inbox item for whoever the event concerns, once per event (the lead
+        service's events and the opportunity service's alike)."""
+        build = {**BY_EVENT, **SALES_BY_EVENT}[envelope["event_type"]]
         notification = build(envelope, str(uuid.uuid4()), self.clock())
 
         def effect(tx: Transaction) -> None:

@@ -22,6 +22,13 @@ class NotificationWorker:
     @on_event("lead", "LeadCreated")
     @on_event("lead", "LeadAssigned")
     @on_event("lead", "LeadSlaBreached")
+    @on_event("lead", "LeadFollowUpDue")
     @on_event("lead", "LeadRecycled")
     def on_lead_event(self, envelope: dict[str, Any]) -> bool:
-        return self.app.on_lead_event(envelope)
+        return self.app.on_event(envelope)
+
+    @on_event("opportunity", "OpportunityCadenceOverdue")
+    @on_event("opportunity", "StageApprovalDecided")
+    @on_event("opportunity", "AccountDormant")
+    def on_opportunity_event(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)

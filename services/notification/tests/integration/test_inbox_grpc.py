@@ -52,8 +52,8 @@ def _list(stub, principal=REP, limit=0, cursor="", unread_only=False):
 
 def test_a_redelivered_event_makes_one_item(app_and_stub):
     app, stub = app_and_stub
-    assert app.on_lead_event(_event(1)) is True
-    assert app.on_lead_event(_event(1)) is False
+    assert app.on_event(_event(1)) is True
+    assert app.on_event(_event(1)) is False
     reply = _list(stub)
     assert [n.subject_id for n in reply.notifications] == ["l1"]
     assert reply.unread_count == 1
@@ -62,7 +62,7 @@ def test_a_redelivered_event_makes_one_item(app_and_stub):
 def test_pages_are_newest_first_and_complete(app_and_stub):
     app, stub = app_and_stub
     for i in range(5):
-        app.on_lead_event(_event(i))
+        app.on_event(_event(i))
     seen, cursor = [], ""
     while True:
         reply = _list(stub, limit=2, cursor=cursor)
@@ -75,8 +75,8 @@ def test_pages_are_newest_first_and_complete(app_and_stub):
 
 def test_only_the_recipient_of_the_same_tenant_sees_it(app_and_stub):
     app, stub = app_and_stub
-    app.on_lead_event(_event(1))
-    app.on_lead_event(_event(2, tenant="t2"))
+    app.on_event(_event(1))
+    app.on_event(_event(2, tenant="t2"))
     assert [n.subject_id for n in _list(stub).notifications] == ["l1"]
     assert _list(stub, principal=Principal("t1", "rep-2")).notifications == []
     assert [
@@ -86,7 +86,7 @@ def test_only_the_recipient_of_the_same_tenant_sees_it(app_and_stub):
 
 def test_mark_read(app_and_stub):
     app, stub = app_and_stub
-    app.on_lead_event(_event(1))
+    app.on_event(_event(1))
     [item] = _list(stub).notifications
     other = Principal("t1", "rep-2").to_metadata()
     assert (

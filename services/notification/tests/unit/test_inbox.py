@@ -74,4 +74,10 @@ def test_a_recycled_lead_tells_its_previous_owner_why():
 
 
 def test_every_listened_event_has_a_message():
-    assert set(BY_EVENT) == {"LeadCreated", "LeadAssigned", "LeadSlaBreached", "LeadRecycled"}
+    assert set(BY_EVENT) == {
+        "LeadCreated",
+        "LeadAssigned",
+        "LeadSlaBreached",
+        "LeadFollowUpDue",
+        "LeadRecycled",
+    }

@@ -9,7 +9,7 @@ from crm_runtime.testing.workers import (
     dead_letters,
     lead_created,
     publish,
-    purge,
+    purge_worker,
     wait_for,
     worker_config,
 )
@@ -23,7 +23,7 @@ QUEUE = "evt-lead-LeadCreated--notification.on_lead_event"
 def worker(container_factory, mongo_uri, database_name):
     amqp = worker_amqp_uri()
     settings = settings_for("notification", "worker", mongo_uri, database_name, CRM_AMQP_URI=amqp)
-    purge(amqp, QUEUE)  # durable queues keep what earlier runs left
+    purge_worker(amqp, NotificationWorker)  # durable queues keep what earlier runs left
     with worker_config(settings):
         container = container_factory(NotificationWorker)
         container.start()

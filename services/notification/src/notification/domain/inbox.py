@@ -90,6 +90,17 @@ def for_lead_sla_breached(envelope: dict[str, Any], nid: str, now: datetime) -> 
     return _about_lead(envelope, recipient, "lead.sla_breached", title, body, nid, now)
 
 
+def for_lead_follow_up_due(
+    envelope: dict[str, Any], nid: str, now: datetime
+) -> Notification | None:
+    """Remind the owner that the lead's next follow-up (the cadence) is overdue."""
+    p = envelope["payload"]
+    body = "距上次跟进已超过跟进周期，请安排下一次跟进"
+    return _about_lead(
+        envelope, p.get("owner_id", ""), "lead.follow_up_due", "线索待跟进提醒", body, nid, now
+    )
+
+
 def for_lead_recycled(envelope: dict[str, Any], nid: str, now: datetime) -> Notification | None:
     """Tell the previous owner why their lead went back to the public pool."""
     p = envelope["payload"]
@@ -109,5 +120,6 @@ BY_EVENT = {
     "LeadCreated": for_lead_created,
     "LeadAssigned": for_lead_assigned,
     "LeadSlaBreached": for_lead_sla_breached,
+    "LeadFollowUpDue": for_lead_follow_up_due,
     "LeadRecycled": for_lead_recycled,
 }
