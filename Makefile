@@ -83,9 +83,31 @@ status: ## what runs where
 clean: down ## remove generated code, the environment and local state
 	rm -rf .venv .local $(PROTO_OUT)/crm
 
-.PHONY: bench bench-gateway
+.PHONY: bench bench-gateway bench-lead bench-opportunity
 
-bench: bench-gateway ## every benchmark (figures in docs/benchmarks.md)
+bench: bench-gateway bench-lead bench-opportunity ## every benchmark (figures in docs/benchmarks.md)
 
 bench-gateway: env ## gateway overhead vs direct gRPC at concurrency 32, rate-limiter cost (test-profile stack)
 	$(PY) tests/bench/gateway_overhead.py --requests 3000 --concurrency 32
+
+CAPTURE_REQUESTS ?= 2000
+CAPTURE_CONCURRENCY ?= 16
+CAPTURE_ROUNDS ?= 2
+DEDUP_LEADS ?= 1000000
+DEDUP_LOOKUPS ?= 2000
+IMPORT_ROWS ?= 100000
+
+bench-lead: env ## lead capture vs the raw stack, dedup look-ups at DEDUP_LEADS leads, import rows/s
+	$(PY) tests/bench/lead_capture.py --requests $(CAPTURE_REQUESTS) --concurrency $(CAPTURE_CONCURRENCY) --rounds $(CAPTURE_ROUNDS)
+	$(PY) tests/bench/lead_dedup.py --leads $(DEDUP_LEADS) --lookups $(DEDUP_LOOKUPS)
+	$(PY) tests/bench/lead_import.py --rows $(IMPORT_ROWS)
+
+STAGE_REQUESTS ?= 2000
+STAGE_CONCURRENCY ?= 16
+STAGE_ROUNDS ?= 2
+LIST_DEALS ?= 1000000
+LIST_REQUESTS ?= 500
+
+bench-opportunity: env ## stage changes vs the raw stack at c=16; a page of 50 deals by stage+owner at LIST_DEALS deals
+	$(PY) tests/bench/opportunity_stage.py --requests $(STAGE_REQUESTS) --concurrency $(STAGE_CONCURRENCY) --rounds $(STAGE_ROUNDS)
+	$(PY) tests/bench/opportunity_list.py --deals $(LIST_DEALS) --lists $(LIST_REQUESTS)
