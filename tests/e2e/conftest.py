@@ -18,6 +18,20 @@ ROOT = Path(__file__).resolve().parents[2]
 STACK = [sys.executable, str(ROOT / "deploy" / "local" / "stack.py")]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "floods_pipeline: writes thousands of events (bulk imports); runs after the rest",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that flood the event pipeline go last: the workers need minutes to work off
+    a few thousand events on the embedded MongoDB, and every test after them (the lead
+    slice times one event's delivery to the inbox) would queue behind that backlog."""
+    items.sort(key=lambda item: item.get_closest_marker("floods_pipeline") is not None)
+
+
 def _read_env(path: Path) -> dict[str, str]:
     pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
     return {k: v for k, v in pairs}

@@ -12,8 +12,16 @@ from typing import Any
 
 import httpx
 import pytest
-from gateway.authz import ROLE_SCOPES, ROLES, allowed
+from gateway.authz import PUBLIC_ACTIONS, ROLE_SCOPES, ROLES, allowed
 from identity_support import Tenant, example_body, operations
+from opportunity_support import (
+    account_in,
+    approval_in,
+    contact_in,
+    opportunity_in,
+    pipeline_in,
+    quote_in,
+)
 
 
 def _lead(b: Tenant) -> str:
@@ -38,6 +46,23 @@ def _key(b: Tenant) -> str:
     return str(made.json()["id"])
 
 
+def _form(b: Tenant) -> str:
+    made = b.admin("POST", "/v1/lead-forms", json={"name": "乙方表单", "fields": ["name"]})
+    made.raise_for_status()
+    return str(made.json()["id"])
+
+
+def _import(b: Tenant) -> str:
+    made = b.admin(
+        "POST",
+        "/v1/lead-imports",
+        content="姓名,手机\r\n乙方线索,13800138000\r\n".encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+    made.raise_for_status()
+    return str(made.json()["id"])
+
+
 # Path parameter name -> makes one such thing in tenant B and returns its id.
 FACTORIES: dict[str, Callable[[Tenant], str]] = {
     "lead_id": _lead,
@@ -45,6 +70,14 @@ FACTORIES: dict[str, Callable[[Tenant], str]] = {
     "rep_id": _user,  # a rep is a person of the tenant
     "team_id": _team,
     "key_id": _key,
+    "import_id": _import,
+    "account_id": account_in,
+    "contact_id": contact_in,
+    "pipeline_id": pipeline_in,
+    "opportunity_id": opportunity_in,
+    "approval_id": approval_in,
+    "quote_id": quote_in,
+    "form_id": _form,
 }
 
 
@@ -67,7 +100,12 @@ def _path_params(operation: dict[str, Any]) -> list[str]:
 
 def test_other_tenants_ids_are_404_on_every_route(live_spec, tenants):
     a, b = tenants
-    with_ids = [op for op in operations(live_spec) if _path_params(op[2])]
+    # A public route's id names its tenant by design (a web form's key), whoever calls.
+    with_ids = [
+        op
+        for op in operations(live_spec)
+        if _path_params(op[2]) and op[2]["x-crm-action"] not in PUBLIC_ACTIONS
+    ]
     assert with_ids, "no route takes an id?"
     unknown = {p for _, _, op in with_ids for p in _path_params(op)} - set(FACTORIES)
     assert not unknown, f"add a factory for {sorted(unknown)} to FACTORIES"
@@ -99,8 +137,17 @@ def _b_is_untouched(b: Tenant, ids: dict[str, str]) -> None:
     for kind, name in (("users", "user_id"), ("teams", "team_id")):
         seen = b.admin("GET", f"/v1/{kind}/{ids[name]}")
         assert seen.status_code == 200 and seen.json()["version"] == 1, seen.text
+    for kind, name in (
+        ("accounts", "account_id"),
+        ("contacts", "contact_id"),
+        ("opportunities", "opportunity_id"),
+    ):
+        seen = b.admin("GET", f"/v1/{kind}/{ids[name]}")
+        assert seen.status_code == 200 and seen.json()["version"] == 1, seen.text
     key = b.admin("GET", f"/v1/api-keys/{ids['key_id']}")
     assert key.status_code == 200 and key.json()["revoked"] is False
+    form = b.admin("GET", f"/v1/lead-forms/{ids['form_id']}").json()
+    assert form["version"] == 1 and form["enabled"] and not form["revoked"]
 
 
 def test_lists_never_show_another_tenants_records(live_spec, tenants):

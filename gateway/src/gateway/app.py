@@ -27,18 +27,34 @@ from gateway.identity.teams import ensure_team_indexes
 from gateway.identity.tenants import TenantStore
 from gateway.identity.tokens import AccessTokens, OidcTokens, TokenVerifier
 from gateway.identity.users import ensure_user_indexes
+from gateway.lead_forms import LeadFormStore, ensure_form_indexes
 from gateway.middleware import RequestMiddleware
 from gateway.ratelimit import RateLimiter
 from gateway.routes import (
+    account_360,
+    accounts,
     analytics,
     api_keys,
+    approvals,
     audit_log,
     auth,
+    contacts,
+    form_submissions,
     inbox,
     lead_config,
+    lead_conversion,
+    lead_custom_fields,
+    lead_edits,
+    lead_export,
+    lead_forms,
+    lead_imports,
     lead_work,
     leads,
     me,
+    opportunities,
+    opportunity_stages,
+    pipelines,
+    quotes,
     teams,
     users,
 )
@@ -49,6 +65,8 @@ Lead-to-cash (线索到回款) API.
 **Credentials.** `Authorization: Bearer <credential>`, where the credential is an API key
 (`crm_<id>_<secret>`, for integrations) or an access token from `POST /v1/auth/sign-in`
 (for people; refresh it with `POST /v1/auth/refresh`). The tenant is the credential's.
+A public web form's submission (`POST /v1/forms/{form_key}/leads`) takes none: its
+form key names the tenant (see the `lead forms` operations).
 
 **Roles.** Each operation names its action (`x-crm-action`) and the roles allowed to
 perform it (`x-crm-roles`); others get 403. Records are further limited to the
@@ -76,6 +94,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
         for ensure in (ensure_user_indexes, ensure_team_indexes, ensure_key_indexes):
             await ensure(db)
         await ensure_refresh_indexes(db)
+        await ensure_form_indexes(db)
         await ensure_audit_indexes(db, config.audit_retention_days)
         redis = Redis.from_url(
             settings.redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
@@ -104,6 +123,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
             services=connect_services(
                 settings, config.breaker_failures, config.breaker_cooldown_seconds
             ),
+            forms=LeadFormStore(db, config.api_key_cache_seconds),
         )
         app.state.ctx = ctx
         app.state.services = ctx.services
@@ -129,8 +149,23 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
     openapi.install(app)
     for module in (
         leads,
+        lead_edits,
         lead_work,
+        lead_conversion,
         lead_config,
+        lead_imports,
+        lead_export,
+        accounts,
+        account_360,
+        contacts,
+        pipelines,
+        opportunities,
+        opportunity_stages,
+        quotes,
+        approvals,
+        lead_custom_fields,
+        lead_forms,
+        form_submissions,
         inbox,
         analytics,
         auth,

@@ -68,6 +68,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "lead:read": _roles(ADMIN, SALES, MARKETING, AFTER_SALES, INTEGRATION),
     "lead:update": _roles(SALES, MARKETING, INTEGRATION),
     "lead:import": _roles(ADMIN, DIRECTOR, MANAGER, MARKETING, INTEGRATION),
+    # A whole list as a file; not reps: a list leaves the company with whoever has it.
+    "lead:export": _roles(ADMIN, DIRECTOR, MANAGER, MARKETING, INTEGRATION),
     "lead:check_duplicates": _roles(ADMIN, SALES, MARKETING, INTEGRATION),
     "lead:merge": _roles(ADMIN, DIRECTOR, MANAGER),
     "lead:assign": _roles(DIRECTOR, MANAGER),
@@ -77,7 +79,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "lead:follow_up": _roles(SALES),
     "lead:change_status": _roles(SALES),
     "lead:convert": _roles(SALES),
-    "lead:configure": _roles(ADMIN, DIRECTOR),  # assignment rules, SLA, pool settings
+    "lead:configure": _roles(ADMIN, DIRECTOR),  # assignment rules, SLA, pool, custom fields
+    # Public web forms that capture leads (marketing runs the campaigns they belong to).
+    "lead_form:read": _roles(ADMIN, DIRECTOR, MARKETING),
+    "lead_form:manage": _roles(ADMIN, MARKETING),
     # Opportunity service: accounts, contacts, pipelines, deals, approvals, quotes.
     "account:read": _roles(ADMIN, SALES, MARKETING, LEGAL, FINANCE, AFTER_SALES, INTEGRATION),
     "account:create": _roles(SALES, INTEGRATION),
@@ -139,8 +144,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "target:manage": _roles(DIRECTOR, MANAGER),
 }
 
-# Actions anyone may call without a credential (they are how a credential is obtained).
-PUBLIC_ACTIONS = frozenset({"auth:sign_in", "auth:refresh", "auth:sign_out"})
+# Actions anyone may call without a credential: how a credential is obtained, and a
+# public web form's submission (its form key names the tenant; ADR 15).
+PUBLIC_ACTIONS = frozenset({"auth:sign_in", "auth:refresh", "auth:sign_out", "lead_form:submit"})
 
 
 def allowed(roles: Iterable[str], action: str) -> bool:

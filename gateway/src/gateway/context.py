@@ -20,6 +20,7 @@ from gateway.identity.teams import TeamStore
 from gateway.identity.tenants import TenantStore
 from gateway.identity.tokens import AccessTokens, TokenVerifier
 from gateway.identity.users import UserStore
+from gateway.lead_forms import LeadFormStore
 from gateway.ratelimit import RateLimiter
 
 
@@ -37,6 +38,7 @@ class Context:
     idempotency: IdempotencyStore
     audit: AuditLog
     services: Services
+    forms: LeadFormStore
 
     def users(self, tenant_id: str) -> UserStore:
         return UserStore(self.db, tenant_id)

@@ -11,7 +11,7 @@ from crm_runtime.principal import Principal
 
 from gateway.authz import data_scope
 
-Kind = Literal["api_key", "user"]
+Kind = Literal["api_key", "user", "form"]  # form: a public web form's submissions
 
 
 @dataclass(frozen=True)

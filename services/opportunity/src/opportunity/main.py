@@ -1,9 +1,31 @@
 """Entry point of the opportunity service: `python -m opportunity.main api|worker`.
 
-Its contract is in protos/crm/opportunity/v1; its servicer and event handlers arrive with the
-issue that builds the service. Until then both processes run the shared platform parts."""
+Imports happen inside the functions so that the worker is monkey-patched first."""
 
-from crm_runtime.entry import api_without_rpcs, main, worker_relay_only
+from __future__ import annotations
+
+from crm_runtime.config import Settings
+from crm_runtime.entry import main
+
+
+def run_api(settings: Settings) -> None:
+    from crm_runtime.wiring import serve_api
+
+    from opportunity.grpc_api import OpportunityApps, register
+    from opportunity.lead_client import LeadClient
+    from opportunity.store import ensure_indexes
+
+    leads = LeadClient.connect(settings)
+    serve_api(settings, ensure_indexes, lambda uow: OpportunityApps.build(uow, leads), register)
+
+
+def run_worker(settings: Settings) -> None:
+    from crm_runtime.worker import run_worker as run
+
+    from opportunity.worker import OpportunityWorker
+
+    run(settings, OpportunityWorker)
+
 
 if __name__ == "__main__":
-    main("opportunity", api=api_without_rpcs, worker=worker_relay_only)
+    main("opportunity", api=run_api, worker=run_worker)
