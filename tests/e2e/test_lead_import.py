@@ -63,6 +63,7 @@ def tenant(tenant_factory):
     return tenant_factory()
 
 
+@pytest.mark.timeout(360)  # three imports of 403 rows and an export: 40-90 s, more on a busy CI
 def test_gbk_then_utf8_bom_under_merge_leave_one_lead_per_person(tenant):
     with tenant.client() as api:
         api.patch("/v1/lead-settings", json={"duplicate_policy": "merge"}).raise_for_status()
