@@ -16,7 +16,7 @@ from crm_runtime.mongo import Transaction, UnitOfWork
 from crm_runtime.paging import encode_position
 from crm_runtime.principal import Principal
 
-from lead.config_store import LeadConfig
+from lead.config_store import LeadConfig, Reservations, Routing
 from lead.domain import assignment, dedup, pool
 from lead.domain.assignment import Rep
 from lead.domain.followups import FollowUp, FollowUpDraft, log_follow_up
@@ -49,10 +49,11 @@ def counted_owner(lead: Lead) -> str:
 class Session:
     """One use case's view of one tenant inside one transaction."""
 
-    def __init__(self, tx: Transaction, tenant_id: str) -> None:
+    def __init__(self, tx: Transaction, tenant_id: str, slots: Routing | None = None) -> None:
         self.leads = LeadRepository(tx, tenant_id)
         self.config = LeadConfig(tx, tenant_id)
         self.settings: LeadSettings = self.config.settings()
+        self.slots: Routing = slots if slots is not None else Reservations(tx.db, tenant_id)
 
     def visible(self, principal: Principal, lead_id: str) -> Lead:
         lead = self.leads.get(lead_id)
@@ -70,30 +71,26 @@ class Session:
     def rep(self, rep_id: str) -> Rep:
         return self.config.rep(rep_id) or Rep(id=rep_id)
 
-    def save(self, before: Lead, after: Lead, *, load_taken: bool = False) -> Lead:
-        """Persist `after` over `before` and move the open-lead count with the owner."""
+    def save(self, before: Lead, after: Lead) -> Lead:
+        """Persist `after` over `before` and move the open-lead count with the owner
+        (already moved when the rules routed the lead: the slot was reserved)."""
         old, new = counted_owner(before), counted_owner(after)
         if old != new:
             if old:
                 self.config.free_slot(old)
-            if new and not load_taken:
+            if new and not self.slots.holds(new, after.id):
                 self.config.add_open_lead(new)
         return self.leads.save(after, before.version, next_check_at(after, self.settings))
 
     def route(self, lead: Lead, now: datetime) -> Lead:
         """Owner by the tenant's rules in order, taking a slot atomically; else the pool."""
         reps = {rep.id: rep for rep in self.config.all_reps()}
-        plan = assignment.plan_assignment(
-            lead,
-            self.config.rules(),
-            list(reps.values()),
-            self.config.round_robin_cursors(),
-            self.settings,
-        )
+        rules = self.config.rules()
+        turns = self.slots.draw_turns(assignment.groups_in_turn(lead, rules))
+        plan = assignment.plan_assignment(lead, rules, list(reps.values()), turns, self.settings)
         for candidate in plan.candidates:
             capacity = reps[candidate.rep_id].capacity or self.settings.rep_capacity
-            if self.config.take_slot(candidate.rep_id, capacity):
-                self.config.move_cursor(candidate.cursor_key, candidate.rep_id)
+            if self.slots.reserve(candidate.rep_id, capacity, lead.id, now):
                 return assignment.assign(lead, candidate, now=now, settings=self.settings)
         return pool.note_unassigned(lead, plan.pool_reason, now=now)
 
@@ -147,11 +144,29 @@ class LeadApp:
     def _run(self, principal: Principal, work: Callable[[Session], object]) -> object:
         return self.uow.run(lambda tx: work(Session(tx, principal.tenant_id)))
 
+    def _run_routing(self, principal: Principal, work: Callable[[Session], object]) -> object:
+        """`_run` for a use case that may assign by the rules: the turns and slots it takes
+        outside the transaction are kept when it commits and given back when it does not,
+        including before each retry of the transaction."""
+        slots = Reservations(self.uow.db, principal.tenant_id)
+
+        def attempt(tx: Transaction) -> object:
+            slots.give_back()  # a previous attempt's, if the transaction is run again
+            return work(Session(tx, principal.tenant_id, slots))
+
+        try:
+            done = self.uow.run(attempt)
+        except BaseException:
+            slots.give_back()
+            raise
+        slots.confirm()
+        return done
+
     # Capture -------------------------------------------------------------------------
 
     def create(self, principal: Principal, draft: LeadDraft) -> Captured:
         lead_id, now = self.new_id(), self.clock()
-        return self._run(principal, lambda s: capture(s, principal, draft, lead_id, now))  # type: ignore[return-value]
+        return self._run_routing(principal, lambda s: capture(s, principal, draft, lead_id, now))  # type: ignore[return-value]
 
     # Reads ---------------------------------------------------------------------------
 
@@ -198,6 +213,7 @@ class LeadApp:
         decide: Callable[[Session, Lead, datetime], Lead],
         expected_version: int = 0,
         pool_too: bool = False,
+        routing: bool = False,
     ) -> Lead:
         now = self.clock()
 
@@ -210,7 +226,8 @@ class LeadApp:
             after = decide(s, lead, now)
             return lead if after is lead else s.save(lead, after)
 
-        return self._run(principal, work)  # type: ignore[return-value]
+        run = self._run_routing if routing else self._run
+        return run(principal, work)  # type: ignore[return-value]
 
     def assign(self, principal: Principal, lead_id: str, owner_id: str, reason: str) -> Lead:
         """A manager's hand: to `owner_id`, or by the rules when it is empty."""
@@ -223,7 +240,7 @@ class LeadApp:
             )
             return assignment.assign(lead, candidate, now=now, settings=s.settings)
 
-        return self._change(principal, lead_id, decide, pool_too=True)
+        return self._change(principal, lead_id, decide, pool_too=True, routing=True)
 
     def release(self, principal: Principal, lead_id: str, reason: str) -> Lead:
         return self._change(

@@ -1,22 +1,27 @@
 """The worker's timed checks: first-follow-up SLA warnings (owner, then manager) and
 recycling of neglected leads, safe with several worker replicas: each lead is saved
-with a version check, so when two replicas look at one lead only one acts."""
+with a version check, so when two replicas look at one lead only one acts. Also the
+settling of rep slots a crashed capture left reserved (each slot is freed by one
+conditional update, so two replicas cannot free it twice)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict
 from crm_runtime.mongo import Transaction, UnitOfWork
 
 from lead.app import Session
+from lead.config_store import sweep_abandoned
 from lead.domain.sla import due_alerts, record_alerts, recycle_if_neglected
-from lead.store import leads_due_for_checks
+from lead.store import LEADS, leads_due_for_checks
 
 log = logging.getLogger(__name__)
+# Longer than any capture can still commit: pymongo gives up retrying after 2 minutes.
+ABANDONED_AFTER = timedelta(minutes=5)
 
 
 class LeadChecks:
@@ -36,6 +41,13 @@ class LeadChecks:
             except Conflict:
                 log.info("lead %s changed while checked; another replica or a user acted", lead_id)
         return changed
+
+    def settle_slots(self) -> int:
+        """Free the slots of captures that died before they committed; returns how many."""
+        freed = sweep_abandoned(self.uow.db, LEADS, self.clock() - ABANDONED_AFTER)
+        if freed:
+            log.warning("freed %d rep slots left reserved by captures that never committed", freed)
+        return freed
 
     @staticmethod
     def _check(tx: Transaction, tenant_id: str, lead_id: str, now: datetime) -> int:

@@ -1,13 +1,18 @@
 """A tenant's lead configuration on MongoDB: settings, ordered assignment rules, the rep
-directory with each rep's open-lead count, and the round-robin cursors.
+directory with each rep's open-lead count, and the round-robin turn counters.
 
-Taking a rep's slot is one conditional update (open leads below capacity), so two leads
-racing for a rep's last slot cannot both get it; inside a transaction the loser's write
-conflicts and is retried against the new count."""
+Assignment's two hot writes, a group's turn counter and a rep's open-lead count, are
+made outside the capture's transaction (`Reservations`), because every concurrent
+capture would write the same few documents and all but one transaction would abort and
+start over (ten attempts per lead at 16 concurrent captures, docs/benchmarks.md). A turn
+is one atomic `$inc`; a slot is one conditional `$inc` (open leads below capacity), so
+two leads racing for a rep's last slot cannot both get it. A slot taken by a capture
+that then fails is given back; one left by a crash is found by the worker (ADR 0020)."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from crm_runtime.mongo import Doc, TenantCollection, Transaction
 from pymongo import ASCENDING
@@ -24,6 +29,7 @@ CUSTOM_FIELDS = "custom_fields"  # one document per tenant: its field definition
 
 def ensure_config_indexes(db: Database[Doc]) -> None:
     db[REPS].create_index([("tenant_id", ASCENDING), ("rep_id", ASCENDING)], unique=True)
+    db[REPS].create_index([("pending.at", ASCENDING)], sparse=True)  # the worker's sweep
     db[CURSORS].create_index([("tenant_id", ASCENDING), ("group", ASCENDING)], unique=True)
     db["dedup_keys"].create_index([("tenant_id", ASCENDING), ("key", ASCENDING)], unique=True)
 
@@ -105,7 +111,7 @@ class LeadConfig:
 
     def directory(self) -> list[tuple[Rep, str]]:
         """Every rep with their manager's id, in id order."""
-        docs = self.reps.find({}, sort=[("rep_id", ASCENDING)])
+        docs = self.reps.find({}, sort=[("rep_id", ASCENDING)], projection={"pending": 0})
         return [(rep_from_doc(self._as_rep(d)), d.get("manager_id", "")) for d in docs]
 
     def rep(self, rep_id: str) -> Rep | None:
@@ -123,15 +129,6 @@ class LeadConfig:
             {"rep_id": rep.id}, {"$set": fields, "$setOnInsert": {"open_leads": 0}}, upsert=True
         )
 
-    def take_slot(self, rep_id: str, capacity: int) -> bool:
-        """One more open lead for the rep if below capacity; False when full."""
-        return bool(
-            self.reps.update_one(
-                {"rep_id": rep_id, "active": True, "away": False, "open_leads": {"$lt": capacity}},
-                {"$inc": {"open_leads": 1}},
-            )
-        )
-
     def add_open_lead(self, rep_id: str) -> None:
         """A manual assignment or a claim: the capacity decision was already made."""
         self.reps.update_one({"rep_id": rep_id}, {"$inc": {"open_leads": 1}})
@@ -141,12 +138,96 @@ class LeadConfig:
             {"rep_id": rep_id, "open_leads": {"$gt": 0}}, {"$inc": {"open_leads": -1}}
         )
 
-    def round_robin_cursors(self) -> dict[str, str]:
-        return {d["group"]: d["last_rep_id"] for d in self.cursors.find({})}
-
-    def move_cursor(self, group: str, rep_id: str) -> None:
-        self.cursors.update_one({"group": group}, {"$set": {"last_rep_id": rep_id}}, upsert=True)
-
     @staticmethod
     def _as_rep(doc: Doc) -> Doc:
         return {**doc, "_id": doc["rep_id"]}
+
+
+class Routing(Protocol):
+    """Where routing by the rules draws its turns and takes its slots."""
+
+    def draw_turns(self, groups: list[str]) -> dict[str, int]: ...
+
+    def reserve(self, rep_id: str, capacity: int, lead_id: str, now: datetime) -> bool: ...
+
+    def holds(self, rep_id: str, lead_id: str) -> bool: ...
+
+
+class Reservations:
+    """Round-robin turns and rep slots for one use case, written outside its transaction.
+
+    Each slot taken is also noted on the rep (`pending`: lead id and time) until the
+    use case ends: `confirm` drops the notes once the transaction has committed, `give_back`
+    returns the slots when it did not (or before the transaction runs again), and
+    `sweep_abandoned` settles notes a crashed process left behind."""
+
+    def __init__(self, db: Database[Doc], tenant_id: str) -> None:
+        self.reps = TenantCollection(db[REPS], tenant_id)  # no session: not transactional
+        self.turn_counters = TenantCollection(db[CURSORS], tenant_id)
+        self.held: list[tuple[str, str]] = []  # (rep id, lead id)
+
+    def draw_turns(self, groups: list[str]) -> dict[str, int]:
+        """The next turn of each group, each drawn by exactly one caller."""
+        turns = {}
+        for group in groups:
+            doc = self.turn_counters.find_one_and_update(
+                {"group": group}, {"$inc": {"turn": 1}}, upsert=True
+            )
+            turns[group] = int(doc["turn"]) if doc else 1
+        return turns
+
+    def reserve(self, rep_id: str, capacity: int, lead_id: str, now: datetime) -> bool:
+        """One more open lead for an active, present rep below capacity; False otherwise."""
+        taken = self.reps.update_one(
+            {"rep_id": rep_id, "active": True, "away": False, "open_leads": {"$lt": capacity}},
+            {"$inc": {"open_leads": 1}, "$push": {"pending": {"lead_id": lead_id, "at": now}}},
+        )
+        if taken:
+            self.held.append((rep_id, lead_id))
+        return bool(taken)
+
+    def holds(self, rep_id: str, lead_id: str) -> bool:
+        return (rep_id, lead_id) in self.held
+
+    def confirm(self) -> None:
+        """The transaction committed: the slots are the leads' now."""
+        for rep_id, lead_id in self.held:
+            self.reps.update_one({"rep_id": rep_id}, {"$pull": {"pending": {"lead_id": lead_id}}})
+        self.held.clear()
+
+    def give_back(self) -> None:
+        """The transaction did not commit: every slot it took is free again."""
+        for rep_id, lead_id in self.held:
+            self.release(rep_id, lead_id)
+        self.held.clear()
+
+    def release(self, rep_id: str, lead_id: str) -> bool:
+        """Free the slot noted for `lead_id`, once however often it is called."""
+        return bool(
+            self.reps.update_one(
+                {"rep_id": rep_id, "pending.lead_id": lead_id},
+                {"$inc": {"open_leads": -1}, "$pull": {"pending": {"lead_id": lead_id}}},
+            )
+        )
+
+
+def sweep_abandoned(db: Database[Doc], leads: str, before: datetime) -> int:
+    """Settle the slot notes older than `before` (no use case runs that long): a lead that
+    was stored keeps its slot, one that never was gives it back. Returns slots freed."""
+    freed = 0
+    for rep in db[REPS].find({"pending.at": {"$lt": before}}):
+        stale = [p["lead_id"] for p in rep["pending"] if p["at"] < before]
+        stored = {
+            d["_id"]
+            for d in db[leads].find(
+                {"tenant_id": rep["tenant_id"], "_id": {"$in": stale}}, projection={"_id": 1}
+            )
+        }
+        slots = Reservations(db, rep["tenant_id"])
+        kept = [lead_id for lead_id in stale if lead_id in stored]
+        if kept:
+            slots.reps.update_one(
+                {"rep_id": rep["rep_id"]}, {"$pull": {"pending": {"lead_id": {"$in": kept}}}}
+            )
+        freed += sum(slots.release(rep["rep_id"], i) for i in stale if i not in stored)
+    return freed

@@ -3,15 +3,17 @@ POST /v1/leads, on a session whose repositories batch the store's work.
 
 The batch session reads once what every capture of the batch would read again: the
 candidate duplicates of all its rows (one `$in` look-up per identifier kind), the
-tenant's settings, rules, reps and round-robin cursors. It serves the batch's own
+tenant's settings, rules, reps and round-robin turns. It serves the batch's own
 writes back from memory (row 300 sees the lead row 12 created, a rep's count includes
 the slots taken so far) and writes at the end: new leads and events in bulk, changed
 leads with their version check, every identifier key and rep counter it touched.
 
 Isolation is the transaction's, as between two single captures (ADR 13): everything a
-decision rested on is written by the batch (identifier keys, the rep counters, the
-cursors), so a capture or another import racing it on the same phone, email, company
-or rep conflicts with it, and MongoDB makes one of them run again.
+decision rested on is written by the batch (identifier keys, the rep counters), so a
+capture or another import racing it on the same phone, email, company or rep
+conflicts with it, and MongoDB makes one of them run again. The turns it used are
+added to the round-robin counters outside the transaction, as a single capture draws
+them (ADR 20): a turn shared with a racing capture costs fairness, never capacity.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from crm_runtime.mongo import Transaction
 from pymongo import UpdateOne
 
 from lead.app import Session
-from lead.config_store import LeadConfig
+from lead.config_store import LeadConfig, Reservations
 from lead.documents import lead_from_doc, lead_to_doc
 from lead.domain.assignment import AssignmentRule, Rep
 from lead.domain.dedup import DedupKeys
@@ -170,9 +172,11 @@ class BatchConfig(LeadConfig):
         super().__init__(tx, tenant_id)
         self._cached: dict[str, Any] = {}
         self._directory: dict[str, tuple[Rep, str]] | None = None
-        self._cursors: dict[str, str] | None = None
+        self._turns: dict[str, int] = {}  # round-robin group -> last turn seen
         self.slots: dict[str, int] = {}  # rep -> open leads added by the batch
-        self.moved: dict[str, str] = {}  # round-robin group -> last rep
+        self.taken: set[tuple[str, str]] = set()  # (rep, lead) slots taken by the rules
+        self.drawn: dict[str, int] = {}  # round-robin group -> turns used by the batch
+        self.turn_counters = Reservations(tx.db, tenant_id).turn_counters
 
     def _once(self, name: str, load: Any) -> Any:
         if name not in self._cached:
@@ -205,12 +209,26 @@ class BatchConfig(LeadConfig):
         self._directory[rep_id] = (replace(rep, open_leads=rep.open_leads + delta), manager)
         self.slots[rep_id] = self.slots.get(rep_id, 0) + delta
 
-    def take_slot(self, rep_id: str, capacity: int) -> bool:
+    def draw_turns(self, groups: list[str]) -> dict[str, int]:
+        missing = [g for g in groups if g not in self._turns]
+        if missing:
+            found = self.turn_counters.find({"group": {"$in": missing}})
+            self._turns.update({d["group"]: int(d.get("turn", 0)) for d in found})
+        for group in groups:
+            self._turns[group] = self._turns.get(group, 0) + 1
+            self.drawn[group] = self.drawn.get(group, 0) + 1
+        return {g: self._turns[g] for g in groups}
+
+    def reserve(self, rep_id: str, capacity: int, lead_id: str, now: datetime) -> bool:
         rep = self.rep(rep_id)
         if rep is None or not rep.active or rep.away or rep.open_leads >= capacity:
             return False
         self._bump(rep_id, 1)
+        self.taken.add((rep_id, lead_id))
         return True
+
+    def holds(self, rep_id: str, lead_id: str) -> bool:
+        return (rep_id, lead_id) in self.taken
 
     def add_open_lead(self, rep_id: str) -> None:
         if self.rep(rep_id) is not None:
@@ -221,23 +239,12 @@ class BatchConfig(LeadConfig):
         if rep is not None and rep.open_leads > 0:
             self._bump(rep_id, -1)
 
-    def round_robin_cursors(self) -> dict[str, str]:
-        if self._cursors is None:
-            self._cursors = super().round_robin_cursors()
-        return dict(self._cursors)
-
-    def move_cursor(self, group: str, rep_id: str) -> None:
-        self.round_robin_cursors()
-        assert self._cursors is not None
-        self._cursors[group] = rep_id
-        self.moved[group] = rep_id
-
     def flush(self) -> None:
         for rep_id, delta in self.slots.items():
             if delta:
                 self.reps.update_one({"rep_id": rep_id}, {"$inc": {"open_leads": delta}})
-        for group, rep_id in self.moved.items():
-            super().move_cursor(group, rep_id)
+        for group, used in self.drawn.items():  # outside the transaction, as captures do
+            self.turn_counters.update_one({"group": group}, {"$inc": {"turn": used}}, upsert=True)
 
 
 class ImportSession(Session):
@@ -247,6 +254,7 @@ class ImportSession(Session):
         self.leads: BatchLeads = BatchLeads(tx, tenant_id)
         self.config: BatchConfig = BatchConfig(tx, tenant_id)
         self.settings = self.config.settings()
+        self.slots = self.config  # turns and slots in memory, flushed with the batch
 
     def flush(self, now: datetime) -> None:
         self.leads.flush(now)

@@ -1,5 +1,5 @@
-"""Lead worker: the SLA and recycling checks and bulk imports on timers (nameko), beside
-the outbox relay.
+"""Lead worker: the SLA and recycling checks, the settling of abandoned rep slots and
+bulk imports on timers (nameko), beside the outbox relay.
 
 Every replica runs the timer; the version-checked save in `LeadChecks` makes sure a lead
 is warned or recycled once however many replicas look at it."""
@@ -35,6 +35,7 @@ class LeadWorker:
     def run_checks(self) -> None:
         while self.checks.run() > 0:
             pass  # keep going while a batch changed leads: more may be due
+        self.checks.settle_slots()
 
     @timer(interval=IMPORT_INTERVAL_SECONDS)
     def run_imports(self) -> None:

@@ -156,9 +156,9 @@ def test_rules_round_robin_and_capacity_hold_across_batches(lead_stub, uow, db):
     job = _import(lead_stub, uow, synthetic(40), batch_size=7)
     assert job.created == 40
     owners = Counter(lead["owner_id"] for lead in db.leads.find())
-    assert owners == {"rep-a": 5, "rep-b": 18, "rep-c": 17}
+    assert owners == {"rep-a": 5, "rep-b": 17, "rep-c": 18}
     reps = {r.id: r.open_leads for r in lead_stub.ListReps(pb.ListRepsRequest(), metadata=MD).reps}
-    assert reps == {"rep-a": 5, "rep-b": 18, "rep-c": 17}
+    assert reps == {"rep-a": 5, "rep-b": 17, "rep-c": 18}
     first_three = [db.leads.find_one({"_id": lead_id_for(TENANT, job.id, r)})["owner_id"]
                    for r in (2, 3, 4)]  # fmt: skip
     assert first_three == ["rep-a", "rep-b", "rep-c"]

@@ -12,6 +12,7 @@ from lead.domain.assignment import (
     AssignmentRule,
     Rep,
     assign,
+    groups_in_turn,
     manual_candidate,
     plan_assignment,
     senior_rule,
@@ -47,12 +48,10 @@ def _ids(plan):
 
 def test_round_robin_shares_leads_evenly_within_a_group():
     reps = {r.id: r for r in _reps("ann", "bob", "cat")}
-    cursors: dict[str, str] = {}
     given = []
-    for _ in range(9):
-        plan = plan_assignment(_lead(), [EVERYONE], list(reps.values()), cursors, SETTINGS)
+    for turn in range(1, 10):
+        plan = plan_assignment(_lead(), [EVERYONE], list(reps.values()), {"": turn}, SETTINGS)
         first = plan.candidates[0]  # the store's conditional update wins at once
-        cursors[first.cursor_key] = first.rep_id
         reps[first.rep_id] = replace(
             reps[first.rep_id], open_leads=reps[first.rep_id].open_leads + 1
         )
@@ -62,21 +61,39 @@ def test_round_robin_shares_leads_evenly_within_a_group():
 
 
 def test_the_candidates_are_the_whole_turn_so_the_store_can_try_the_next():
-    plan = plan_assignment(_lead(), [EVERYONE], _reps("ann", "bob", "cat"), {"": "ann"}, SETTINGS)
+    plan = plan_assignment(_lead(), [EVERYONE], _reps("ann", "bob", "cat"), {"": 2}, SETTINGS)
     assert _ids(plan) == ["bob", "cat", "ann"]
 
 
-def test_the_turn_continues_after_a_rep_who_has_left_the_group():
-    plan = plan_assignment(_lead(), [EVERYONE], _reps("ann", "cat"), {"": "bob"}, SETTINGS)
+def test_a_turn_wraps_round_whoever_has_joined_or_left_the_group():
+    plan = plan_assignment(_lead(), [EVERYONE], _reps("ann", "cat"), {"": 4}, SETTINGS)
     assert _ids(plan) == ["cat", "ann"]
+    first = plan_assignment(_lead(), [EVERYONE], _reps("ann", "cat"), {}, SETTINGS)
+    assert _ids(first) == ["ann", "cat"]  # no turn drawn: the first
 
 
 def test_round_robin_is_kept_per_group():
     east = AssignmentRule(name="east", group="east", regions=frozenset({"华东"}))
     reps = [*_reps("ann", "bob", groups=frozenset({"east"})), *_reps("cat")]
-    plan = plan_assignment(_lead(), [east], reps, {"east": "ann", "": "zed"}, SETTINGS)
+    plan = plan_assignment(_lead(), [east], reps, {"east": 2, "": 1}, SETTINGS)
     assert _ids(plan) == ["bob", "ann"]
-    assert {c.cursor_key for c in plan.candidates} == {"east"}
+    assert {c.group for c in plan.candidates} == {"east"}
+
+
+def test_an_away_reps_turns_are_shared_by_everyone_else_not_passed_to_one_neighbour():
+    reps = [*_reps("ann"), Rep("bob", "Bob", away=True), *_reps("cat", "dan")]
+    given = [
+        plan_assignment(_lead(), [EVERYONE], reps, {"": turn}, SETTINGS).candidates[0].rep_id
+        for turn in range(1, 13)
+    ]
+    assert Counter(given) == {"ann": 4, "cat": 4, "dan": 4}
+
+
+def test_only_the_groups_of_matching_rules_need_a_turn():
+    east = AssignmentRule(name="east", group="east", regions=frozenset({"华东"}))
+    west = AssignmentRule(name="west", group="west", regions=frozenset({"西南"}))
+    also_east = AssignmentRule(name="east-seniors", group="east", seniors_only=True)
+    assert groups_in_turn(_lead(), [east, west, also_east, EVERYONE]) == ["east", ""]
 
 
 def test_away_deactivated_and_full_reps_never_get_a_lead():

@@ -4,8 +4,11 @@ The domain only ranks. `plan_assignment` returns the reps to try, in order, each
 the rule and the reason that put it there; taking a rep's slot is the store's
 conditional update (open leads still below capacity), so when two leads race for a
 rep's last slot the loser moves on to the next candidate instead of overfilling anyone.
-The order is round-robin within each rule's group: the store keeps, per group, the last
-rep who got a lead (the cursor), and the next turn starts after that rep. Reps who are
+The order is round-robin within each rule's group: the store hands every lead a turn
+number per group (an atomic counter, outside the lead's transaction, so concurrent
+captures never fight over it and no two leads get the same turn), and turn n starts
+at the n-th of the group's eligible reps in id order, wrapping round (so a rep who is
+away or full does not pass all their turns to one neighbour). Reps who are
 away, deactivated or full are skipped and named, so a lead that lands in the pool says
 why; open-source CRMs that forget this hand leads to people who have left.
 """
@@ -104,7 +107,7 @@ class Candidate:
     team_id: str
     rule: str
     reason: str
-    cursor_key: str = ""  # the round-robin group whose cursor moves to rep_id on success
+    group: str = ""  # the round-robin group whose turn put the rep here
 
 
 @dataclass(frozen=True)
@@ -137,20 +140,28 @@ def _skip_reason(rep: Rep, rule: AssignmentRule, settings: LeadSettings) -> str:
     return ""
 
 
-def _in_turn(reps: Sequence[Rep], cursor: str) -> list[Rep]:
-    """Reps by id, starting after the one who got the last lead (who may have left)."""
+def _in_turn(reps: Sequence[Rep], turn: int) -> list[Rep]:
+    """Reps by id, turn n (from 1) starting at the n-th and wrapping round."""
     ordered = sorted(reps, key=lambda rep: rep.id)
-    return [r for r in ordered if r.id > cursor] + [r for r in ordered if r.id <= cursor]
+    start = (turn - 1) % len(ordered) if ordered else 0
+    return ordered[start:] + ordered[:start]
+
+
+def groups_in_turn(lead: Lead, rules: Sequence[AssignmentRule]) -> list[str]:
+    """The round-robin groups whose turn `plan_assignment` needs for `lead`: those of the
+    rules it matches, once each, in rule order."""
+    return list(dict.fromkeys(rule.group for rule in rules if rule.matches(lead)))
 
 
 def plan_assignment(
     lead: Lead,
     rules: Sequence[AssignmentRule],
     reps: Sequence[Rep],
-    cursors: Mapping[str, str],
+    turns: Mapping[str, int],
     settings: LeadSettings,
 ) -> AssignmentPlan:
-    """The reps to try for `lead`, first rule first, each rule's group in round-robin order.
+    """The reps to try for `lead`, first rule first, each rule's group in round-robin order
+    from the lead's turn in that group (1 when none was drawn).
 
     A rule that matches but has nobody eligible falls through to the next rule.
     """
@@ -162,8 +173,9 @@ def plan_assignment(
         group = rule.group or "all reps"
         members = [r for r in reps if not rule.group or rule.group in r.groups]
         skipped = {r.id: _skip_reason(r, rule, settings) for r in members}
-        for rep in _in_turn(members, cursors.get(rule.group, "")):
-            if skipped[rep.id] or any(c.rep_id == rep.id for c in candidates):
+        eligible = [r for r in members if not skipped[r.id]]
+        for rep in _in_turn(eligible, turns.get(rule.group, 1)):
+            if any(c.rep_id == rep.id for c in candidates):
                 continue
             reason = (
                 f"rule {rule.name!r} ({rule.why(lead)}): {rep.label} is next in the "
