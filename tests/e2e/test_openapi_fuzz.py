@@ -3,8 +3,10 @@ document, every error problem+json, whatever the input. `positive_data_acceptanc
 left out: the document states types and lengths, while rules such as "a valid phone
 number" live in the domain and are rightly answered 422.
 
-It runs twice: with the tenant admin's API key, and with a signed-in admin's access
-token, so both kinds of credential go through every route."""
+It runs twice: with the tenant admin's API key (100 examples per operation), and with a
+signed-in admin's access token (40: the same operations, to prove the second kind of
+credential goes through every route). Each run takes one to two minutes alone, so it
+has its own time limit rather than the suite's two minutes."""
 
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ def admin_token(tenant_factory) -> str:
     return tenant_factory().person("admin")[1]
 
 
-@pytest.mark.parametrize("credential", ["api key", "access token"])
-def test_the_api_survives_schemathesis(stack, credential, request):
+@pytest.mark.timeout(480)
+@pytest.mark.parametrize(("credential", "examples"), [("api key", 100), ("access token", 40)])
+def test_the_api_survives_schemathesis(stack, credential, examples, request):
     token = (
         stack["CRM_API_KEY"] if credential == "api key" else request.getfixturevalue("admin_token")
     )
@@ -38,14 +41,14 @@ def test_the_api_survives_schemathesis(stack, credential, request):
             "-H",
             f"Authorization: Bearer {token}",
             "--max-examples",
-            "100",
+            str(examples),
             "-n",
             "2",
             "--no-color",
         ],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=420,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
