@@ -25,6 +25,7 @@ import io
 import json
 import random
 import subprocess
+import sys
 import time
 import uuid
 from typing import Any
@@ -49,6 +50,7 @@ WORDS = (
     "天成",
     "博远",
 )
+PROGRESS_EVERY = 60.0  # seconds between progress lines
 KINDS = ("科技", "信息", "网络", "电子", "传媒", "贸易", "制造")
 SOURCES = ("官网表单", "微信公众号", "展会", "第三方平台", "客户推荐", "电话咨询")
 PROVINCES = ("上海市", "北京市", "广东省", "浙江省", "江苏省", "四川省", "湖北省", "山东省")
@@ -109,6 +111,12 @@ def make_csv(rows: int, duplicates: float, seed: int = 14) -> bytes:
     return out.getvalue().encode("gbk")
 
 
+def _progress(done: int, rows: int, seconds: float) -> None:
+    """A line on stderr now and then, so that a run cut short still tells its rate."""
+    rate = done / seconds if seconds else 0.0
+    print(f"{seconds:7.0f} s: {done} of {rows} rows, {rate:.1f} rows/s", file=sys.stderr)
+
+
 def run(rows: int, duplicates: float, export: bool, timeout: float) -> dict[str, Any]:
     with test_stack() as stack:
         env = stack.env
@@ -130,11 +138,15 @@ def run(rows: int, duplicates: float, export: bool, timeout: float) -> dict[str,
             accepted = time.perf_counter() - began
             job_id = answer.json()["id"]
             job: dict[str, Any] = answer.json()
+            reported = began
             while job["status"] not in ("done", "failed"):
                 if time.perf_counter() - began > timeout:
                     raise SystemExit(f"not done after {timeout:.0f} s: {job}")
                 time.sleep(1)
                 job = api.get(f"/v1/lead-imports/{job_id}").json()
+                if time.perf_counter() - reported >= PROGRESS_EVERY:
+                    reported = time.perf_counter()
+                    _progress(job.get("processed_rows", 0), rows, reported - began)
             elapsed = time.perf_counter() - began
             cpu = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_seconds(stack.pids).items()}
             result: dict[str, Any] = {
@@ -182,9 +194,13 @@ def run_direct(rows: int, duplicates: float) -> dict[str, Any]:
         )
         runner = ImportRunner(uow, budget=1e9, max_backlog=0)
         jobs = client["bench"]["lead_imports"]
-        while jobs.find_one({"_id": job.id})["status"] not in ("done", "failed"):
+        reported = began
+        while (state := jobs.find_one({"_id": job.id}))["status"] not in ("done", "failed"):
             if not runner.tick():
                 time.sleep(0.5)  # paused after a failed batch: it goes on from the checkpoint
+            if time.perf_counter() - reported >= PROGRESS_EVERY:
+                reported = time.perf_counter()
+                _progress(state.get("processed_rows", 0), rows, reported - began)
         elapsed = time.perf_counter() - began
         done = jobs.find_one({"_id": job.id})
     return {
