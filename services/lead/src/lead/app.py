@@ -142,12 +142,9 @@ class LeadApp:
         self.new_id = new_id
 
     def _run(self, principal: Principal, work: Callable[[Session], object]) -> object:
-        return self.uow.run(lambda tx: work(Session(tx, principal.tenant_id)))
-
-    def _run_routing(self, principal: Principal, work: Callable[[Session], object]) -> object:
-        """`_run` for a use case that may assign by the rules: the turns and slots it takes
-        outside the transaction are kept when it commits and given back when it does not,
-        including before each retry of the transaction."""
+        """`work` in one transaction. The turns and slots it takes outside the transaction
+        when it assigns by the rules are kept when it commits and given back when it does
+        not, including before each retry of the transaction (none taken: nothing to do)."""
         slots = Reservations(self.uow.db, principal.tenant_id)
 
         def attempt(tx: Transaction) -> object:
@@ -166,7 +163,7 @@ class LeadApp:
 
     def create(self, principal: Principal, draft: LeadDraft) -> Captured:
         lead_id, now = self.new_id(), self.clock()
-        return self._run_routing(principal, lambda s: capture(s, principal, draft, lead_id, now))  # type: ignore[return-value]
+        return self._run(principal, lambda s: capture(s, principal, draft, lead_id, now))  # type: ignore[return-value]
 
     # Reads ---------------------------------------------------------------------------
 
@@ -213,7 +210,6 @@ class LeadApp:
         decide: Callable[[Session, Lead, datetime], Lead],
         expected_version: int = 0,
         pool_too: bool = False,
-        routing: bool = False,
     ) -> Lead:
         now = self.clock()
 
@@ -226,8 +222,7 @@ class LeadApp:
             after = decide(s, lead, now)
             return lead if after is lead else s.save(lead, after)
 
-        run = self._run_routing if routing else self._run
-        return run(principal, work)  # type: ignore[return-value]
+        return self._run(principal, work)  # type: ignore[return-value]
 
     def assign(self, principal: Principal, lead_id: str, owner_id: str, reason: str) -> Lead:
         """A manager's hand: to `owner_id`, or by the rules when it is empty."""
@@ -240,7 +235,7 @@ class LeadApp:
             )
             return assignment.assign(lead, candidate, now=now, settings=s.settings)
 
-        return self._change(principal, lead_id, decide, pool_too=True, routing=True)
+        return self._change(principal, lead_id, decide, pool_too=True)
 
     def release(self, principal: Principal, lead_id: str, reason: str) -> Lead:
         return self._change(

@@ -192,8 +192,14 @@ class Reservations:
     def confirm(self) -> None:
         """The transaction committed: the slots are the leads' now."""
         for rep_id, lead_id in self.held:
-            self.reps.update_one({"rep_id": rep_id}, {"$pull": {"pending": {"lead_id": lead_id}}})
+            self.keep(rep_id, [lead_id])
         self.held.clear()
+
+    def keep(self, rep_id: str, lead_ids: list[str]) -> None:
+        """The leads were stored: their slots stay taken, their notes go."""
+        self.reps.update_one(
+            {"rep_id": rep_id}, {"$pull": {"pending": {"lead_id": {"$in": lead_ids}}}}
+        )
 
     def give_back(self) -> None:
         """The transaction did not commit: every slot it took is free again."""
@@ -226,8 +232,6 @@ def sweep_abandoned(db: Database[Doc], leads: str, before: datetime) -> int:
         slots = Reservations(db, rep["tenant_id"])
         kept = [lead_id for lead_id in stale if lead_id in stored]
         if kept:
-            slots.reps.update_one(
-                {"rep_id": rep["rep_id"]}, {"$pull": {"pending": {"lead_id": {"$in": kept}}}}
-            )
+            slots.keep(rep["rep_id"], kept)
         freed += sum(slots.release(rep["rep_id"], i) for i in stale if i not in stored)
     return freed

@@ -24,11 +24,11 @@ from datetime import datetime
 from typing import Any
 
 from crm_runtime.errors import Conflict
-from crm_runtime.mongo import Transaction
+from crm_runtime.mongo import TenantCollection, Transaction
 from pymongo import UpdateOne
 
 from lead.app import Session
-from lead.config_store import LeadConfig, Reservations
+from lead.config_store import CURSORS, LeadConfig
 from lead.documents import lead_from_doc, lead_to_doc
 from lead.domain.assignment import AssignmentRule, Rep
 from lead.domain.dedup import DedupKeys
@@ -176,7 +176,7 @@ class BatchConfig(LeadConfig):
         self.slots: dict[str, int] = {}  # rep -> open leads added by the batch
         self.taken: set[tuple[str, str]] = set()  # (rep, lead) slots taken by the rules
         self.drawn: dict[str, int] = {}  # round-robin group -> turns used by the batch
-        self.turn_counters = Reservations(tx.db, tenant_id).turn_counters
+        self.turn_counters = TenantCollection(tx.db[CURSORS], tenant_id)  # not transactional
 
     def _once(self, name: str, load: Any) -> Any:
         if name not in self._cached:

@@ -77,7 +77,7 @@ def test_round_robin_is_kept_per_group():
     reps = [*_reps("ann", "bob", groups=frozenset({"east"})), *_reps("cat")]
     plan = plan_assignment(_lead(), [east], reps, {"east": 2, "": 1}, SETTINGS)
     assert _ids(plan) == ["bob", "ann"]
-    assert {c.group for c in plan.candidates} == {"east"}
+    assert {c.rule for c in plan.candidates} == {"east"}
 
 
 def test_an_away_reps_turns_are_shared_by_everyone_else_not_passed_to_one_neighbour():

@@ -107,7 +107,6 @@ class Candidate:
     team_id: str
     rule: str
     reason: str
-    group: str = ""  # the round-robin group whose turn put the rep here
 
 
 @dataclass(frozen=True)
@@ -181,7 +180,7 @@ def plan_assignment(
                 f"rule {rule.name!r} ({rule.why(lead)}): {rep.label} is next in the "
                 f"round-robin of {group} ({rep.open_leads}/{_capacity(rep, settings)} open leads)"
             )
-            candidates.append(Candidate(rep.id, rep.team_id, rule.name, reason, rule.group))
+            candidates.append(Candidate(rep.id, rep.team_id, rule.name, reason))
         if not any(c.rule == rule.name for c in candidates):
             why_not = "; ".join(why for why in skipped.values() if why) or f"{group} is empty"
             notes.append(f"rule {rule.name!r} matched but no rep was eligible: {why_not}")
