@@ -27,7 +27,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from gateway.problems import PreconditionFailed
-from gateway.store import Doc, Scoped, new_id
+from gateway.store import Doc, Scoped, find_live, live_only, new_id
 
 LEAD_FORMS = "lead_forms"
 KEY_PREFIX = "lf_"
@@ -128,18 +128,14 @@ class LeadFormStore:
 
     async def get(self, tenant_id: str, form_id: str) -> LeadForm:
         """A live (unrevoked) form; a revoked one is gone for the API, kept for audit."""
-        doc = await self.of_tenant(tenant_id).find_one({"_id": form_id})
-        if doc is None:
-            raise NotFound(f"lead form {form_id} not found")
-        if doc.get("revoked"):
-            raise NotFound(f"lead form {form_id} was revoked")
-        return _form(doc)
+        return _form(await find_live(self.of_tenant(tenant_id), form_id, "lead form"))
 
     async def page(
         self, tenant_id: str, limit: int, cursor: str, include_revoked: bool = False
     ) -> tuple[list[LeadForm], str]:
-        filter_: Doc = {} if include_revoked else {"revoked": False}
-        docs, next_cursor = await self.of_tenant(tenant_id).page(filter_, limit, cursor)
+        docs, next_cursor = await self.of_tenant(tenant_id).page(
+            live_only(include_revoked), limit, cursor
+        )
         return [_form(d) for d in docs], next_cursor
 
     async def update(

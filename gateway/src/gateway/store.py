@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bson import ObjectId
-from crm_runtime.errors import FieldViolation, ValidationFailed
+from crm_runtime.errors import FieldViolation, NotFound, ValidationFailed
 from crm_runtime.paging import decode_cursor, encode_cursor
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -85,3 +85,19 @@ class Scoped:
         more = len(docs) > limit
         docs = docs[:limit]
         return docs, encode_cursor([docs[-1]["_id"]]) if more and docs else ""
+
+
+def live_only(include_revoked: bool = False) -> Doc:
+    """The filter of a revocable resource's list: revoked ones only when asked for."""
+    return {} if include_revoked else {"revoked": False}
+
+
+async def find_live(scoped: Scoped, doc_id: str, what: str) -> Doc:
+    """A revocable resource of the tenant by id. Revoked is gone for the API (kept for the
+    audit log): NotFound either way, saying which."""
+    doc = await scoped.find_one({"_id": doc_id})
+    if doc is None:
+        raise NotFound(f"{what} {doc_id} not found")
+    if doc.get("revoked"):
+        raise NotFound(f"{what} {doc_id} was revoked")
+    return doc

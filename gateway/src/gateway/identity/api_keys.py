@@ -28,7 +28,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from gateway.identity.caller import Caller
-from gateway.store import Doc, Scoped, new_id
+from gateway.store import Doc, Scoped, find_live, live_only, new_id
 
 API_KEYS = "api_keys"
 PREFIX = "crm"
@@ -169,18 +169,14 @@ class ApiKeyStore:
     async def page(
         self, tenant_id: str, limit: int, cursor: str, include_revoked: bool = False
     ) -> tuple[list[KeyInfo], str]:
-        filter_: Doc = {} if include_revoked else {"revoked": False}
-        docs, next_cursor = await self.of_tenant(tenant_id).page(filter_, limit, cursor)
+        docs, next_cursor = await self.of_tenant(tenant_id).page(
+            live_only(include_revoked), limit, cursor
+        )
         return [_info(d) for d in docs], next_cursor
 
     async def get(self, tenant_id: str, key_id: str) -> KeyInfo:
         """A live (unrevoked) key; a revoked one is gone for the API, kept for audit."""
-        doc = await self.of_tenant(tenant_id).find_one({"_id": key_id})
-        if doc is None:
-            raise NotFound(f"API key {key_id} not found")
-        if doc.get("revoked"):
-            raise NotFound(f"API key {key_id} was revoked")
-        return _info(doc)
+        return _info(await find_live(self.of_tenant(tenant_id), key_id, "API key"))
 
     async def revoke(self, tenant_id: str, key_id: str) -> KeyInfo:
         update: dict[str, Any] = {"$set": {"revoked": True, "revoked_at": utcnow()}}
