@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from crm_runtime.errors import Conflict
-from crm_runtime.mongo import Doc, TenantCollection, Transaction
+from crm_runtime.mongo import Doc, TenantCollection, Transaction, at_or_before
 from crm_runtime.outbox import ensure_outbox_indexes
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
@@ -187,7 +187,7 @@ def leads_due_for_checks(db: Database[Doc], now: datetime, limit: int) -> list[t
     """(tenant, lead id) of leads whose SLA or recycling check is due, across tenants:
     the one cross-tenant read, for the worker's timer, which then works per tenant."""
     docs = db[LEADS].find(
-        {"next_check_at": {"$lte": now}},
+        {"next_check_at": at_or_before(now)},
         projection={"tenant_id": 1},
         sort=[("next_check_at", 1)],
         limit=limit,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.mongo import Doc, Transaction
+from crm_runtime.mongo import Doc, Transaction, at_or_before
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
@@ -189,7 +189,7 @@ class ApprovalRepository:
 def deals_due_for_checks(db: Database[Doc], now: datetime, limit: int) -> list[tuple[str, str]]:
     """(tenant, deal id) of open deals whose cadence check is due, across tenants."""
     docs = db[OPPORTUNITIES].find(
-        {"next_check_at": {"$lte": now}}, projection={"tenant_id": 1},
+        {"next_check_at": at_or_before(now)}, projection={"tenant_id": 1},
         sort=[("next_check_at", 1)], limit=limit,
     )  # fmt: skip
     return [(d["tenant_id"], d["_id"]) for d in docs]

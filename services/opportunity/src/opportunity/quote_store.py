@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from crm_runtime.errors import Conflict
-from crm_runtime.mongo import Doc, Transaction, index_hint
+from crm_runtime.mongo import Doc, Transaction, at_or_before, index_hint
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
@@ -104,7 +104,7 @@ def quotes_due_for_expiry(
 ) -> list[tuple[str, str, int]]:
     """(tenant, quote id, version) of issued or waiting versions past their last valid
     day, across tenants."""
-    due = {"next_check_at": {"$lte": now}}
+    due = {"next_check_at": at_or_before(now)}
     docs = db[QUOTES].find(
         due, projection={"tenant_id": 1, "quote_id": 1, "version": 1},
         sort=[("next_check_at", 1)], limit=limit,
