@@ -15,14 +15,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import statistics
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -30,158 +25,50 @@ import httpx
 from crm.lead.v1 import lead_pb2, lead_pb2_grpc
 from crm_runtime.principal import Principal
 from gateway.ratelimit import Bucket, RateLimiter
+from harness import UNLIMITED, MongoTop, Pool, admin_cli, drive, test_stack, with_costs
 from redis.asyncio import Redis
 
-ROOT = Path(__file__).resolve().parents[2]
-STACK = [sys.executable, str(ROOT / "deploy" / "local" / "stack.py")]
-ENV_FILE = ROOT / ".local" / "test" / "dev.env"
-UNLIMITED = ("--credential-rate", "1e6", "--credential-burst", "1e6")
-UNLIMITED += ("--tenant-rate", "1e6", "--tenant-burst", "1e6")
+SERVING = ("gateway", "lead-api", "mongo")  # the processes a lead read passes through
 
 
-def _read_env(path: Path) -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
-    return dict(pairs)
-
-
-def _stack_is_up() -> bool:
-    if not ENV_FILE.exists():
-        return False
-    try:
-        url = _read_env(ENV_FILE)["CRM_GATEWAY_URL"]
-        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-    except (httpx.HTTPError, KeyError):
-        return False
-
-
-def _cpu_seconds() -> dict[str, float]:
-    """CPU time so far of the stack's processes that serve a lead read (Linux /proc)."""
-    state = json.loads((ROOT / ".local" / "test" / "state.json").read_text())
-    found = {}
-    for name in ("gateway", "lead-api", "mongo"):
-        try:
-            fields = Path(f"/proc/{state['pids'][name]}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, KeyError):
-            continue
-        found[name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return found
-
-
-def _measured(phase: Callable[[], dict[str, float]]) -> dict[str, float]:
-    """A phase's figures plus each process's CPU milliseconds per request during it."""
-    before = _cpu_seconds()
-    figures = phase()
-    after = _cpu_seconds()
-    for name, spent in after.items():
-        figures[f"cpu_ms_per_request_{name}"] = 1000 * (spent - before[name]) / figures["requests"]
-    return figures
-
-
-def _admin(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "gateway.admin", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return done.stdout.strip()
-
-
-async def _drive(
-    total: int, concurrency: int, call: Callable[[], Awaitable[None]]
-) -> dict[str, float]:
-    """`total` calls by `concurrency` workers; throughput and latency percentiles."""
-    latencies: list[float] = []
-    remaining = total
-
-    async def worker() -> None:
-        nonlocal remaining
-        while remaining > 0:
-            remaining -= 1
-            started = time.perf_counter()
-            await call()
-            latencies.append(time.perf_counter() - started)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "per_second": len(latencies) / elapsed,
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
-    }
-
-
-class KeepAlive:
-    """A bare HTTP/1.1 client: one keep-alive connection, GET only, Content-Length
-    bodies. httpx spends ~4 ms of CPU per request here, more than the gateway does, and
-    on a small machine the client shares the CPU with the stack: a client that costs
-    next to nothing keeps the figures about the gateway."""
-
-    def __init__(self, host: str, port: int, headers: dict[str, str]) -> None:
-        self.address = (host, port)
-        self.head = "".join(f"{k}: {v}\r\n" for k, v in {"Host": host, **headers}.items())
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def get(self, path: str) -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(*self.address)
-        assert self.reader is not None
-        self.writer.write(f"GET {path} HTTP/1.1\r\n{self.head}\r\n".encode())
-        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-        fields = (line.partition(":") for line in head[1:])
-        length = next(int(v) for k, _, v in fields if k.lower() == "content-length")
-        return int(head[0].split()[1]), await self.reader.readexactly(length)
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
+async def _warm_then_drive(
+    total: int, concurrency: int, call: Callable[[int], Awaitable[bool]]
+) -> dict[str, Any]:
+    """Warm connections and caches with up to 200 calls, then measure `total`."""
+    await drive(min(total, 200), concurrency, call)
+    return await drive(total, concurrency, call)
 
 
 async def _through_gateway(
     url: str, key: str, lead_id: str, total: int, concurrency: int
-) -> dict[str, float]:
-    host, port = url.removeprefix("http://").split(":")
-    auth = {"Authorization": f"Bearer {key}"}
-    free: asyncio.Queue[KeepAlive] = asyncio.Queue()
-    for _ in range(concurrency):
-        free.put_nowait(KeepAlive(host, int(port), auth))
+) -> dict[str, Any]:
+    pool = Pool(url, concurrency, {"Authorization": f"Bearer {key}"})
 
-    async def call() -> None:
-        connection = await free.get()
-        try:
-            status, body = await connection.get(f"/v1/leads/{lead_id}")
-        finally:
-            free.put_nowait(connection)
-        if status != 200:
-            raise RuntimeError(f"gateway answered {status}: {body[:200]!r}")
+    async def call(_: int) -> bool:
+        answer = await pool.get(f"/v1/leads/{lead_id}")
+        if answer.status != 200:
+            raise RuntimeError(f"gateway answered {answer.status}: {answer.body[:200]!r}")
+        return True
 
     try:
-        await _drive(min(total, 200), concurrency, call)  # warm connections and caches
-        return await _drive(total, concurrency, call)
+        return await _warm_then_drive(total, concurrency, call)
     finally:
-        while not free.empty():
-            free.get_nowait().close()
+        pool.close()
 
 
 async def _direct(
     address: str, principal: Principal, lead_id: str, total: int, concurrency: int
-) -> dict[str, float]:
+) -> dict[str, Any]:
     async with grpc.aio.insecure_channel(address) as channel:
         stub = lead_pb2_grpc.LeadServiceStub(channel)
         metadata = principal.to_metadata()
         request = lead_pb2.GetLeadRequest(id=lead_id)
 
-        async def call() -> None:
+        async def call(_: int) -> bool:
             await stub.GetLead(request, metadata=metadata, timeout=30)
+            return True
 
-        await _drive(min(total, 200), concurrency, call)
-        return await _drive(total, concurrency, call)
+        return await _warm_then_drive(total, concurrency, call)
 
 
 async def _limiter_cost(redis_url: str, calls: int, concurrency: int) -> dict[str, float]:
@@ -199,7 +86,7 @@ async def _limiter_cost(redis_url: str, calls: int, concurrency: int) -> dict[st
         for _ in range(calls):
             await limiter.hit(buckets)
         sequential = (time.perf_counter() - started) / calls
-        concurrent = await _drive(calls, concurrency, lambda: _hit(limiter, buckets))
+        concurrent = await drive(calls, concurrency, lambda _: _hit(limiter, buckets))
         return {
             "sequential_us_per_request": 1e6 * sequential,
             "concurrent_us_per_request": 1e6 / concurrent["per_second"],
@@ -210,19 +97,17 @@ async def _limiter_cost(redis_url: str, calls: int, concurrency: int) -> dict[st
         await redis.aclose()
 
 
-async def _hit(limiter: RateLimiter, buckets: list[Bucket]) -> None:
+async def _hit(limiter: RateLimiter, buckets: list[Bucket]) -> bool:
     await limiter.hit(buckets)
+    return True
 
 
 def run(total: int, concurrency: int) -> dict[str, Any]:
-    started_here = not _stack_is_up()
-    if started_here:
-        subprocess.run([*STACK, "up", "--profile", "test"], check=True, timeout=300)
-    try:
-        env = _read_env(ENV_FILE)
+    with test_stack() as stack:
+        env = stack.env
         tenant = f"bench-{uuid.uuid4().hex[:8]}"
-        _admin(env, "create-tenant", "--tenant", tenant, "--plan", "enterprise", *UNLIMITED)
-        key = _admin(env, "issue-key", "--tenant", tenant, "--user", "bench", "--role", "admin")
+        admin_cli(env, "create-tenant", "--tenant", tenant, "--plan", "enterprise", *UNLIMITED)
+        key = admin_cli(env, "issue-key", "--tenant", tenant, "--user", "bench", "--role", "admin")
         lead = httpx.post(
             f"{env['CRM_GATEWAY_URL']}/v1/leads",
             json={"name": "压测线索", "source": "api"},
@@ -232,20 +117,18 @@ def run(total: int, concurrency: int) -> dict[str, Any]:
         lead.raise_for_status()
         lead_id = lead.json()["id"]
         principal = Principal(tenant, "bench", ("admin",), "all")
-        gateway = _measured(
-            lambda: asyncio.run(
+        pids = {name: pid for name, pid in stack.pids.items() if name in SERVING}
+        top = MongoTop(env["CRM_MONGO_URI"])
+        try:
+            gateway = with_costs(pids, top, lambda: asyncio.run(
                 _through_gateway(env["CRM_GATEWAY_URL"], key, lead_id, total, concurrency)
-            )
-        )
-        direct = _measured(
-            lambda: asyncio.run(
+            ))  # fmt: skip
+            direct = with_costs(pids, top, lambda: asyncio.run(
                 _direct(env["CRM_LEAD_ADDR"], principal, lead_id, total, concurrency)
-            )
-        )
+            ))  # fmt: skip
+        finally:
+            top.close()
         limiter = asyncio.run(_limiter_cost(env["CRM_REDIS_URL"], min(total, 2000), concurrency))
-    finally:
-        if started_here:
-            subprocess.run([*STACK, "down", "--profile", "test"], check=False, timeout=120)
     return {
         "concurrency": concurrency,
         "gateway": gateway,
@@ -266,9 +149,9 @@ def report(result: dict[str, Any]) -> str:
         f"{label:<31} {r['per_second']:7.0f} req/s  p50 {r['p50_ms']:7.2f} ms"
         f"  p99 {r['p99_ms']:7.2f} ms  CPU/request: "
         + ", ".join(
-            f"{k.removeprefix('cpu_ms_per_request_')} {v:.2f} ms"
-            for k, v in r.items()
-            if k.startswith("cpu_ms")
+            f"{name} {ms:.2f} ms"
+            for name, ms in r["cpu_ms_per_request"].items()
+            if name != "all workers"
         )
         for label, r in rows
     ]

@@ -402,7 +402,7 @@ def clean_up_tenant(uri: str, database: str, tenant: str) -> None:
     try:
         client.drop_database("crm_bench_raw")
         db = client[database]
-        for name in db.list_collection_names():
+        for name in db.list_collection_names(filter={"name": {"$not": {"$regex": "^system\\."}}}):
             db[name].delete_many({"tenant_id": tenant})
     finally:
         client.close()
