@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict
-from crm_runtime.mongo import Transaction, UnitOfWork
+from crm_runtime.mongo import Transaction, UnitOfWork, due_for_checks
 
 from lead.app import Session
 from lead.config_store import sweep_abandoned
 from lead.domain.sla import due_alerts, record_alerts, recycle_if_neglected
-from lead.store import LEADS, leads_due_for_checks
+from lead.store import LEADS
 
 log = logging.getLogger(__name__)
 # Longer than any capture can still commit: pymongo gives up retrying after 2 minutes.
@@ -33,7 +33,7 @@ class LeadChecks:
         """Check every lead that is due; returns how many changed."""
         now = self.clock()
         changed = 0
-        for tenant_id, lead_id in leads_due_for_checks(self.uow.db, now, batch):
+        for tenant_id, lead_id in due_for_checks(self.uow.db[LEADS], now, batch):
             try:
                 changed += self.uow.run(
                     lambda tx, t=tenant_id, i=lead_id: self._check(tx, t, i, now)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from crm_runtime.errors import Conflict
-from crm_runtime.mongo import Doc, TenantCollection, Transaction, at_or_before
+from crm_runtime.mongo import Doc, TenantCollection, Transaction
 from crm_runtime.outbox import ensure_outbox_indexes
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
@@ -181,15 +181,3 @@ class LeadRepository:
 
     def claims_since(self, rep_id: str, since: datetime) -> int:
         return self.claims.count({"rep_id": rep_id, "at": {"$gte": since}})
-
-
-def leads_due_for_checks(db: Database[Doc], now: datetime, limit: int) -> list[tuple[str, str]]:
-    """(tenant, lead id) of leads whose SLA or recycling check is due, across tenants:
-    the one cross-tenant read, for the worker's timer, which then works per tenant."""
-    docs = db[LEADS].find(
-        {"next_check_at": at_or_before(now)},
-        projection={"tenant_id": 1},
-        sort=[("next_check_at", 1)],
-        limit=limit,
-    )
-    return [(d["tenant_id"], d["_id"]) for d in docs]

@@ -14,10 +14,10 @@ from functools import partial
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict
-from crm_runtime.mongo import Transaction, UnitOfWork
+from crm_runtime.mongo import Transaction, UnitOfWork, due_for_checks
 
 from opportunity.app import Session
-from opportunity.deal_store import deals_due_for_checks
+from opportunity.deal_store import OPPORTUNITIES
 from opportunity.domain.cadence import (
     cadence_check_at,
     dormant_due,
@@ -26,7 +26,7 @@ from opportunity.domain.cadence import (
 )
 from opportunity.quote_app import expire_due_quote
 from opportunity.quote_store import quotes_due_for_expiry
-from opportunity.store import accounts_due_for_checks
+from opportunity.store import ACCOUNTS
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,10 @@ class OpportunityChecks:
         """Check every deal and account that is due; returns how many changed."""
         now = self.clock()
         changed = 0
-        for tenant_id, opp_id in deals_due_for_checks(self.uow.db, now, batch):
+        for tenant_id, opp_id in due_for_checks(self.uow.db[OPPORTUNITIES], now, batch):
             deal = partial(self._deal, tenant_id=tenant_id, opp_id=opp_id, now=now)
             changed += self._once("opportunity", opp_id, deal)
-        for tenant_id, account_id in accounts_due_for_checks(self.uow.db, now, batch):
+        for tenant_id, account_id in due_for_checks(self.uow.db[ACCOUNTS], now, batch):
             check = partial(self._account, tenant_id=tenant_id, account_id=account_id, now=now)
             changed += self._once("account", account_id, check)
         for tenant_id, quote_id, version in quotes_due_for_expiry(self.uow.db, now, batch):

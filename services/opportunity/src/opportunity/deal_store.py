@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.mongo import Doc, Transaction, at_or_before
+from crm_runtime.mongo import Doc, Transaction
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
@@ -184,12 +184,3 @@ class ApprovalRepository:
     def page(self, query: Doc, limit: int, after: tuple[Any, str] | None) -> list[Approval]:
         docs = page_docs(self.approvals, query, APPROVAL_SORT, limit, after, approval_index(query))
         return [approval_from_doc(d) for d in docs]
-
-
-def deals_due_for_checks(db: Database[Doc], now: datetime, limit: int) -> list[tuple[str, str]]:
-    """(tenant, deal id) of open deals whose cadence check is due, across tenants."""
-    docs = db[OPPORTUNITIES].find(
-        {"next_check_at": at_or_before(now)}, projection={"tenant_id": 1},
-        sort=[("next_check_at", 1)], limit=limit,
-    )  # fmt: skip
-    return [(d["tenant_id"], d["_id"]) for d in docs]

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from crm_runtime.errors import AlreadyExists, Conflict
-from crm_runtime.mongo import Doc, TenantCollection, Transaction, at_or_before
+from crm_runtime.mongo import Doc, TenantCollection, Transaction
 from crm_runtime.outbox import ensure_outbox_indexes
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
@@ -253,13 +253,3 @@ class FollowUpRepository:
         hint = index_name(("tenant_id", 1), (key, 1), ("at", -1), ("_id", -1))
         docs = page_docs(self.follow_ups, {key: value}, sort, limit, after, hint)
         return [follow_up_from_doc(d) for d in docs]
-
-
-def accounts_due_for_checks(db: Database[Doc], now: datetime, limit: int) -> list[tuple[str, str]]:
-    """(tenant, account id) of accounts whose dormancy check is due, across tenants: a
-    cross-tenant read for the worker's timer, which then works per tenant."""
-    docs = db[ACCOUNTS].find(
-        {"next_check_at": at_or_before(now)}, projection={"tenant_id": 1},
-        sort=[("next_check_at", 1)], limit=limit,
-    )  # fmt: skip
-    return [(d["tenant_id"], d["_id"]) for d in docs]

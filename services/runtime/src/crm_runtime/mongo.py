@@ -50,6 +50,16 @@ def at_or_before(instant: datetime) -> Doc:
     return {"$gte": EARLIEST, "$lt": stored + MILLISECOND}
 
 
+def due_for_checks(collection: Collection[Doc], now: datetime, limit: int) -> list[tuple[str, str]]:
+    """(tenant, id) of the documents whose `next_check_at` is due, oldest first, across
+    tenants: the one cross-tenant read of a worker's timer, which then works per tenant."""
+    docs = collection.find(
+        {"next_check_at": at_or_before(now)}, projection={"tenant_id": 1},
+        sort=[("next_check_at", 1)], limit=limit,
+    )  # fmt: skip
+    return [(d["tenant_id"], d["_id"]) for d in docs]
+
+
 def connect(settings: Settings) -> MongoClient[Doc]:
     """A client for this process (pymongo pools connections; create it once)."""
     return MongoClient(settings.mongo_uri, tz_aware=True, appname=f"crm-{settings.service}")
