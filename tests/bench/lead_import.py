@@ -111,10 +111,21 @@ def make_csv(rows: int, duplicates: float, seed: int = 14) -> bytes:
     return out.getvalue().encode("gbk")
 
 
-def _progress(done: int, rows: int, seconds: float) -> None:
-    """A line on stderr now and then, so that a run cut short still tells its rate."""
-    rate = done / seconds if seconds else 0.0
-    print(f"{seconds:7.0f} s: {done} of {rows} rows, {rate:.1f} rows/s", file=sys.stderr)
+class Progress:
+    """A line on stderr every PROGRESS_EVERY seconds, so that a run cut short still
+    tells its rate."""
+
+    def __init__(self, rows: int, began: float) -> None:
+        self.rows, self.began, self.reported = rows, began, began
+
+    def tick(self, done: int) -> None:
+        now = time.perf_counter()
+        if now - self.reported >= PROGRESS_EVERY:
+            self.reported, seconds = now, now - self.began
+            rate = done / seconds if seconds else 0.0
+            print(
+                f"{seconds:7.0f} s: {done} of {self.rows} rows, {rate:.1f} rows/s", file=sys.stderr
+            )
 
 
 def run(rows: int, duplicates: float, export: bool, timeout: float) -> dict[str, Any]:
@@ -138,15 +149,13 @@ def run(rows: int, duplicates: float, export: bool, timeout: float) -> dict[str,
             accepted = time.perf_counter() - began
             job_id = answer.json()["id"]
             job: dict[str, Any] = answer.json()
-            reported = began
+            progress = Progress(rows, began)
             while job["status"] not in ("done", "failed"):
                 if time.perf_counter() - began > timeout:
                     raise SystemExit(f"not done after {timeout:.0f} s: {job}")
                 time.sleep(1)
                 job = api.get(f"/v1/lead-imports/{job_id}").json()
-                if time.perf_counter() - reported >= PROGRESS_EVERY:
-                    reported = time.perf_counter()
-                    _progress(job.get("processed_rows", 0), rows, reported - began)
+                progress.tick(job.get("processed_rows", 0))
             elapsed = time.perf_counter() - began
             cpu = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_seconds(stack.pids).items()}
             result: dict[str, Any] = {
@@ -194,13 +203,11 @@ def run_direct(rows: int, duplicates: float) -> dict[str, Any]:
         )
         runner = ImportRunner(uow, budget=1e9, max_backlog=0)
         jobs = client["bench"]["lead_imports"]
-        reported = began
+        progress = Progress(rows, began)
         while (state := jobs.find_one({"_id": job.id}))["status"] not in ("done", "failed"):
             if not runner.tick():
                 time.sleep(0.5)  # paused after a failed batch: it goes on from the checkpoint
-            if time.perf_counter() - reported >= PROGRESS_EVERY:
-                reported = time.perf_counter()
-                _progress(state.get("processed_rows", 0), rows, reported - began)
+            progress.tick(state.get("processed_rows", 0))
         elapsed = time.perf_counter() - began
         done = jobs.find_one({"_id": job.id})
     return {
