@@ -11,8 +11,8 @@ from crm_runtime.worker import AppProvider, HandlerTelemetry, on_event
 from nameko.timer import timer
 
 from opportunity.checks import OpportunityChecks
-from opportunity.conversion_completion import ConversionRecovery
-from opportunity.store import ensure_indexes
+from opportunity.conversion.completion import ConversionRecovery
+from opportunity.indexes import ensure_indexes
 
 CHECK_INTERVAL_SECONDS = 30
 
