@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from crm_runtime.mongo import UnitOfWork
 
 from opportunity.accounts.use_cases import Account360App, AccountApp, ActivityApp, ContactApp
+from opportunity.approvals.domain import ApprovalKind
 from opportunity.approvals.use_cases import ApprovalApp
 from opportunity.conversion.use_cases import ConversionApp, LeadDirectory, NoLeadService
 from opportunity.deals.use_cases import OpportunityApp
-from opportunity.domain.approvals import ApprovalKind
 from opportunity.pipelines.use_cases import PipelineApp
 from opportunity.quotes.use_cases import QuoteApp, decide_quote_discount
 

@@ -42,6 +42,19 @@ def check_version(what: str, item_id: str, current: int, expected: int) -> None:
         raise Conflict(f"{what} {item_id} is at version {current}, not {expected}; read it again")
 
 
+def check_request_key(key: str) -> None:
+    if len(key) > 128:
+        raise ValidationFailed(
+            [FieldViolation("idempotency_key", "must be at most 128 characters")]
+        )
+
+
+def own_team(principal: Principal, owner_id: str, team_id: str) -> str:
+    """The team a new record belongs to: the one given, else the caller's when the
+    caller owns it."""
+    return team_id or (principal.team_id if owner_id == principal.user_id else "")
+
+
 class Session:
     """One use case's view of one tenant inside one transaction."""
 

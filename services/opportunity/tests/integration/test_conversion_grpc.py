@@ -17,6 +17,7 @@ from crm_runtime.errors import FailedPrecondition
 from crm_runtime.principal import Principal
 from crm_runtime.testing.workers import wait_for
 from opportunity.conversion.completion import ConversionRecovery
+from opportunity.conversion.domain.plan import LeadSnapshot
 from opportunity.conversion.use_cases import (
     ConversionApp,
     ConversionRequest,
@@ -24,7 +25,6 @@ from opportunity.conversion.use_cases import (
     LeadUnreachable,
     Unavailable,
 )
-from opportunity.domain.conversion import LeadSnapshot
 
 pytest_plugins = ["conversion_grpc_support"]  # fixtures: stack
 

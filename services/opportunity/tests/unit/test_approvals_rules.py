@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 from crm_runtime.errors import FailedPrecondition, PermissionDenied, ValidationFailed
-from opportunity.domain import approvals, stages
-from opportunity.domain.approvals import Approval, ApprovalKind, ApprovalStatus
+from opportunity.approvals import domain as approvals
+from opportunity.approvals.domain import Approval, ApprovalKind, ApprovalStatus
+from opportunity.domain import stages
 from opportunity.domain.money import Money
 from opportunity.domain.opportunity import OpportunityDraft, create_opportunity
 from opportunity.domain.pipeline import default_pipeline

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from crm_runtime.errors import Conflict, FailedPrecondition, ValidationFailed
 from crm_runtime.event_schema import canonical_payload
-from opportunity.domain.quote_content import QuoteDraft, QuoteLineDraft, QuotePolicy
-from opportunity.domain.quote_numbers import format_quote_number
-from opportunity.domain.quotes import (
+from opportunity.quotes.domain.content import QuoteDraft, QuoteLineDraft, QuotePolicy
+from opportunity.quotes.domain.numbers import format_quote_number
+from opportunity.quotes.domain.quote import (
     TRANSITIONS,
     QuoteParties,
     QuoteStatus,

@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from opportunity.domain.quote_numbers import (
+from opportunity.quotes.domain.numbers import (
     CURRENCY_EXPONENTS,
     InvalidNumber,
     LineAmounts,

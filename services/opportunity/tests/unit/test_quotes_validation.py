@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from crm_runtime.errors import ValidationFailed
-from opportunity.domain.quote_content import (
+from opportunity.quotes.domain.content import (
     MAX_LINES,
     QuoteDraft,
     QuoteLineDraft,

@@ -25,7 +25,7 @@ from opportunity.domain.opportunity import Opportunity
 from opportunity.domain.relationships import RelationshipMap, cycle_problem, relationship_map
 from opportunity.domain.visibility import can_see
 from opportunity.listing import next_cursor
-from opportunity.session import ServiceApp, Session, check_version
+from opportunity.session import ServiceApp, Session, check_request_key, check_version, own_team
 
 
 def duplicate_error(matches: list[DuplicateMatch]) -> AlreadyExists:
@@ -35,19 +35,6 @@ def duplicate_error(matches: list[DuplicateMatch]) -> AlreadyExists:
         for m in matches
     )
     return AlreadyExists(f"the account already exists: {described}")
-
-
-def check_request_key(key: str) -> None:
-    if len(key) > 128:
-        raise ValidationFailed(
-            [FieldViolation("idempotency_key", "must be at most 128 characters")]
-        )
-
-
-def own_team(principal: Principal, owner_id: str, team_id: str) -> str:
-    """The team a new record belongs to: the one given, else the caller's when the
-    caller owns it."""
-    return team_id or (principal.team_id if owner_id == principal.user_id else "")
 
 
 class AccountApp(ServiceApp):

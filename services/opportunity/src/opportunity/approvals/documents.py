@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from crm_runtime.mongo import Doc
 
+from opportunity.approvals.domain import Approval, ApprovalKind, ApprovalStatus
 from opportunity.documents import money_from_doc, money_to_doc
-from opportunity.domain.approvals import Approval, ApprovalKind, ApprovalStatus
 
 _APPROVAL_PLAIN = (
     "opportunity_id", "opportunity_name", "account_id", "owner_id", "team_id", "from_stage",

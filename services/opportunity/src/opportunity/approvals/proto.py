@@ -5,7 +5,7 @@ from __future__ import annotations
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm_runtime.protojson import timestamp
 
-from opportunity.domain.approvals import Approval
+from opportunity.approvals.domain import Approval
 from opportunity.proto import (
     enum_value,
     money_to_proto,

@@ -8,7 +8,7 @@ from crm_runtime.mongo import Doc, Transaction
 from crm_runtime.store import SortKey, index_name, page_docs, save_versioned
 
 from opportunity.approvals.documents import approval_from_doc, approval_to_doc
-from opportunity.domain.approvals import Approval
+from opportunity.approvals.domain import Approval
 from opportunity.indexes import APPROVAL_KEYS, APPROVALS, filters_on
 
 APPROVAL_SORT = SortKey("requested_at", descending=True)

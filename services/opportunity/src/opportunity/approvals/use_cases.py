@@ -19,10 +19,10 @@ from crm_runtime.paging import page_limit
 from crm_runtime.principal import Principal
 from crm_runtime.store import SortKey
 
+from opportunity.approvals import domain as rules
 from opportunity.approvals.documents import approval_to_doc
-from opportunity.domain import approvals as rules
+from opportunity.approvals.domain import Approval, ApprovalKind, ApprovalStatus
 from opportunity.domain import stages
-from opportunity.domain.approvals import Approval, ApprovalKind, ApprovalStatus
 from opportunity.domain.opportunity import Opportunity
 from opportunity.domain.visibility import can_see, scope_filter
 from opportunity.listing import check_values, next_cursor

@@ -18,18 +18,18 @@ from crm_runtime.inbox import handle_once
 from crm_runtime.mongo import Transaction, UnitOfWork
 from crm_runtime.principal import Principal
 
-from opportunity.accounts.use_cases import ContactApp, own_team
+from opportunity.accounts.use_cases import ContactApp
+from opportunity.conversion.domain import records
+from opportunity.conversion.domain.plan import ConversionPlan, nested
+from opportunity.conversion.domain.records import ConversionRecord, ConversionState
 from opportunity.conversion.store import ConversionRepository, StoredConversion
 from opportunity.domain import account as accounts
-from opportunity.domain import conversion_records as records
 from opportunity.domain.account import Account, create_account
 from opportunity.domain.contact import Contact, add_contact
-from opportunity.domain.conversion import ConversionPlan, nested
-from opportunity.domain.conversion_records import ConversionRecord, ConversionState
 from opportunity.domain.gates import gate_problems
 from opportunity.domain.opportunity import Opportunity, OpportunityDraft, create_opportunity
 from opportunity.domain.pipeline import Pipeline
-from opportunity.session import Session
+from opportunity.session import Session, own_team
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from opportunity.accounts.proto import (
     contact_to_proto,
 )
 from opportunity.apps import OpportunityApps
+from opportunity.conversion.domain.plan import OpportunityFields, Overrides
 from opportunity.conversion.use_cases import ConversionRequest, Unavailable
 from opportunity.deals.proto import opportunity_to_proto
-from opportunity.domain.conversion import OpportunityFields, Overrides
 from opportunity.proto import customs_from_proto, money_from_proto
 
 

@@ -14,8 +14,8 @@ from crm_runtime.errors import NotFound
 from crm_runtime.principal import Principal
 from crm_runtime.telemetry import current_trace_headers
 
+from opportunity.conversion.domain.plan import LeadSnapshot
 from opportunity.conversion.use_cases import LeadUnreachable, MarkRefused
-from opportunity.domain.conversion import LeadSnapshot
 from opportunity.proto import customs_from_proto
 
 STATUS = "LEAD_STATUS_"

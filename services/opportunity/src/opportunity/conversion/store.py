@@ -10,11 +10,11 @@ from typing import Any, TypeVar
 from crm_runtime.mongo import Doc, Transaction
 from pymongo.errors import DuplicateKeyError
 
+from opportunity.conversion.domain.plan import ConversionPlan, ExistingAccount, OpportunityFields
+from opportunity.conversion.domain.records import ConversionRecord, ConversionState
 from opportunity.documents import customs_from_doc, customs_to_doc, money_from_doc, money_to_doc
 from opportunity.domain.account import AccountDraft
 from opportunity.domain.contact import ContactDraft
-from opportunity.domain.conversion import ConversionPlan, ExistingAccount, OpportunityFields
-from opportunity.domain.conversion_records import ConversionRecord, ConversionState
 from opportunity.indexes import CLAIMS, CONVERSIONS, CONVERSIONS_OF_LEAD
 
 BY_LEAD = CONVERSIONS_OF_LEAD.name

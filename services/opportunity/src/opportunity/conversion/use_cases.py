@@ -17,7 +17,6 @@ from crm_runtime.errors import Conflict, FailedPrecondition, FieldViolation, Val
 from crm_runtime.mongo import UnitOfWork
 from crm_runtime.principal import Principal
 
-from opportunity.accounts.use_cases import check_request_key
 from opportunity.conversion.completion import (
     ConversionResult,
     complete,
@@ -25,10 +24,8 @@ from opportunity.conversion.completion import (
     settle,
     stored_result,
 )
-from opportunity.conversion.store import AttemptTaken, ConversionRepository, StoredConversion
-from opportunity.domain import account as accounts
-from opportunity.domain import conversion_records as records
-from opportunity.domain.conversion import (
+from opportunity.conversion.domain import records
+from opportunity.conversion.domain.plan import (
     AlreadyConverted,
     ExistingAccount,
     LeadSnapshot,
@@ -37,8 +34,10 @@ from opportunity.domain.conversion import (
     duplicate_check,
     plan_conversion,
 )
-from opportunity.domain.conversion_records import LEASE, Step
-from opportunity.session import Session, new_id
+from opportunity.conversion.domain.records import LEASE, Step
+from opportunity.conversion.store import AttemptTaken, ConversionRepository, StoredConversion
+from opportunity.domain import account as accounts
+from opportunity.session import Session, check_request_key, new_id
 
 ATTEMPTS = 5  # decisions per request: a lost race re-reads and decides again
 

@@ -13,11 +13,10 @@ from crm_runtime.errors import FieldViolation, ValidationFailed, require
 from crm_runtime.paging import decode_cursor, encode_cursor, invalid_cursor, page_limit
 from crm_runtime.principal import Principal
 
-from opportunity.accounts.use_cases import check_request_key, own_team
+from opportunity.approvals.domain import cancel
 from opportunity.deals.documents import opportunity_to_doc
 from opportunity.deals.listing import OpportunityQuery
 from opportunity.domain import closing, stages
-from opportunity.domain.approvals import cancel
 from opportunity.domain.gates import gate_problems
 from opportunity.domain.history import StageChange
 from opportunity.domain.money import Money
@@ -30,7 +29,7 @@ from opportunity.domain.opportunity import (
     update_opportunity,
 )
 from opportunity.listing import next_cursor
-from opportunity.session import ServiceApp, Session, check_version
+from opportunity.session import ServiceApp, Session, check_request_key, check_version, own_team
 
 
 @dataclass(frozen=True)

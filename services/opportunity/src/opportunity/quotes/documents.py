@@ -11,9 +11,9 @@ from typing import Any
 from crm_runtime.mongo import Doc
 from crm_runtime.store import decimal128
 
-from opportunity.domain.quote_content import QuoteContent, QuoteLine
-from opportunity.domain.quote_numbers import LineAmounts, QuoteTotals
-from opportunity.domain.quotes import Quote, QuoteParties, QuoteStatus
+from opportunity.quotes.domain.content import QuoteContent, QuoteLine
+from opportunity.quotes.domain.numbers import LineAmounts, QuoteTotals
+from opportunity.quotes.domain.quote import Quote, QuoteParties, QuoteStatus
 
 _LINE_TEXT = ("product_code", "description", "unit")
 _LINE_NUMBERS = ("quantity", "unit_price", "discount_percent", "tax_percent")

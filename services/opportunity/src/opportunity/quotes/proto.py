@@ -11,10 +11,10 @@ from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm_runtime.protojson import timestamp
 
 from opportunity.domain.money import Money
-from opportunity.domain.quote_content import QuoteDraft, QuoteLine, QuoteLineDraft
-from opportunity.domain.quote_numbers import percent_text
-from opportunity.domain.quotes import Quote
 from opportunity.proto import enum_name, enum_value, money_from_proto
+from opportunity.quotes.domain.content import QuoteDraft, QuoteLine, QuoteLineDraft
+from opportunity.quotes.domain.numbers import percent_text
+from opportunity.quotes.domain.quote import Quote
 from opportunity.quotes.use_cases import QuoteQuery
 
 QUOTE_STATUS = "QUOTE_STATUS_"

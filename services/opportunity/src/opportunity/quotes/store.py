@@ -12,8 +12,6 @@ from crm_runtime.store import page_docs, save_versioned
 from pymongo import DESCENDING
 from pymongo.database import Database
 
-from opportunity.domain.quote_numbers import format_quote_number, quote_sequence_name
-from opportunity.domain.quotes import Quote
 from opportunity.indexes import (
     LATEST_QUOTES_OF_DEAL,
     QUOTE_BY_VERSION,
@@ -24,6 +22,8 @@ from opportunity.indexes import (
     sort_key,
 )
 from opportunity.quotes.documents import quote_from_doc, quote_to_doc, version_key
+from opportunity.quotes.domain.numbers import format_quote_number, quote_sequence_name
+from opportunity.quotes.domain.quote import Quote
 
 QUOTE_SORT = sort_key("created_at", descending=True)
 BY_VERSION = QUOTE_BY_VERSION.name

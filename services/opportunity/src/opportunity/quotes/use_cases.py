@@ -1,7 +1,7 @@
 """Quote use cases: create on an open deal the caller sees (numbered from the tenant's
 yearly counter in the same transaction), revise into a new version, read, list, issue
 (or put up for a discount approval), the approver's decision (a handler of the
-approvals module) and expiry (the worker). The domain decides (domain/quotes.py); every
+approvals module) and expiry (the worker). The domain decides (domain/quote.py); every
 write is one transaction with its events, and a version is written only at the
 revision it was read at."""
 
@@ -18,14 +18,16 @@ from crm_runtime.mongo import Transaction
 from crm_runtime.paging import page_limit
 from crm_runtime.principal import Principal
 
-from opportunity.accounts.use_cases import check_request_key
-from opportunity.domain import quote_events
-from opportunity.domain.approvals import Approval, ApprovalKind, ApprovalStatus, cancel
+from opportunity.approvals.domain import Approval, ApprovalKind, ApprovalStatus, cancel
 from opportunity.domain.money import Money
 from opportunity.domain.opportunity import Opportunity
-from opportunity.domain.quote_content import QuoteDraft, QuotePolicy
-from opportunity.domain.quote_numbers import percent_text
-from opportunity.domain.quotes import (
+from opportunity.domain.stages import ensure_open
+from opportunity.listing import check_values, next_cursor
+from opportunity.quotes.documents import quote_to_doc
+from opportunity.quotes.domain import events as quote_events
+from opportunity.quotes.domain.content import QuoteDraft, QuotePolicy
+from opportunity.quotes.domain.numbers import percent_text
+from opportunity.quotes.domain.quote import (
     DiscountApproval,
     Quote,
     QuoteParties,
@@ -36,11 +38,8 @@ from opportunity.domain.quotes import (
     issue_quote,
     revise_quote,
 )
-from opportunity.domain.stages import ensure_open
-from opportunity.listing import check_values, next_cursor
-from opportunity.quotes.documents import quote_to_doc
 from opportunity.quotes.store import QUOTE_SORT, QuoteRepository
-from opportunity.session import ServiceApp, Session
+from opportunity.session import ServiceApp, Session, check_request_key
 
 # The calendar a quote's valid_until is a day of (the tenants are in mainland China).
 TENANT_ZONE = ZoneInfo("Asia/Shanghai")

@@ -27,14 +27,14 @@ from crm_runtime.errors import Conflict, FailedPrecondition, FieldViolation, req
 from crm_runtime.events import DomainEvent
 
 from opportunity.domain.money import Money, money_payload
-from opportunity.domain.quote_content import (
+from opportunity.quotes.domain.content import (
     QuoteContent,
     QuoteDraft,
     QuotePolicy,
     discount_breaches,
     validate_quote,
 )
-from opportunity.domain.quote_numbers import QuoteTotals, percent_text
+from opportunity.quotes.domain.numbers import QuoteTotals, percent_text
 
 MAX_NOTE = 500  # the requester's note to the approver, and a rejection reason
 

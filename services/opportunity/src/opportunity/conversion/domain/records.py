@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from crm_runtime.errors import Conflict, FailedPrecondition, FieldViolation, ValidationFailed
 
-from opportunity.domain.conversion import (
+from opportunity.conversion.domain.plan import (
     CONVERTED,
     ConversionPlan,
     LeadSnapshot,

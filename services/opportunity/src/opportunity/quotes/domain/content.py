@@ -1,5 +1,5 @@
 """What a quote version says, checked: its lines (quantities, prices, discounts, taxes),
-currency, validity and terms, with every amount computed by `quote_numbers`. Every
+currency, validity and terms, with every amount computed by `numbers`. Every
 broken rule is named at once (`lines[2].discount_percent`, counted from 0 as in the
 request); nothing is computed from a draft that breaks one."""
 
@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from crm_runtime.errors import FieldViolation, require
 
-from opportunity.domain.quote_numbers import (
+from opportunity.quotes.domain.numbers import (
     DEFAULT_CURRENCY,
     InvalidNumber,
     LineAmounts,

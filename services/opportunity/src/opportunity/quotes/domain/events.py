@@ -10,8 +10,8 @@ from typing import Any
 from crm_runtime.events import DomainEvent
 
 from opportunity.domain.money import Money, money_payload
-from opportunity.domain.quote_numbers import percent_text
-from opportunity.domain.quotes import Quote, QuoteStatus, Revision
+from opportunity.quotes.domain.numbers import percent_text
+from opportunity.quotes.domain.quote import Quote, QuoteStatus, Revision
 
 
 def with_event(quote: Quote, now: datetime, event_type: str, payload: dict[str, Any]) -> Quote:
