@@ -41,7 +41,10 @@ lint: ## ruff lint and format check
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 
-TYPED := $(foreach s,$(SERVICES),-p $(s).domain $(if $(wildcard services/$(s)/src/$(s)/app.py),-m $(s).app))
+# Services whose every module is under strict mypy (adapters' leniency is in pyproject.toml).
+TYPED_WHOLE := opportunity contract payment notification analytics
+TYPED := $(foreach s,$(filter-out $(TYPED_WHOLE),$(SERVICES)),-p $(s).domain $(if $(wildcard services/$(s)/src/$(s)/app.py),-m $(s).app)) \
+	$(foreach s,$(TYPED_WHOLE),-p $(s))
 
 typecheck: ## mypy (strict) on every service's domain and app layers, the runtime and the gateway
 	.venv/bin/mypy $(TYPED) -p crm_runtime -p gateway

@@ -38,6 +38,7 @@ from urllib.parse import urlencode
 
 import bson
 from bson.raw_bson import RawBSONDocument
+from crm_runtime.store import SortKey
 from harness import (
     BENCH_STATE,
     UNLIMITED,
@@ -48,12 +49,11 @@ from harness import (
     seeded_database,
     test_stack,
 )
-from opportunity.deal_documents import opportunity_to_doc
-from opportunity.deal_store import OPPORTUNITIES, deal_index
+from opportunity.deals.documents import opportunity_to_doc
+from opportunity.deals.store import deal_index
 from opportunity.domain.money import Money
 from opportunity.domain.opportunity import OpportunityDraft, Status, create_opportunity
-from opportunity.paging import SortKey
-from opportunity.store import ensure_indexes
+from opportunity.indexes import OPPORTUNITIES, ensure_indexes
 from pymongo import MongoClient
 
 TENANT, DATABASE, SEED_VERSION = "bench-deals", "crm_opportunity", 2

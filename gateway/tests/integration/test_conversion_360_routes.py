@@ -21,9 +21,9 @@ from gateway_support import seed
 from lead.grpc_api import LeadApps
 from lead.grpc_api import register as register_lead
 from lead.store import ensure_indexes as lead_indexes
+from opportunity.conversion.lead_client import LeadClient
 from opportunity.grpc_api import OpportunityApps, register
-from opportunity.lead_client import LeadClient
-from opportunity.store import ensure_indexes
+from opportunity.indexes import ensure_indexes
 from pymongo import AsyncMongoClient
 
 pytest_plugins = ["gateway_support"]  # fixtures: redis_url, tenant_id, gateway_app

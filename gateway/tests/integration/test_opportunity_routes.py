@@ -16,7 +16,7 @@ from gateway.authz import data_scope
 from gateway.identity.api_keys import ApiKeyStore
 from gateway_support import seed
 from opportunity.grpc_api import OpportunityApps, register
-from opportunity.store import ensure_indexes
+from opportunity.indexes import ensure_indexes
 from pymongo import AsyncMongoClient
 
 pytest_plugins = ["gateway_support"]  # fixtures: redis_url, tenant_id, gateway_app

@@ -1,8 +1,9 @@
-"""The service's use-case objects, built once per process around one unit of work.
-Another area of the service adds its own member here (and its RPCs as a mixin of the
-servicer in grpc_api.py); an area with its own kind of approval registers the handler
-of its decisions in `build` (`approvals.register(ApprovalKind.X, handler)`, see
-approval_app.py)."""
+"""The service's use-case objects, built once per process around one unit of work: one
+member per area's use_cases.py. Another area of the service adds its own member here
+(and its RPCs, from its grpc_api.py, as a mixin of the servicer in the root
+grpc_api.py); an area with its own kind of approval registers the handler of its
+decisions in `build` (`approvals.register(ApprovalKind.X, handler)`, see
+approvals/use_cases.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,13 @@ from dataclasses import dataclass
 
 from crm_runtime.mongo import UnitOfWork
 
-from opportunity.account360_app import Account360App
-from opportunity.account_app import AccountApp, ContactApp
-from opportunity.activity_app import ActivityApp
-from opportunity.approval_app import ApprovalApp
-from opportunity.conversion_app import ConversionApp, LeadDirectory, NoLeadService
-from opportunity.deal_app import OpportunityApp
-from opportunity.domain.approvals import ApprovalKind
-from opportunity.quote_app import QuoteApp, decide_quote_discount
-from opportunity.tenant_config import PipelineApp
+from opportunity.accounts.use_cases import Account360App, AccountApp, ActivityApp, ContactApp
+from opportunity.approvals.domain import ApprovalKind
+from opportunity.approvals.use_cases import ApprovalApp
+from opportunity.conversion.use_cases import ConversionApp, LeadDirectory, NoLeadService
+from opportunity.deals.use_cases import OpportunityApp
+from opportunity.pipelines.use_cases import PipelineApp
+from opportunity.quotes.use_cases import QuoteApp, decide_quote_discount
 
 
 @dataclass(frozen=True)

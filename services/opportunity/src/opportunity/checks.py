@@ -16,17 +16,16 @@ from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict
 from crm_runtime.mongo import Transaction, UnitOfWork, due_for_checks
 
-from opportunity.app import Session
-from opportunity.deal_store import OPPORTUNITIES
 from opportunity.domain.cadence import (
     cadence_check_at,
     dormant_due,
     mark_dormant_if_idle,
     remind_if_overdue,
 )
-from opportunity.quote_app import expire_due_quote
-from opportunity.quote_store import quotes_due_for_expiry
-from opportunity.store import ACCOUNTS
+from opportunity.indexes import ACCOUNTS, OPPORTUNITIES
+from opportunity.quotes.store import quotes_due_for_expiry
+from opportunity.quotes.use_cases import expire_due_quote
+from opportunity.session import Session
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
-"""The OpportunityService servicer: one class composed of one mixin per area (accounts
-and contacts, pipelines, deals, approvals), each mapping proto in -> use case -> proto
-out. RPCs no mixin implements answer UNIMPLEMENTED (the generated base class). Another
+"""The OpportunityService servicer: one class composed of one mixin per area, each the
+area's grpc_api.py (accounts, pipelines, deals, approvals, quotes, conversion), mapping
+proto in -> use case -> proto out. RPCs no mixin implements answer UNIMPLEMENTED (the generated base class). Another
 area adds its mixin to the bases below and its use cases to OpportunityApps."""
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from typing import Any
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm.opportunity.v1 import opportunity_pb2_grpc
 
+from opportunity.accounts.grpc_api import Account360Rpcs, AccountRpcs
+from opportunity.approvals.grpc_api import ApprovalRpcs
 from opportunity.apps import OpportunityApps
-from opportunity.grpc_account360 import Account360Rpcs
-from opportunity.grpc_accounts import AccountRpcs
-from opportunity.grpc_conversion import ConversionRpcs
-from opportunity.grpc_deals import ApprovalRpcs, DealRpcs, PipelineRpcs
-from opportunity.grpc_quotes import QuoteRpcs
+from opportunity.conversion.grpc_api import ConversionRpcs
+from opportunity.deals.grpc_api import DealRpcs
+from opportunity.pipelines.grpc_api import PipelineRpcs
+from opportunity.quotes.grpc_api import QuoteRpcs
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["OpportunityService"].full_name
 

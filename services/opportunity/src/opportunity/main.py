@@ -11,9 +11,9 @@ from crm_runtime.entry import main
 def run_api(settings: Settings) -> None:
     from crm_runtime.wiring import serve_api
 
+    from opportunity.conversion.lead_client import LeadClient
     from opportunity.grpc_api import OpportunityApps, register
-    from opportunity.lead_client import LeadClient
-    from opportunity.store import ensure_indexes
+    from opportunity.indexes import ensure_indexes
 
     leads = LeadClient.connect(settings)
     serve_api(settings, ensure_indexes, lambda uow: OpportunityApps.build(uow, leads), register)

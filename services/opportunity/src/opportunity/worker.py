@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_runtime.worker import AppProvider, HandlerTelemetry, on_event
-from nameko.timer import timer
+from crm_runtime.worker import AppProvider, HandlerTelemetry, every, on_event
 
 from opportunity.checks import OpportunityChecks
-from opportunity.conversion_completion import ConversionRecovery
-from opportunity.store import ensure_indexes
+from opportunity.conversion.completion import ConversionRecovery
+from opportunity.indexes import ensure_indexes
 
 CHECK_INTERVAL_SECONDS = 30
 
@@ -24,7 +23,7 @@ class OpportunityWorker:
     conversions: ConversionRecovery = AppProvider(ensure_indexes, ConversionRecovery)
     telemetry = HandlerTelemetry()
 
-    @timer(interval=CHECK_INTERVAL_SECONDS)
+    @every(CHECK_INTERVAL_SECONDS)
     def run_checks(self) -> None:
         while self.checks.run() > 0:
             pass  # keep going while a batch changed records: more may be due

@@ -21,10 +21,10 @@ from lead.grpc_api import LeadApps
 from lead.grpc_api import register as register_lead
 from lead.store import ensure_indexes as lead_indexes
 from opportunity.apps import OpportunityApps
-from opportunity.conversion_app import LeadDirectory
+from opportunity.conversion.lead_client import LeadClient
+from opportunity.conversion.use_cases import LeadDirectory
 from opportunity.grpc_api import register
-from opportunity.lead_client import LeadClient
-from opportunity.store import ensure_indexes
+from opportunity.indexes import ensure_indexes
 
 REP = Principal("t1", "rep-a", ("sales_rep",), "own")
 ADMIN = Principal("t1", "admin", ("admin",), "all")

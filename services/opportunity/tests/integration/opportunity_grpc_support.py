@@ -14,7 +14,7 @@ from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.inprocess import grpc_channel
 from crm_runtime.wiring import build
 from opportunity.grpc_api import OpportunityApps, register
-from opportunity.store import ensure_indexes
+from opportunity.indexes import ensure_indexes
 
 
 def md(

@@ -9,9 +9,7 @@ from decimal import Decimal
 import pytest
 from crm_runtime.errors import FailedPrecondition, FieldViolation, ValidationFailed
 from crm_runtime.event_schema import canonical_payload
-from opportunity.domain.account import AccountDraft, DuplicateMatch, create_account
-from opportunity.domain.contact import ContactDraft, add_contact
-from opportunity.domain.conversion import (
+from opportunity.conversion.domain.plan import (
     AlreadyConverted,
     ConversionPlan,
     ExistingAccount,
@@ -24,6 +22,8 @@ from opportunity.domain.conversion import (
     nested,
     plan_conversion,
 )
+from opportunity.domain.account import AccountDraft, DuplicateMatch, create_account
+from opportunity.domain.contact import ContactDraft, add_contact
 from opportunity.domain.fields import CustomField, CustomKind
 from opportunity.domain.money import Money
 

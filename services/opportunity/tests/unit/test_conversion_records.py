@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from crm_runtime.errors import Conflict, FailedPrecondition, ValidationFailed
-from opportunity.domain.conversion import ConversionPlan, LeadSnapshot, NewIds, plan_conversion
-from opportunity.domain.conversion_records import (
+from opportunity.conversion.domain.plan import ConversionPlan, LeadSnapshot, NewIds, plan_conversion
+from opportunity.conversion.domain.records import (
     LEASE,
     ConversionState,
     Step,

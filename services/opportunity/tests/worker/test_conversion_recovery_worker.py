@@ -13,8 +13,8 @@ from crm_runtime.testing.servers import worker_amqp_uri
 from crm_runtime.testing.workers import publish, purge_worker, wait_for, worker_config
 from nameko.testing.services import entrypoint_waiter
 from opportunity.apps import OpportunityApps
-from opportunity.conversion_app import ConversionRequest, LeadUnreachable, Unavailable
-from opportunity.domain.conversion import LeadSnapshot
+from opportunity.conversion.domain.plan import LeadSnapshot
+from opportunity.conversion.use_cases import ConversionRequest, LeadUnreachable, Unavailable
 from opportunity.worker import OpportunityWorker
 
 REP = Principal("t1", "rep-1", ("sales_rep",), "own")

@@ -11,8 +11,8 @@ from typing import Any
 
 from crm_runtime.errors import FailedPrecondition, FieldViolation, ValidationFailed, require
 
+from opportunity.approvals.domain import Approval, ApprovalKind
 from opportunity.domain.aggregate import revise, rfc3339
-from opportunity.domain.approvals import Approval, ApprovalKind
 from opportunity.domain.gates import move_problems, passed_stages
 from opportunity.domain.history import StageChange, dwell_seconds
 from opportunity.domain.money import Money, money_payload
