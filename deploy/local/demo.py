@@ -106,12 +106,7 @@ def prepare_with(env: Mapping[str, str], known: Mapping[str, str]) -> dict[str, 
     settings = Settings.from_env("gateway", "gateway", env)
 
     async def main() -> dict[str, str]:
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-            settings.mongo_uri, tz_aware=True
-        )
-        try:
+        async with AsyncMongoClient(settings.mongo_uri, tz_aware=True) as client:
             return await prepare(client[settings.database], known)
-        finally:
-            await client.close()
 
     return asyncio.run(main())
