@@ -28,7 +28,6 @@ from health import wait_healthy
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venv"
 SERVICES = ("lead", "opportunity", "contract", "payment", "notification", "analytics")
-DEMO_TENANT, DEMO_USER = "demo", "demo-admin"
 
 
 @dataclass(frozen=True)
@@ -164,8 +163,9 @@ def prepare() -> dict[str, bool]:
 
 def up(p: Profile) -> None:
     state = load_state(p)
-    if state.get("pids") and any(alive(pid) for pid in state["pids"].values()):  # type: ignore[union-attr]
-        print(f"the {p.name} stack is already running; `make down` first to restart it")
+    pids_found: dict[str, int] = state.get("pids", {})  # type: ignore[assignment]
+    if pids_found and any(alive(pid) for pid in pids_found.values()):
+        restart_dead(p, state)
         status(p)
         return
     started = {"rabbitmq": infra.ensure_rabbitmq(), "redis": infra.ensure_redis()}
@@ -193,6 +193,34 @@ def up(p: Profile) -> None:
     status(p)
 
 
+def restart_dead(p: Profile, state: dict[str, object]) -> list[str]:
+    """Start again the processes of a running stack whose pid is gone, and only those;
+    the ones that run are left alone. Says what it restarted, and returns the names."""
+    pids: dict[str, int] = state["pids"]  # type: ignore[assignment]
+    procs = [proc for proc in processes(p) if str(proc["name"]) in pids]
+    dead = [name for name, pid in pids.items() if not alive(pid)]
+    if not dead:
+        print(f"the {p.name} stack is already running; nothing to restart")
+        return []
+    env = {**endpoints(p), "CRM_JWT_KEYS": signing_keys(p)}
+    if "mongo" in dead:  # the store first: everything else reconnects to it
+        storage = p.state_dir / "mongo"
+        pids["mongo"] = spawn(p, "mongo", infra.mongo_command(VENV, p.port(27018), storage), {})
+        save_state(p, state)
+        infra.wait_for_port("127.0.0.1", p.port(27018), 30, "SecantusDB")
+    restarted = [proc for proc in procs if str(proc["name"]) in dead]
+    for proc in restarted:
+        name = str(proc["name"])
+        pids[name] = spawn(p, name, proc["cmd"], {**env, **proc["env"]})  # type: ignore[arg-type]
+        save_state(p, state)
+    problems = wait_healthy(restarted, pids, p.state_dir / "logs", timeout=90)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        raise SystemExit(1)
+    print(f"the {p.name} stack was running; restarted what had died: {', '.join(dead)}")
+    return dead
+
+
 def signing_keys(p: Profile) -> str:
     """The gateway's JWT signing keys (CRM_JWT_KEYS) for this profile: made once by
     `gateway.admin new-signing-key` and kept in .local/<profile>/, so that sessions
@@ -214,9 +242,19 @@ def signing_keys(p: Profile) -> str:
 
 
 def write_env_file(p: Profile, env: dict[str, str]) -> None:
-    key = issue_demo_key(env)
+    """.local/dev.env: the gateway's URL, the demo tenant's four keys (CRM_API_KEY is the
+    admin's, as it always was) and where every server is. Keys still valid are kept."""
+    import demo  # imports the gateway's stores: only when the stack is up to use them
+
+    known = read_env_file(p.env_file)
+    keys = demo.prepare_with({**os.environ, **env}, known)
     url = f"http://127.0.0.1:{p.port(8080)}"
-    lines = [f"CRM_GATEWAY_URL={url}", f"CRM_API_KEY={key}", f"CRM_TENANT_ID={DEMO_TENANT}"]
+    lines = [
+        f"CRM_GATEWAY_URL={url}",
+        f"CRM_API_KEY={keys['CRM_ADMIN_KEY']}",
+        f"CRM_TENANT_ID={demo.TENANT}",
+    ]
+    lines += [f"{k}={v}" for k, v in keys.items()]
     private = ("CRM_HTTP_PORT", "CRM_JWT_KEYS")  # the signing keys stay with the gateway
     lines += [f"{k}={v}" for k, v in env.items() if k not in private]
     p.env_file.parent.mkdir(parents=True, exist_ok=True)
@@ -224,32 +262,11 @@ def write_env_file(p: Profile, env: dict[str, str]) -> None:
     p.env_file.chmod(0o600)
 
 
-def issue_demo_key(env: dict[str, str]) -> str:
-    out = subprocess.run(
-        [
-            str(VENV / "bin" / "python"),
-            "-m",
-            "gateway.admin",
-            "issue-key",
-            "--tenant",
-            DEMO_TENANT,
-            "--user",
-            DEMO_USER,
-            "--role",
-            "admin",
-            "--scope",
-            "all",
-            "--name",
-            "make up",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return out.stdout.strip()
+def read_env_file(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {k: v for k, v in pairs}
 
 
 def down(p: Profile) -> None:

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 import grpc
-from crm_runtime.errors import DomainError, ValidationFailed
+from crm_runtime.errors import DomainError
 from crm_runtime.grpc_errors import code_for, field_violations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -101,6 +101,10 @@ class Problem(BaseModel):
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": TITLES[status]}
     for status in (401, 403, 404, 413, 422, 429, 500, 503)
+}
+# Routes that can remove a tenant's last admin credential refuse to (identity/admins.py).
+LAST_ADMIN: dict[int | str, dict[str, Any]] = {
+    409: {"model": Problem, "description": "It would remove the last admin credential"}
 }
 # For routes that need no credential: nothing to forbid, no resource to miss.
 PUBLIC_PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -199,9 +203,10 @@ async def on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
     if status == 500:
         log.error("unmapped domain error: %s", exc.message)
         return problem(500, "the request could not be completed")
-    errors = []
-    if isinstance(exc, ValidationFailed):
-        errors = [FieldError(field=v.field, message=v.description) for v in exc.violations]
+    # ValidationFailed names its fields; so may another rule (the last admin credential).
+    errors = [
+        FieldError(field=v.field, message=v.description) for v in getattr(exc, "violations", [])
+    ]
     return problem(status, exc.message, errors)
 
 

@@ -8,6 +8,7 @@ principal it acts as, its roles and data scope, and the actions it may use (`sco
 
 A verified key is remembered for a few seconds per replica, because every request
 presents one; revoking clears it here at once and on other replicas within that time.
+The tenant's last admin credential is never revoked (admins.py): 409 instead.
 """
 
 from __future__ import annotations
@@ -27,7 +28,14 @@ from crm_runtime.principal import Principal
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from gateway.identity.admins import (
+    LastAdminCredential,
+    admin_remains,
+    is_live_admin_key,
+    live_admin_keys,
+)
 from gateway.identity.caller import Caller
+from gateway.identity.users import USERS, User
 from gateway.store import Doc, Scoped, find_live, live_only, new_id
 
 API_KEYS = "api_keys"
@@ -103,6 +111,7 @@ async def ensure_key_indexes(db: AsyncDatabase[Doc]) -> None:
 class ApiKeyStore:
     def __init__(self, db: AsyncDatabase[Doc], cache_seconds: float = 10.0) -> None:
         self.keys = db[API_KEYS]
+        self.users = db[USERS]
         self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, str, Doc]] = {}
 
@@ -179,6 +188,15 @@ class ApiKeyStore:
         return _info(await find_live(self.of_tenant(tenant_id), key_id, "API key"))
 
     async def revoke(self, tenant_id: str, key_id: str) -> KeyInfo:
+        """Revoke a key; the tenant's last admin credential is refused (409)."""
+        now = utcnow()
+        current = await self.of_tenant(tenant_id).find_one({"_id": key_id, "revoked": False})
+        if (
+            current is not None
+            and is_live_admin_key(current, now)
+            and not await admin_remains(self.keys, self.users, tenant_id, now, except_key=key_id)
+        ):
+            raise LastAdminCredential("key_id")
         update: dict[str, Any] = {"$set": {"revoked": True, "revoked_at": utcnow()}}
         doc = await self.of_tenant(tenant_id).update_one({"_id": key_id, "revoked": False}, update)
         self._cache.pop(key_id, None)
@@ -194,3 +212,30 @@ class ApiKeyStore:
             {"user_id": user_id, "revoked": False},
             {"$set": {"revoked": True, "revoked_at": utcnow()}},
         )
+
+    async def check_user_change(
+        self, tenant_id: str, user: User, active: bool | None, roles: list[str] | None
+    ) -> None:
+        """Refuse (409) deactivating a person or taking their admin role when that would
+        remove the tenant's last admin credential: their sign-in, and on deactivation the
+        admin keys acting as them too."""
+        now = utcnow()
+        deactivating = active is False and user.active
+        loses_role = roles is not None and "admin" not in roles
+        signs_in_as_admin = user.active and "admin" in user.roles
+        removes_sign_in = signs_in_as_admin and (deactivating or loses_role)
+        removes_keys = deactivating and (
+            await self.of_tenant(tenant_id).find_one({"user_id": user.id, **live_admin_keys(now)})
+            is not None
+        )
+        if not (removes_sign_in or removes_keys):
+            return
+        if not await admin_remains(
+            self.keys,
+            self.users,
+            tenant_id,
+            now,
+            except_user=user.id,
+            except_keys_of_user=deactivating,
+        ):
+            raise LastAdminCredential("active" if deactivating else "roles")

@@ -18,7 +18,7 @@ from gateway.guard import authorize
 from gateway.identity.api_keys import KeyInfo
 from gateway.identity.caller import Caller
 from gateway.paging import DEFAULT, Cursor, IncludeRevoked, Limit
-from gateway.problems import PROBLEM_RESPONSES
+from gateway.problems import LAST_ADMIN, PROBLEM_RESPONSES
 from gateway.routes.users import Role, check_team
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api keys"], responses=PROBLEM_RESPONSES)
@@ -148,6 +148,8 @@ async def get_key(
     "/{key_id}",
     status_code=204,
     summary="Revoke an API key: gone for the API, kept for the audit log",
+    description="The tenant's last active admin credential is never revoked: 409.",
+    responses=LAST_ADMIN,
 )
 async def revoke_key(
     key_id: KeyId,

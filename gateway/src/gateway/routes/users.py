@@ -1,7 +1,8 @@
 """/v1/users: tenant admins manage their people; managers read their team.
 
 Users are deactivated rather than deleted. Deactivating someone ends their sessions
-and revokes the API keys that act as them. Updates honour If-Match (etag.py).
+and revokes the API keys that act as them; the tenant's last admin credential is never
+deactivated or stripped of the role (409, identity/admins.py). Updates honour If-Match (etag.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from gateway.identity.caller import Caller
 from gateway.identity.passwords import MAX_LENGTH, MIN_LENGTH, check_policy, hash_password
 from gateway.identity.users import EMAIL, User, check_roles
 from gateway.paging import DEFAULT, Cursor, Limit
-from gateway.problems import PROBLEM_RESPONSES
+from gateway.problems import LAST_ADMIN, PROBLEM_RESPONSES
 
 router = APIRouter(prefix="/v1/users", tags=["users"], responses=PROBLEM_RESPONSES)
 UserId = Annotated[str, Path(min_length=1, max_length=64, description="The user's id")]
@@ -181,7 +182,12 @@ async def get_user(
     return user_out(user)
 
 
-@router.patch("/{user_id}", response_model=UserOut, summary="Change a person (If-Match)")
+@router.patch(
+    "/{user_id}",
+    response_model=UserOut,
+    summary="Change a person (If-Match)",
+    responses=LAST_ADMIN,
+)
 async def update_user(
     user_id: UserId,
     body: UserUpdate,
@@ -193,7 +199,7 @@ async def update_user(
     ctx = context(request)
     users = ctx.users(caller.tenant_id)
     expected = expected_version(if_match)
-    await users.get(user_id)  # 404 before any rule about the body
+    current = await users.get(user_id)  # 404 before any rule about the body
     changes: dict[str, Any] = body.model_dump(exclude_none=True, exclude={"password"})
     if "roles" in changes:
         changes["roles"] = list(check_roles(changes["roles"]))
@@ -203,6 +209,7 @@ async def update_user(
         changes.get("active") is False or ("roles" in changes and "admin" not in changes["roles"])
     ):
         raise ValidationFailed([FieldViolation("roles", "admins cannot lock themselves out")])
+    await ctx.keys.check_user_change(caller.tenant_id, current, body.active, changes.get("roles"))
     if body.password is not None:
         check_policy(body.password)
         changes["password_hash"] = await hash_password(body.password)
