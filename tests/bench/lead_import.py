@@ -189,8 +189,8 @@ def run_direct(rows: int, duplicates: float) -> dict[str, Any]:
     from crm_runtime.testing.fixtures import settings_for
     from crm_runtime.testing.servers import embedded_mongo
     from crm_runtime.wiring import unit_of_work
-    from lead.import_worker import ImportRunner
-    from lead.imports import ImportApp, StartImport
+    from lead.imports.runner import ImportRunner
+    from lead.imports.use_cases import ImportApp, StartImport
     from lead.store import ensure_indexes
 
     data = make_csv(rows, duplicates)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict
@@ -36,7 +37,7 @@ class LeadChecks:
         for tenant_id, lead_id in due_for_checks(self.uow.db[LEADS], now, batch):
             try:
                 changed += self.uow.run(
-                    lambda tx, t=tenant_id, i=lead_id: self._check(tx, t, i, now)
+                    partial(self._check, tenant_id=tenant_id, lead_id=lead_id, now=now)
                 )
             except Conflict:
                 log.info("lead %s changed while checked; another replica or a user acted", lead_id)

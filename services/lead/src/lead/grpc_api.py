@@ -17,12 +17,12 @@ from crm_runtime.protojson import struct_to_dict
 from google.protobuf import struct_pb2
 
 from lead import grpc_convert as convert
-from lead import import_convert
 from lead.app import LeadApp
 from lead.domain.dedup import Match
 from lead.domain.lead import LeadStatus
 from lead.edits import LeadEditApp
-from lead.imports import ImportApp
+from lead.imports import grpc_convert as import_convert
+from lead.imports.use_cases import ImportApp
 from lead.tenant_config import LeadConfigApp
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["LeadService"].full_name

@@ -62,7 +62,7 @@ def duplicate_lookups(keys: DedupKeys) -> list[Doc]:
 
 def ensure_indexes(db: Database[Doc]) -> None:
     from lead.config_store import ensure_config_indexes
-    from lead.import_store import ensure_import_indexes
+    from lead.imports.store import ensure_import_indexes
 
     leads = db[LEADS]
     for key in DEDUP_FIELDS:

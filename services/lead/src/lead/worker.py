@@ -10,7 +10,7 @@ from crm_runtime.worker import AppProvider
 from nameko.timer import timer
 
 from lead.checks import LeadChecks
-from lead.import_worker import ImportRunner
+from lead.imports.runner import ImportRunner
 from lead.store import ensure_indexes
 
 CHECK_INTERVAL_SECONDS = 30

@@ -11,9 +11,9 @@ from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.servers import worker_amqp_uri
 from crm_runtime.testing.workers import wait_for, worker_config
 from crm_runtime.wiring import unit_of_work
-from lead.import_store import NEVER
-from lead.import_worker import ImportRunner
-from lead.imports import ImportApp, StartImport
+from lead.imports.runner import ImportRunner
+from lead.imports.store import NEVER
+from lead.imports.use_cases import ImportApp, StartImport
 from lead.store import ensure_indexes
 from lead.worker import ImportRunnerProvider, LeadWorker
 

@@ -8,18 +8,18 @@ import io
 import json
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 from crm.lead.v1 import lead_pb2 as pb
 from crm_runtime.principal import Principal
 from crm_runtime.testing.fixtures import settings_for
+from crm_runtime.testing.testdata import shared_testdata
 from crm_runtime.wiring import unit_of_work
-from lead.import_worker import ImportRunner
+from lead.imports.runner import ImportRunner
 from lead.store import ensure_indexes
 
-TESTDATA = Path(__file__).resolve().parents[4].parent / "shared" / "testdata" / "leads"
+TESTDATA = shared_testdata("leads")
 UTF8 = (TESTDATA / "leads.utf8-bom.csv").read_bytes()
 GBK = (TESTDATA / "leads.gbk.csv").read_bytes()
 ANSWERS = json.loads((TESTDATA / "answers.json").read_text())

@@ -15,7 +15,7 @@ from datetime import datetime
 from crm_runtime.events import DomainEvent
 from crm_runtime.principal import Principal
 
-from lead.domain.importing import Columns, Layout, Tally
+from lead.imports.domain.rows import Columns, Layout, Tally
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 MAX_ATTEMPTS = 5  # a batch that fails this often in a row fails the job

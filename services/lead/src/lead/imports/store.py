@@ -21,9 +21,9 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from lead.domain.csv_files import MAX_BYTES
-from lead.domain.import_jobs import QUEUED, RUNNING, ImportFile, ImportJob
-from lead.domain.importing import Columns, Layout, Tally
+from lead.imports.domain.csv_files import MAX_BYTES
+from lead.imports.domain.jobs import QUEUED, RUNNING, ImportFile, ImportJob
+from lead.imports.domain.rows import Columns, Layout, Tally
 
 IMPORTS, CHUNKS, ERRORS = "lead_imports", "lead_import_chunks", "lead_import_errors"
 CHUNK_BYTES = 1 << 20

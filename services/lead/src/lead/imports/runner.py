@@ -38,13 +38,13 @@ from crm_runtime.principal import Principal
 from pymongo.errors import PyMongoError
 
 from lead.app import capture
-from lead.domain.csv_files import Record, decode
 from lead.domain.dedup import find_matches, keys_of_draft
-from lead.domain.import_jobs import DONE, FAILED, MAX_ATTEMPTS, RUNNING, ImportJob
-from lead.domain.importing import RowDraft, Tally, data_rows, draft_of, lead_id_for
 from lead.domain.lead import create_lead
-from lead.import_batch import ImportSession
-from lead.import_store import ImportRepository, claim_next, job_from_doc, release, sweep_chunks
+from lead.imports.batch import ImportSession
+from lead.imports.domain.csv_files import Record, decode
+from lead.imports.domain.jobs import DONE, FAILED, MAX_ATTEMPTS, RUNNING, ImportJob
+from lead.imports.domain.rows import RowDraft, Tally, data_rows, draft_of, lead_id_for
+from lead.imports.store import ImportRepository, claim_next, job_from_doc, release, sweep_chunks
 
 log = logging.getLogger(__name__)
 

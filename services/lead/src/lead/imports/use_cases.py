@@ -1,7 +1,7 @@
 """Bulk import use cases on the api side: receive a file in chunks, start a job (the
 file's layout is checked first, so a file that cannot be imported is refused whole with
 422), read a job's progress and its row errors. The rows themselves are captured by the
-worker (import_worker.py).
+worker (runner.py).
 
 Starting twice with one idempotency key (per person) returns the first job, whatever
 happened in between; with the key and another file it is refused.
@@ -30,9 +30,9 @@ from crm_runtime.principal import Principal
 
 from lead.config_store import LeadConfig
 from lead.domain.channels import SOURCES
-from lead.domain.import_jobs import ImportFile, ImportJob, can_see
-from lead.domain.importing import DEFAULT_SOURCE, read_layout
-from lead.import_store import CHUNK_BYTES, MAX_CHUNKS, ImportRepository
+from lead.imports.domain.jobs import ImportFile, ImportJob, can_see
+from lead.imports.domain.rows import DEFAULT_SOURCE, read_layout
+from lead.imports.store import CHUNK_BYTES, MAX_CHUNKS, ImportRepository
 from lead.listing import page_window
 
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")

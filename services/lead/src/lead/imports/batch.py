@@ -248,7 +248,7 @@ class BatchConfig(LeadConfig):
 
 
 class ImportSession(Session):
-    """A Session (app.py) whose repositories batch: capture() runs on it unchanged."""
+    """A Session (lead.app) whose repositories batch: capture() runs on it unchanged."""
 
     def __init__(self, tx: Transaction, tenant_id: str) -> None:
         self.leads: BatchLeads = BatchLeads(tx, tenant_id)
