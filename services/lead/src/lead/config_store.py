@@ -11,8 +11,9 @@ that then fails is given back; one left by a crash is found by the worker (ADR 0
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from crm_runtime.mongo import Doc, TenantCollection, Transaction
 from pymongo import ASCENDING
@@ -138,19 +139,13 @@ class LeadConfig:
             {"rep_id": rep_id, "open_leads": {"$gt": 0}}, {"$inc": {"open_leads": -1}}
         )
 
+    def move_open_leads(self, rep_id: str, delta: int) -> None:
+        if delta:
+            self.reps.update_one({"rep_id": rep_id}, {"$inc": {"open_leads": delta}})
+
     @staticmethod
     def _as_rep(doc: Doc) -> Doc:
         return {**doc, "_id": doc["rep_id"]}
-
-
-class Routing(Protocol):
-    """Where routing by the rules draws its turns and takes its slots."""
-
-    def draw_turns(self, groups: list[str]) -> dict[str, int]: ...
-
-    def reserve(self, rep_id: str, capacity: int, lead_id: str, now: datetime) -> bool: ...
-
-    def holds(self, rep_id: str, lead_id: str) -> bool: ...
 
 
 class Reservations:
@@ -175,6 +170,14 @@ class Reservations:
             )
             turns[group] = int(doc["turn"]) if doc else 1
         return turns
+
+    def turns_now(self, groups: list[str]) -> dict[str, int]:
+        found = self.turn_counters.find({"group": {"$in": groups}}) if groups else iter(())
+        return {d["group"]: int(d.get("turn", 0)) for d in found}
+
+    def add_turns(self, used: Mapping[str, int]) -> None:
+        for group, turns in used.items():
+            self.turn_counters.update_one({"group": group}, {"$inc": {"turn": turns}}, upsert=True)
 
     def reserve(self, rep_id: str, capacity: int, lead_id: str, now: datetime) -> bool:
         """One more open lead for an active, present rep below capacity; False otherwise."""

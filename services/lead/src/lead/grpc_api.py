@@ -23,6 +23,8 @@ from lead.domain.lead import LeadStatus
 from lead.edits import LeadEditApp
 from lead.imports import grpc_convert as import_convert
 from lead.imports.use_cases import ImportApp
+from lead.ports import LeadStorage
+from lead.storage import MongoLeadStorage
 from lead.tenant_config import LeadConfigApp
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["LeadService"].full_name
@@ -37,7 +39,13 @@ class LeadApps:
 
     @classmethod
     def build(cls, uow: UnitOfWork) -> LeadApps:
-        return cls(LeadApp(uow), LeadConfigApp(uow), LeadEditApp(uow), ImportApp(uow))
+        return cls.on(MongoLeadStorage(uow))
+
+    @classmethod
+    def on(cls, storage: LeadStorage) -> LeadApps:
+        return cls(
+            LeadApp(storage), LeadConfigApp(storage), LeadEditApp(storage), ImportApp(storage)
+        )
 
 
 def _page(next_cursor: str) -> common_pb2.PageResponse:

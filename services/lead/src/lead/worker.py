@@ -6,15 +6,25 @@ is warned or recycled once however many replicas look at it."""
 
 from __future__ import annotations
 
+from crm_runtime.mongo import UnitOfWork
 from crm_runtime.worker import AppProvider
 from nameko.timer import timer
 
 from lead.checks import LeadChecks
 from lead.imports.runner import ImportRunner
+from lead.storage import MongoLeadStorage
 from lead.store import ensure_indexes
 
 CHECK_INTERVAL_SECONDS = 30
 IMPORT_INTERVAL_SECONDS = 1  # how soon a queued import is taken up
+
+
+def checks(uow: UnitOfWork) -> LeadChecks:
+    return LeadChecks(MongoLeadStorage(uow))
+
+
+def import_runner(uow: UnitOfWork) -> ImportRunner:
+    return ImportRunner(MongoLeadStorage(uow))
 
 
 class ImportRunnerProvider(AppProvider):
@@ -28,8 +38,8 @@ class ImportRunnerProvider(AppProvider):
 class LeadWorker:
     name = "lead"
 
-    checks: LeadChecks = AppProvider(ensure_indexes, LeadChecks)
-    imports: ImportRunner = ImportRunnerProvider(ensure_indexes, ImportRunner)
+    checks: LeadChecks = AppProvider(ensure_indexes, checks)
+    imports: ImportRunner = ImportRunnerProvider(ensure_indexes, import_runner)
 
     @timer(interval=CHECK_INTERVAL_SECONDS)
     def run_checks(self) -> None:

@@ -12,6 +12,7 @@ from crm_runtime.principal import Principal
 from google.protobuf.timestamp_pb2 import Timestamp
 from lead.checks import LeadChecks
 from lead.listing import LeadQuery
+from lead.storage import MongoLeadStorage
 from lead.store import NEWEST_FIRST, index_for
 
 from conftest import ADMIN, configure, create, md
@@ -143,7 +144,7 @@ def test_sla_warnings_then_recycling_happen_once_across_replicas(
     lead_stub, mongo_client, database_name
 ):
     lead = _owned(lead_stub)
-    uow = UnitOfWork(mongo_client, database_name, OutboxWriter("lead"))
+    uow = MongoLeadStorage(UnitOfWork(mongo_client, database_name, OutboxWriter("lead")))
     start = datetime.now(UTC)
     replicas = [LeadChecks(uow, clock=lambda: start + timedelta(hours=25)) for _ in range(2)]
     assert sum(r.run() for r in replicas) == 1  # the owner is warned once

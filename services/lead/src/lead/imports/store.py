@@ -21,13 +21,10 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from lead.imports.domain.csv_files import MAX_BYTES
 from lead.imports.domain.jobs import QUEUED, RUNNING, ImportFile, ImportJob
 from lead.imports.domain.rows import Columns, Layout, Tally
 
 IMPORTS, CHUNKS, ERRORS = "lead_imports", "lead_import_chunks", "lead_import_errors"
-CHUNK_BYTES = 1 << 20
-MAX_CHUNKS = MAX_BYTES // CHUNK_BYTES
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # a queued job's lease: long expired
 _COUNTS = ("created", "flagged", "merged", "failed", "rejected_duplicates")
 

@@ -17,6 +17,7 @@ from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.testdata import shared_testdata
 from crm_runtime.wiring import unit_of_work
 from lead.imports.runner import ImportRunner
+from lead.storage import MongoLeadStorage
 from lead.store import ensure_indexes
 
 TESTDATA = shared_testdata("leads")
@@ -43,13 +44,13 @@ def db(mongo_client, database_name):
 
 def runner(uow: Any, **options: Any) -> ImportRunner:
     """No relay runs here: events stay pending, so the backlog limit is off."""
-    return ImportRunner(uow, **{"budget": 300.0, "max_backlog": 0, **options})
+    return ImportRunner(MongoLeadStorage(uow), **{"budget": 300.0, "max_backlog": 0, **options})
 
 
 def run_all(import_runner: ImportRunner, seconds: float = 100.0) -> int:
     """Tick until no job is queued or running (a paused runner waits and goes on)."""
     done, deadline = 0, time.monotonic() + seconds
-    while import_runner.uow.db.lead_imports.count_documents(
+    while import_runner.storage.uow.db.lead_imports.count_documents(
         {"status": {"$in": ["queued", "running"]}}
     ):
         assert time.monotonic() < deadline, "the import never finished"

@@ -15,9 +15,13 @@ from datetime import datetime
 from crm_runtime.events import DomainEvent
 from crm_runtime.principal import Principal
 
+from lead.imports.domain.csv_files import MAX_BYTES
 from lead.imports.domain.rows import Columns, Layout, Tally
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+# A file is kept as chunks of at most 1 MiB (a MongoDB document holds 16 MB at most).
+CHUNK_BYTES = 1 << 20
+MAX_CHUNKS = MAX_BYTES // CHUNK_BYTES
 MAX_ATTEMPTS = 5  # a batch that fails this often in a row fails the job
 
 
