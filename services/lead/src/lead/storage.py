@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from crm_runtime.events import DomainEvent
 from crm_runtime.mongo import Transaction, UnitOfWork, due_for_checks
@@ -15,8 +15,9 @@ from pymongo.errors import PyMongoError
 
 from lead.config_store import LeadConfig, Reservations, sweep_abandoned
 from lead.imports.domain.jobs import ImportJob
+from lead.imports.ports import ImportJobs
 from lead.imports.store import ImportRepository, claim_next, job_from_doc, release, sweep_chunks
-from lead.ports import Stores
+from lead.ports import Leads, LeadStorage, Slots, Stores, TenantConfig
 from lead.store import LEADS, LeadRepository
 
 T = TypeVar("T")
@@ -73,3 +74,12 @@ class MongoLeadStorage:
 
     def outbox_backlog(self, limit: int) -> int:
         return self.uow.db[OUTBOX].count_documents({"status": PENDING}, limit=limit)
+
+
+if TYPE_CHECKING:  # mypy proves the stores implement every Protocol of the seam
+    _storage: type[LeadStorage] = MongoLeadStorage
+    _stores: type[Stores] = MongoStores
+    _leads: type[Leads] = LeadRepository
+    _config: type[TenantConfig] = LeadConfig
+    _slots: type[Slots] = Reservations
+    _jobs: type[ImportJobs] = ImportRepository

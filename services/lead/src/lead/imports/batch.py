@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from crm_runtime.errors import Conflict
 
@@ -33,7 +33,7 @@ from lead.domain.dedup import DedupKeys
 from lead.domain.followups import FollowUp
 from lead.domain.lead import Lead
 from lead.domain.settings import LeadSettings
-from lead.ports import Leads, Query, Slots, Stores, TenantConfig
+from lead.ports import Leads, Query, Routing, Slots, Stores, TenantConfig
 
 IDENTIFIERS = ("phone", "email", "company_key")
 T = TypeVar("T")
@@ -292,3 +292,9 @@ class ImportSession(Session):
     def flush(self, now: datetime) -> None:
         self.leads.flush(now)
         self.config.flush()
+
+
+if TYPE_CHECKING:  # mypy proves the batch implements the Protocols capture() runs on
+    _leads: type[Leads] = BatchLeads
+    _config: type[TenantConfig] = BatchConfig
+    _routing: type[Routing] = BatchConfig
