@@ -46,7 +46,7 @@ TYPED := $(foreach s,$(filter-out lead,$(SERVICES)),-p $(s).domain $(if $(wildca
 typecheck: ## mypy (strict) on every service's domain and app layers, the runtime and the gateway
 	.venv/bin/mypy $(TYPED) -p crm_runtime -p gateway
 
-importlint: ## architecture contracts (domain imports no I/O framework; no service imports another)
+importlint: ## architecture contracts (domain imports no I/O framework; no service imports another; only stores import pymongo; layers inside a service)
 	.venv/bin/lint-imports
 
 check: lint protolint typecheck importlint ## the cheap gates, seconds
