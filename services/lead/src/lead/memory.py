@@ -28,7 +28,7 @@ from lead.domain.settings import LeadSettings
 from lead.imports.domain.jobs import ImportJob
 from lead.imports.memory import MemoryImportJobs, MemoryImportQueue
 from lead.imports.ports import ImportJobs
-from lead.ports import Leads, LeadStorage, Slots, Stores, TenantConfig
+from lead.ports import HeldSlots, Leads, LeadStorage, Slots, Stores, TenantConfig
 from lead.store import duplicate_lookups
 
 T = TypeVar("T")
@@ -233,7 +233,7 @@ class MemoryConfig:
             self._move(rep_id, delta)
 
 
-class MemorySlots:
+class MemorySlots(HeldSlots):
     """Turns and slots outside any transaction, as `lead.config_store.Reservations`."""
 
     def __init__(self, uow: MemoryUnitOfWork, tenant_id: str) -> None:
@@ -241,7 +241,7 @@ class MemorySlots:
         self.tenant_id = tenant_id
         self.counts = uow.outside("rep_slots")
         self.turns = uow.outside("turn_counters")
-        self.held: list[tuple[str, str]] = []
+        super().__init__()
 
     def draw_turns(self, groups: list[str]) -> dict[str, int]:
         with self.uow.lock:
@@ -266,24 +266,11 @@ class MemorySlots:
             self.held.append((rep_id, lead_id))
             return True
 
-    def holds(self, rep_id: str, lead_id: str) -> bool:
-        return (rep_id, lead_id) in self.held
-
-    def confirm(self) -> None:
-        for rep_id, lead_id in self.held:
-            self.keep(rep_id, [lead_id])
-        self.held.clear()
-
     def keep(self, rep_id: str, lead_ids: list[str]) -> None:
         with self.uow.lock:
             counts = self.counts.get((self.tenant_id, rep_id))
             if counts is not None:
                 counts["pending"] = [p for p in counts["pending"] if p["lead_id"] not in lead_ids]
-
-    def give_back(self) -> None:
-        for rep_id, lead_id in self.held:
-            self.release(rep_id, lead_id)
-        self.held.clear()
 
     def release(self, rep_id: str, lead_id: str) -> bool:
         with self.uow.lock:

@@ -137,6 +137,35 @@ class Slots(Routing, Protocol):
         """Advance each group's counter by the turns a batch used."""
 
 
+class HeldSlots:
+    """What every `Slots` keeps the same way: the slots this use case holds, kept on
+    commit (`keep`) or freed (`release`) by the implementation."""
+
+    def __init__(self) -> None:
+        self.held: list[tuple[str, str]] = []  # (rep id, lead id)
+
+    def holds(self, rep_id: str, lead_id: str) -> bool:
+        return (rep_id, lead_id) in self.held
+
+    def confirm(self) -> None:
+        """The transaction committed: the slots are the leads' now."""
+        for rep_id, lead_id in self.held:
+            self.keep(rep_id, [lead_id])
+        self.held.clear()
+
+    def give_back(self) -> None:
+        """The transaction did not commit: every slot it took is free again."""
+        for rep_id, lead_id in self.held:
+            self.release(rep_id, lead_id)
+        self.held.clear()
+
+    def keep(self, rep_id: str, lead_ids: list[str]) -> None:
+        raise NotImplementedError
+
+    def release(self, rep_id: str, lead_id: str) -> bool:
+        raise NotImplementedError
+
+
 class Stores(Protocol):
     """The repositories of one transaction."""
 

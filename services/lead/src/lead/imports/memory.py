@@ -7,10 +7,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from crm_runtime.errors import AlreadyExists, FieldViolation, ValidationFailed
+from crm_runtime.errors import AlreadyExists
 from crm_runtime.memory import MemoryTransaction, MemoryUnitOfWork
 
-from lead.imports.domain.jobs import QUEUED, RUNNING, ImportJob
+from lead.imports.domain.jobs import QUEUED, RUNNING, ImportJob, joined_chunks
 from lead.imports.domain.rows import Tally
 
 Doc = dict[str, Any]
@@ -39,19 +39,8 @@ class MemoryImportJobs:
         return [c for (t, u, _), c in self.chunks.items() if (t, u) == (self.tenant_id, upload_id)]
 
     def file_bytes(self, upload_id: str, chunk_count: int, by: str) -> bytes:
-        docs = sorted(self._chunks(upload_id), key=lambda d: d["seq"])
-        if any(d["created_by"] != by for d in docs):
-            docs = []
-        found = [d["seq"] for d in docs]
-        if found != list(range(chunk_count)):
-            missing = sorted(set(range(chunk_count)) - set(found))[:10]
-            rule = (
-                f"chunks {missing} of upload {upload_id} were not received"
-                if missing
-                else f"upload {upload_id} has {len(found)} chunks, not {chunk_count}"
-            )
-            raise ValidationFailed([FieldViolation("chunk_count", rule)])
-        return b"".join(d["data"] for d in docs)
+        chunks = [(c["seq"], c["data"], c["created_by"]) for c in self._chunks(upload_id)]
+        return joined_chunks(chunks, upload_id, chunk_count, by)
 
     def delete_file(self, upload_id: str) -> None:
         for key in [k for k in self.chunks if k[:2] == (self.tenant_id, upload_id)]:
