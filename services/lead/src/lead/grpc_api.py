@@ -3,13 +3,15 @@ shared runtime's interceptor; nothing here catches them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from crm.common.v1 import common_pb2
 from crm.lead.v1 import lead_pb2 as pb
 from crm.lead.v1 import lead_pb2_grpc
+from crm_runtime.clock import utcnow
 from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.mongo import UnitOfWork
 from crm_runtime.principal import current_principal
@@ -42,9 +44,12 @@ class LeadApps:
         return cls.on(MongoLeadStorage(uow))
 
     @classmethod
-    def on(cls, storage: LeadStorage) -> LeadApps:
+    def on(cls, storage: LeadStorage, clock: Callable[[], datetime] = utcnow) -> LeadApps:
         return cls(
-            LeadApp(storage), LeadConfigApp(storage), LeadEditApp(storage), ImportApp(storage)
+            LeadApp(storage, clock),
+            LeadConfigApp(storage),
+            LeadEditApp(storage, clock),
+            ImportApp(storage, clock),
         )
 
 

@@ -10,8 +10,10 @@ import time
 import uuid
 from typing import Any
 
+import grpc
 import pytest
 from crm.lead.v1 import lead_pb2 as pb
+from crm_runtime.grpc_errors import field_violations
 from crm_runtime.principal import Principal
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.testdata import shared_testdata
@@ -113,3 +115,11 @@ def synthetic(count: int, start_at: int = 0) -> bytes:
         for i in range(start_at, start_at + count)
     ]
     return csv_bytes(rows)
+
+
+def refused_fields(call: Any) -> list[tuple[str, str]]:
+    """The fields and rules a call refused with INVALID_ARGUMENT."""
+    with pytest.raises(grpc.RpcError) as err:
+        call()
+    assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT, err.value.details()
+    return [(v.field, v.description) for v in field_violations(err.value)]
