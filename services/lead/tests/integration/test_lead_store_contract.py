@@ -4,12 +4,14 @@ unit suite runs on, so that the fake cannot drift from the store."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from crm_runtime.errors import AlreadyExists, Conflict, ValidationFailed
 from crm_runtime.mongo import UnitOfWork
 from crm_runtime.outbox import OutboxWriter
 from lead.domain.assignment import AssignmentRule, Rep
+from lead.domain.custom_fields import CustomFieldDefinition, CustomFieldSchema, FieldType
 from lead.domain.dedup import keys_of_lead, merge
 from lead.domain.followups import FollowUp, FollowUpKind
 from lead.domain.lead import LeadDraft, LeadStatus, create_lead
@@ -177,9 +179,16 @@ def test_settings_rules_and_custom_fields_are_kept_per_tenant(storage):
     config("replace_rules", rules)
     assert config("rules") == rules
     assert in_tx(storage, "t2", "config")("rules") == []
-    schema = config("custom_fields")
+    schema = CustomFieldSchema(
+        (
+            CustomFieldDefinition("budget", "预算", FieldType.NUMBER, min_value=Decimal("0.5")),
+            CustomFieldDefinition("tier", "分层", FieldType.CHOICE, True, ("A", "B")),
+            CustomFieldDefinition("old", "旧", FieldType.TEXT, retired=True),
+        )
+    )
     config("save_custom_fields", schema)
     assert config("custom_fields") == schema
+    assert in_tx(storage, "t2", "config")("custom_fields") == CustomFieldSchema(())
 
 
 def test_reps_are_listed_in_id_order_with_their_open_leads(storage):
