@@ -49,6 +49,7 @@ from lead.domain.lead import LeadDraft, LeadStatus, create_lead
 from lead.domain.scoring import apply_score, score_lead
 from lead.domain.settings import LeadSettings
 from lead.domain.sla import next_check_at
+from lead.storage import MongoLeadStorage
 from lead.store import LeadRepository, duplicate_lookups, ensure_indexes
 from lead.tenant_config import LeadConfigApp
 from pymongo import MongoClient
@@ -144,7 +145,7 @@ def seed(uri: str, total: int) -> dict[str, float]:
     ensure_indexes(db)
     indexed = time.perf_counter()
     uow = UnitOfWork(client, DATABASE, OutboxWriter("lead"))
-    config = LeadConfigApp(uow)
+    config = LeadConfigApp(MongoLeadStorage(uow))
     for n in range(REPS):
         config.upsert_rep(PRINCIPAL, Rep(id=f"rep-{n}", groups=frozenset({"east"}),
                                          capacity=100_000), manager_id="")  # fmt: skip
@@ -230,7 +231,7 @@ def measure(
     except ImportError:
         result["check_duplicates"] = "no LeadEditApp.check_duplicates in this tree"
     else:
-        edits = LeadEditApp(uow)
+        edits = LeadEditApp(MongoLeadStorage(uow))
         sample = (rng.randrange(2 * total) for _ in range(checks))
 
         def check(i: int) -> None:
@@ -239,7 +240,7 @@ def measure(
         spent, stopped = timed(sample, check, budget)
         result["check_duplicates"] = figures(spent, stopped)
 
-    app = LeadApp(uow)
+    app = LeadApp(MongoLeadStorage(uow))
     first = 3 * total + rng.randrange(10**6) * 1000  # new phones, emails and companies
     made: list[str] = []
     spent, stopped = timed(

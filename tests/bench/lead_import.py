@@ -189,8 +189,9 @@ def run_direct(rows: int, duplicates: float) -> dict[str, Any]:
     from crm_runtime.testing.fixtures import settings_for
     from crm_runtime.testing.servers import embedded_mongo
     from crm_runtime.wiring import unit_of_work
-    from lead.import_worker import ImportRunner
-    from lead.imports import ImportApp, StartImport
+    from lead.imports.runner import ImportRunner
+    from lead.imports.use_cases import ImportApp, StartImport
+    from lead.storage import MongoLeadStorage
     from lead.store import ensure_indexes
 
     data = make_csv(rows, duplicates)
@@ -198,10 +199,10 @@ def run_direct(rows: int, duplicates: float) -> dict[str, Any]:
         ensure_indexes(client["bench"])
         uow = unit_of_work(settings_for("lead", "worker", uri, "bench"), client)
         began = time.perf_counter()
-        job = ImportApp(uow).start(
+        job = ImportApp(MongoLeadStorage(uow)).start(
             Principal("bench", "bench", ("admin",), "all"), StartImport(csv=data)
         )
-        runner = ImportRunner(uow, budget=1e9, max_backlog=0)
+        runner = ImportRunner(MongoLeadStorage(uow), budget=1e9, max_backlog=0)
         jobs = client["bench"]["lead_imports"]
         progress = Progress(rows, began)
         while (state := jobs.find_one({"_id": job.id}))["status"] not in ("done", "failed"):

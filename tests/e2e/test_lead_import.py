@@ -10,14 +10,14 @@ import http.client
 import io
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from lead.domain.importing import lead_id_for
+from crm_runtime.testing.testdata import shared_testdata
+from lead.imports.domain.rows import lead_id_for
 
-TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "leads"
+TESTDATA = shared_testdata("leads")
 GBK = (TESTDATA / "leads.gbk.csv").read_bytes()
 UTF8_BOM = (TESTDATA / "leads.utf8-bom.csv").read_bytes()
 ANSWERS = json.loads((TESTDATA / "answers.json").read_text())

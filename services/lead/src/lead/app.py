@@ -12,11 +12,9 @@ from datetime import datetime
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict, NotFound
-from crm_runtime.mongo import Transaction, UnitOfWork
 from crm_runtime.paging import encode_position
 from crm_runtime.principal import Principal
 
-from lead.config_store import LeadConfig, Reservations, Routing
 from lead.domain import assignment, dedup, pool
 from lead.domain.assignment import Rep
 from lead.domain.followups import FollowUp, FollowUpDraft, log_follow_up
@@ -27,7 +25,7 @@ from lead.domain.settings import LeadSettings
 from lead.domain.sla import next_check_at
 from lead.domain.visibility import can_see
 from lead.listing import LeadQuery, page_window
-from lead.store import LeadRepository
+from lead.ports import LeadStorage, Routing, Stores
 
 
 def _new_id() -> str:
@@ -49,11 +47,11 @@ def counted_owner(lead: Lead) -> str:
 class Session:
     """One use case's view of one tenant inside one transaction."""
 
-    def __init__(self, tx: Transaction, tenant_id: str, slots: Routing | None = None) -> None:
-        self.leads = LeadRepository(tx, tenant_id)
-        self.config = LeadConfig(tx, tenant_id)
+    def __init__(self, stores: Stores, tenant_id: str, slots: Routing) -> None:
+        self.leads = stores.leads(tenant_id)
+        self.config = stores.config(tenant_id)
         self.settings: LeadSettings = self.config.settings()
-        self.slots: Routing = slots if slots is not None else Reservations(tx.db, tenant_id)
+        self.slots = slots
 
     def visible(self, principal: Principal, lead_id: str) -> Lead:
         lead = self.leads.get(lead_id)
@@ -133,11 +131,11 @@ def capture(
 class LeadApp:
     def __init__(
         self,
-        uow: UnitOfWork,
+        storage: LeadStorage,
         clock: Callable[[], datetime] = utcnow,
         new_id: Callable[[], str] = _new_id,
     ) -> None:
-        self.uow = uow
+        self.storage = storage
         self.clock = clock
         self.new_id = new_id
 
@@ -145,14 +143,14 @@ class LeadApp:
         """`work` in one transaction. The turns and slots it takes outside the transaction
         when it assigns by the rules are kept when it commits and given back when it does
         not, including before each retry of the transaction (none taken: nothing to do)."""
-        slots = Reservations(self.uow.db, principal.tenant_id)
+        slots = self.storage.slots(principal.tenant_id)
 
-        def attempt(tx: Transaction) -> object:
+        def attempt(stores: Stores) -> object:
             slots.give_back()  # a previous attempt's, if the transaction is run again
-            return work(Session(tx, principal.tenant_id, slots))
+            return work(Session(stores, principal.tenant_id, slots))
 
         try:
-            done = self.uow.run(attempt)
+            done = self.storage.run(attempt)
         except BaseException:
             slots.give_back()
             raise

@@ -12,12 +12,10 @@ from datetime import datetime, timedelta
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict
-from crm_runtime.mongo import Transaction, UnitOfWork, due_for_checks
 
 from lead.app import Session
-from lead.config_store import sweep_abandoned
 from lead.domain.sla import due_alerts, record_alerts, recycle_if_neglected
-from lead.store import LEADS
+from lead.ports import LeadStorage
 
 log = logging.getLogger(__name__)
 # Longer than any capture can still commit: pymongo gives up retrying after 2 minutes.
@@ -25,33 +23,36 @@ ABANDONED_AFTER = timedelta(minutes=5)
 
 
 class LeadChecks:
-    def __init__(self, uow: UnitOfWork, clock: Callable[[], datetime] = utcnow) -> None:
-        self.uow = uow
+    def __init__(self, storage: LeadStorage, clock: Callable[[], datetime] = utcnow) -> None:
+        self.storage = storage
         self.clock = clock
 
     def run(self, batch: int = 200) -> int:
         """Check every lead that is due; returns how many changed."""
         now = self.clock()
         changed = 0
-        for tenant_id, lead_id in due_for_checks(self.uow.db[LEADS], now, batch):
+        for tenant_id, lead_id in self.storage.due_leads(now, batch):
             try:
-                changed += self.uow.run(
-                    lambda tx, t=tenant_id, i=lead_id: self._check(tx, t, i, now)
-                )
+                changed += self._run(tenant_id, lead_id, now)
             except Conflict:
                 log.info("lead %s changed while checked; another replica or a user acted", lead_id)
         return changed
 
     def settle_slots(self) -> int:
         """Free the slots of captures that died before they committed; returns how many."""
-        freed = sweep_abandoned(self.uow.db, LEADS, self.clock() - ABANDONED_AFTER)
+        freed = self.storage.sweep_abandoned(self.clock() - ABANDONED_AFTER)
         if freed:
             log.warning("freed %d rep slots left reserved by captures that never committed", freed)
         return freed
 
+    def _run(self, tenant_id: str, lead_id: str, now: datetime) -> int:
+        slots = self.storage.slots(tenant_id)  # none taken: the checks never route
+        return self.storage.run(
+            lambda stores: self._check(Session(stores, tenant_id, slots), lead_id, now)
+        )
+
     @staticmethod
-    def _check(tx: Transaction, tenant_id: str, lead_id: str, now: datetime) -> int:
-        s = Session(tx, tenant_id)
+    def _check(s: Session, lead_id: str, now: datetime) -> int:
         lead = s.leads.get(lead_id)
         if lead is None:
             return 0

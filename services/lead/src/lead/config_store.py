@@ -11,8 +11,9 @@ that then fails is given back; one left by a crash is found by the worker (ADR 0
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from crm_runtime.mongo import Doc, TenantCollection, Transaction
 from pymongo import ASCENDING
@@ -22,6 +23,7 @@ from lead.documents import definition_from_doc, definition_to_doc, rep_from_doc,
 from lead.domain.assignment import AssignmentRule, Rep
 from lead.domain.custom_fields import CustomFieldSchema
 from lead.domain.settings import LeadSettings
+from lead.ports import HeldSlots
 
 SETTINGS, RULES, REPS, CURSORS = "lead_settings", "assignment_rules", "reps", "assignment_cursors"
 CUSTOM_FIELDS = "custom_fields"  # one document per tenant: its field definitions
@@ -138,22 +140,16 @@ class LeadConfig:
             {"rep_id": rep_id, "open_leads": {"$gt": 0}}, {"$inc": {"open_leads": -1}}
         )
 
+    def move_open_leads(self, rep_id: str, delta: int) -> None:
+        if delta:
+            self.reps.update_one({"rep_id": rep_id}, {"$inc": {"open_leads": delta}})
+
     @staticmethod
     def _as_rep(doc: Doc) -> Doc:
         return {**doc, "_id": doc["rep_id"]}
 
 
-class Routing(Protocol):
-    """Where routing by the rules draws its turns and takes its slots."""
-
-    def draw_turns(self, groups: list[str]) -> dict[str, int]: ...
-
-    def reserve(self, rep_id: str, capacity: int, lead_id: str, now: datetime) -> bool: ...
-
-    def holds(self, rep_id: str, lead_id: str) -> bool: ...
-
-
-class Reservations:
+class Reservations(HeldSlots):
     """Round-robin turns and rep slots for one use case, written outside its transaction.
 
     Each slot taken is also noted on the rep (`pending`: lead id and time) until the
@@ -164,7 +160,7 @@ class Reservations:
     def __init__(self, db: Database[Doc], tenant_id: str) -> None:
         self.reps = TenantCollection(db[REPS], tenant_id)  # no session: not transactional
         self.turn_counters = TenantCollection(db[CURSORS], tenant_id)
-        self.held: list[tuple[str, str]] = []  # (rep id, lead id)
+        super().__init__()
 
     def draw_turns(self, groups: list[str]) -> dict[str, int]:
         """The next turn of each group, each drawn by exactly one caller."""
@@ -176,6 +172,14 @@ class Reservations:
             turns[group] = int(doc["turn"]) if doc else 1
         return turns
 
+    def turns_now(self, groups: list[str]) -> dict[str, int]:
+        found = self.turn_counters.find({"group": {"$in": groups}}) if groups else iter(())
+        return {d["group"]: int(d.get("turn", 0)) for d in found}
+
+    def add_turns(self, used: Mapping[str, int]) -> None:
+        for group, turns in used.items():
+            self.turn_counters.update_one({"group": group}, {"$inc": {"turn": turns}}, upsert=True)
+
     def reserve(self, rep_id: str, capacity: int, lead_id: str, now: datetime) -> bool:
         """One more open lead for an active, present rep below capacity; False otherwise."""
         taken = self.reps.update_one(
@@ -186,26 +190,11 @@ class Reservations:
             self.held.append((rep_id, lead_id))
         return bool(taken)
 
-    def holds(self, rep_id: str, lead_id: str) -> bool:
-        return (rep_id, lead_id) in self.held
-
-    def confirm(self) -> None:
-        """The transaction committed: the slots are the leads' now."""
-        for rep_id, lead_id in self.held:
-            self.keep(rep_id, [lead_id])
-        self.held.clear()
-
     def keep(self, rep_id: str, lead_ids: list[str]) -> None:
         """The leads were stored: their slots stay taken, their notes go."""
         self.reps.update_one(
             {"rep_id": rep_id}, {"$pull": {"pending": {"lead_id": {"$in": lead_ids}}}}
         )
-
-    def give_back(self) -> None:
-        """The transaction did not commit: every slot it took is free again."""
-        for rep_id, lead_id in self.held:
-            self.release(rep_id, lead_id)
-        self.held.clear()
 
     def release(self, rep_id: str, lead_id: str) -> bool:
         """Free the slot noted for `lead_id`, once however often it is called."""

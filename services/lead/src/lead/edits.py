@@ -9,7 +9,6 @@ from datetime import datetime
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict
-from crm_runtime.mongo import UnitOfWork
 from crm_runtime.principal import Principal
 
 from lead.app import Session
@@ -18,15 +17,17 @@ from lead.domain.editing import edit_lead, identifiers_changed, without_duplicat
 from lead.domain.lead import Lead, LeadDraft
 from lead.domain.lifecycle import convert
 from lead.domain.scoring import Engagement, affects_score, apply_score, score_lead
+from lead.ports import LeadStorage
 
 
 class LeadEditApp:
-    def __init__(self, uow: UnitOfWork, clock: Callable[[], datetime] = utcnow) -> None:
-        self.uow = uow
+    def __init__(self, storage: LeadStorage, clock: Callable[[], datetime] = utcnow) -> None:
+        self.storage = storage
         self.clock = clock
 
     def _run(self, principal: Principal, work: Callable[[Session], object]) -> object:
-        return self.uow.run(lambda tx: work(Session(tx, principal.tenant_id)))
+        slots = self.storage.slots(principal.tenant_id)  # none taken: edits never route
+        return self.storage.run(lambda stores: work(Session(stores, principal.tenant_id, slots)))
 
     def update(
         self,

@@ -3,13 +3,15 @@ shared runtime's interceptor; nothing here catches them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from crm.common.v1 import common_pb2
 from crm.lead.v1 import lead_pb2 as pb
 from crm.lead.v1 import lead_pb2_grpc
+from crm_runtime.clock import utcnow
 from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.mongo import UnitOfWork
 from crm_runtime.principal import current_principal
@@ -17,12 +19,14 @@ from crm_runtime.protojson import struct_to_dict
 from google.protobuf import struct_pb2
 
 from lead import grpc_convert as convert
-from lead import import_convert
 from lead.app import LeadApp
 from lead.domain.dedup import Match
 from lead.domain.lead import LeadStatus
 from lead.edits import LeadEditApp
-from lead.imports import ImportApp
+from lead.imports import grpc_convert as import_convert
+from lead.imports.use_cases import ImportApp
+from lead.ports import LeadStorage
+from lead.storage import MongoLeadStorage
 from lead.tenant_config import LeadConfigApp
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["LeadService"].full_name
@@ -37,7 +41,16 @@ class LeadApps:
 
     @classmethod
     def build(cls, uow: UnitOfWork) -> LeadApps:
-        return cls(LeadApp(uow), LeadConfigApp(uow), LeadEditApp(uow), ImportApp(uow))
+        return cls.on(MongoLeadStorage(uow))
+
+    @classmethod
+    def on(cls, storage: LeadStorage, clock: Callable[[], datetime] = utcnow) -> LeadApps:
+        return cls(
+            LeadApp(storage, clock),
+            LeadConfigApp(storage),
+            LeadEditApp(storage, clock),
+            ImportApp(storage, clock),
+        )
 
 
 def _page(next_cursor: str) -> common_pb2.PageResponse:

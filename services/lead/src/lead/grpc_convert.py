@@ -17,7 +17,7 @@ from lead.listing import LeadQuery
 
 
 def status_to_proto(status: LeadStatus) -> int:
-    return pb.LeadStatus.Value(f"LEAD_STATUS_{status.name}")
+    return int(pb.LeadStatus.Value(f"LEAD_STATUS_{status.name}"))
 
 
 def status_from_proto(value: int) -> str:

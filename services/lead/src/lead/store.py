@@ -3,13 +3,14 @@ work. Every query is an exact match or range on an indexed field, scoped to the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from crm_runtime.errors import Conflict
 from crm_runtime.mongo import Doc, TenantCollection, Transaction
 from crm_runtime.outbox import ensure_outbox_indexes
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.database import Database
 
 from lead.documents import follow_up_from_doc, follow_up_to_doc, lead_from_doc, lead_to_doc
@@ -19,7 +20,7 @@ from lead.domain.lead import Lead
 
 LEADS, FOLLOW_UPS, CLAIMS, DEDUP_KEYS = "leads", "follow_ups", "claims", "dedup_keys"
 NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
-DEDUP_FIELDS = ("phone", "email", "company_key")
+DEDUP_FIELDS = ("phone", "email", "company_key")  # the Lead fields, and stored fields
 LIST_KEYS = (
     "account_id",
     "owner_id",
@@ -36,7 +37,7 @@ def index_name(*keys: tuple[str, int]) -> str:
     return "_".join(f"{k}_{d}" for k, d in keys)
 
 
-def index_for(query: dict[str, Any]) -> str:
+def index_for(query: Mapping[str, Any]) -> str:
     """The index a list query runs on: the most selective filter first, newest first.
 
     Named explicitly because the embedded MongoDB falls back to a collection scan when
@@ -62,7 +63,7 @@ def duplicate_lookups(keys: DedupKeys) -> list[Doc]:
 
 def ensure_indexes(db: Database[Doc]) -> None:
     from lead.config_store import ensure_config_indexes
-    from lead.import_store import ensure_import_indexes
+    from lead.imports.store import ensure_import_indexes
 
     leads = db[LEADS]
     for key in DEDUP_FIELDS:
@@ -144,7 +145,9 @@ class LeadRepository:
                     upsert=True,
                 )
 
-    def page(self, query: Doc, limit: int, after: tuple[datetime, str] | None) -> list[Lead]:
+    def page(
+        self, query: Mapping[str, Any], limit: int, after: tuple[datetime, str] | None
+    ) -> list[Lead]:
         """Newest first, `limit` leads after the cursor position."""
         if after is not None:
             created_at, last_id = after
@@ -181,3 +184,52 @@ class LeadRepository:
 
     def claims_since(self, rep_id: str, since: datetime) -> int:
         return self.claims.count({"rep_id": rep_id, "at": {"$gte": since}})
+
+    # A batch of imported rows (lead.imports.batch) ----------------------------------
+
+    def sharing_identifiers(self, values: Mapping[str, set[str]]) -> list[Lead]:
+        """Three indexed `$in` look-ups (merged leads too: the caller skips them)."""
+        found: list[Lead] = []
+        for name, wanted in values.items():
+            if wanted:
+                # No merged_into here: the embedded MongoDB scans the collection for an
+                # $in beside another field, even one its index holds (ADR 14).
+                found += [
+                    lead_from_doc(d) for d in self.leads.find({name: {"$in": sorted(wanted)}})
+                ]
+        return found
+
+    def add_many(self, leads: list[tuple[Lead, datetime | None]]) -> None:
+        if leads:
+            self.leads.insert_many(
+                [{**lead_to_doc(lead), "next_check_at": at} for lead, at in leads]
+            )
+
+    def overwrite(self, lead: Lead, stored_version: int, next_check_at: datetime | None) -> bool:
+        doc = lead_to_doc(lead)
+        doc.pop("_id")
+        doc["next_check_at"] = next_check_at
+        return bool(
+            self.leads.update_one({"_id": lead.id, "version": stored_version}, {"$set": doc})
+        )
+
+    def touch_identifiers(self, first_lead: Mapping[str, str], now: datetime) -> None:
+        """Keys that exist are updated, new ones inserted (an insert costs the embedded
+        MongoDB a third of an upsert). A capture that inserted one of them since this
+        transaction began conflicts with it either way."""
+        wanted = sorted(first_lead)
+        if not wanted:
+            return
+        found = {d["key"] for d in self.keys.find({"key": {"$in": wanted}}, projection={"key": 1})}
+        fresh = [k for k in wanted if k not in found]
+        if fresh:
+            self.keys.insert_many(
+                [{"key": k, "touched_at": now, "first_lead_id": first_lead[k]} for k in fresh]
+            )
+        if found:
+            scope = {"tenant_id": self.tenant_id}
+            self.keys.raw.bulk_write(
+                [UpdateOne({**scope, "key": k}, {"$set": {"touched_at": now}}) for k in found],
+                ordered=False,
+                session=self.keys.session,
+            )

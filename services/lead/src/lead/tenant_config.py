@@ -8,10 +8,8 @@ from enum import StrEnum
 from typing import Any
 
 from crm_runtime.errors import FieldViolation, require
-from crm_runtime.mongo import UnitOfWork
 from crm_runtime.principal import Principal
 
-from lead.config_store import LeadConfig
 from lead.domain.assignment import AssignmentRule, Rep
 from lead.domain.custom_fields import (
     CustomFieldDefinition,
@@ -19,6 +17,7 @@ from lead.domain.custom_fields import (
     replace_definitions,
 )
 from lead.domain.settings import LeadSettings
+from lead.ports import LeadStorage, TenantConfig
 
 MAX_RULES = 100
 
@@ -37,17 +36,17 @@ def settings_as_dict(settings: LeadSettings) -> dict[str, Any]:
 
 
 class LeadConfigApp:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self.uow = uow
+    def __init__(self, storage: LeadStorage) -> None:
+        self.storage = storage
 
-    def _run(self, principal: Principal, work: Callable[[LeadConfig], Any]) -> Any:
-        return self.uow.run(lambda tx: work(LeadConfig(tx, principal.tenant_id)))
+    def _run(self, principal: Principal, work: Callable[[TenantConfig], Any]) -> Any:
+        return self.storage.run(lambda stores: work(stores.config(principal.tenant_id)))
 
     def settings(self, principal: Principal) -> dict[str, Any]:
         return self._run(principal, lambda c: settings_as_dict(c.settings()))  # type: ignore[no-any-return]
 
     def update_settings(self, principal: Principal, overrides: dict[str, Any]) -> dict[str, Any]:
-        def work(config: LeadConfig) -> dict[str, Any]:
+        def work(config: TenantConfig) -> dict[str, Any]:
             merged = {**config.overrides(), **overrides}
             settings = LeadSettings.from_dict(merged)  # ValidationFailed names each setting
             config.save_overrides(merged)
@@ -76,7 +75,7 @@ class LeadConfigApp:
                 )
         require(violations)
 
-        def work(config: LeadConfig) -> list[AssignmentRule]:
+        def work(config: TenantConfig) -> list[AssignmentRule]:
             config.replace_rules(rules)
             return config.rules()
 
@@ -93,7 +92,7 @@ class LeadConfigApp:
             violations.append(FieldViolation("rep.capacity", "must be between 0 and 100000"))
         require(violations)
 
-        def work(config: LeadConfig) -> tuple[Rep, str]:
+        def work(config: TenantConfig) -> tuple[Rep, str]:
             config.upsert_rep(rep, manager_id)
             saved = config.rep(rep.id)
             assert saved is not None
@@ -109,7 +108,7 @@ class LeadConfigApp:
     ) -> CustomFieldSchema:
         """The active fields become `wanted`; the others are retired (custom_fields.py)."""
 
-        def work(config: LeadConfig) -> CustomFieldSchema:
+        def work(config: TenantConfig) -> CustomFieldSchema:
             schema = replace_definitions(config.custom_fields(), wanted)
             config.save_custom_fields(schema)
             return schema

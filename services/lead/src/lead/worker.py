@@ -6,15 +6,24 @@ is warned or recycled once however many replicas look at it."""
 
 from __future__ import annotations
 
-from crm_runtime.worker import AppProvider
-from nameko.timer import timer
+from crm_runtime.mongo import UnitOfWork
+from crm_runtime.worker import AppProvider, every
 
 from lead.checks import LeadChecks
-from lead.import_worker import ImportRunner
+from lead.imports.runner import ImportRunner
+from lead.storage import MongoLeadStorage
 from lead.store import ensure_indexes
 
 CHECK_INTERVAL_SECONDS = 30
 IMPORT_INTERVAL_SECONDS = 1  # how soon a queued import is taken up
+
+
+def checks(uow: UnitOfWork) -> LeadChecks:
+    return LeadChecks(MongoLeadStorage(uow))
+
+
+def import_runner(uow: UnitOfWork) -> ImportRunner:
+    return ImportRunner(MongoLeadStorage(uow))
 
 
 class ImportRunnerProvider(AppProvider):
@@ -28,16 +37,16 @@ class ImportRunnerProvider(AppProvider):
 class LeadWorker:
     name = "lead"
 
-    checks: LeadChecks = AppProvider(ensure_indexes, LeadChecks)
-    imports: ImportRunner = ImportRunnerProvider(ensure_indexes, ImportRunner)
+    checks: LeadChecks = AppProvider(ensure_indexes, checks)
+    imports: ImportRunner = ImportRunnerProvider(ensure_indexes, import_runner)
 
-    @timer(interval=CHECK_INTERVAL_SECONDS)
+    @every(CHECK_INTERVAL_SECONDS)
     def run_checks(self) -> None:
         while self.checks.run() > 0:
             pass  # keep going while a batch changed leads: more may be due
         self.checks.settle_slots()
 
-    @timer(interval=IMPORT_INTERVAL_SECONDS)
+    @every(IMPORT_INTERVAL_SECONDS)
     def run_imports(self) -> None:
         """Bulk imports: a batch of rows after another, for a bounded time (ADR 14)."""
         self.imports.tick()

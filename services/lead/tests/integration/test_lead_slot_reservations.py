@@ -13,6 +13,7 @@ from lead.app import LeadApp
 from lead.checks import LeadChecks
 from lead.config_store import Reservations
 from lead.domain.lead import LeadDraft
+from lead.storage import MongoLeadStorage
 from pymongo.errors import DuplicateKeyError
 
 from conftest import ADMIN, configure, create
@@ -47,7 +48,7 @@ def test_a_transaction_run_again_gives_back_the_slot_of_its_first_attempt(
     lead_stub, mongo_client, database_name
 ):
     configure(lead_stub, reps=[{"id": "a"}, {"id": "b"}], rules=[{"name": "all"}])
-    app = LeadApp(AbortsFirstAttempt(mongo_client, database_name))
+    app = LeadApp(MongoLeadStorage(AbortsFirstAttempt(mongo_client, database_name)))
     captured = app.create(OWNER, LeadDraft(name="重试", source="web"))
     assert captured.lead.owner_id == "b"  # the first attempt drew turn 1 (a), then gave it back
     reps = _reps(mongo_client[database_name])
@@ -84,7 +85,9 @@ def test_a_capture_that_fails_after_routing_gives_its_slot_back(
     lead_stub, mongo_client, database_name
 ):
     configure(lead_stub, reps=[{"id": "a"}], rules=[{"name": "all"}])
-    app = LeadApp(UnitOfWork(mongo_client, database_name), new_id=lambda: "same-id")
+    app = LeadApp(
+        MongoLeadStorage(UnitOfWork(mongo_client, database_name)), new_id=lambda: "same-id"
+    )
     app.create(OWNER, LeadDraft(name="第一个", source="web"))
     with pytest.raises(DuplicateKeyError):
         app.create(OWNER, LeadDraft(name="第二个", source="web"))  # its insert collides
@@ -113,7 +116,7 @@ def test_the_worker_settles_slots_a_crashed_capture_left(lead_stub, mongo_client
     assert slots.reserve("a", 100, "still-running", datetime.now(UTC))  # too young to judge
     assert _reps(db)["a"]["open_leads"] == 3
 
-    checks = LeadChecks(UnitOfWork(mongo_client, database_name))
+    checks = LeadChecks(MongoLeadStorage(UnitOfWork(mongo_client, database_name)))
     assert checks.settle_slots() == 1
     assert checks.settle_slots() == 0  # another replica, or the next tick: nothing twice
     rep = _reps(db)["a"]

@@ -6,11 +6,11 @@ import json
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from crm_runtime.errors import AlreadyExists, FailedPrecondition
 from crm_runtime.event_schema import payload_message
+from crm_runtime.testing.testdata import shared_testdata
 from lead.domain.channels import SOURCE_ALIASES
 from lead.domain.dedup import (
     COMPANY,
@@ -29,7 +29,7 @@ from lead.domain.dedup import (
 from lead.domain.lead import LeadDraft, LeadStatus, create_lead
 from lead.domain.settings import DuplicatePolicy
 
-TESTDATA = Path(__file__).resolve().parents[4].parent / "shared" / "testdata" / "leads"
+TESTDATA = shared_testdata("leads")
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 ZHANG = {"name": "张伟", "company": "上海云图科技有限公司", "phone": "13800138000", "source": "web"}
 

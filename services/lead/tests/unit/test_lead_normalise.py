@@ -3,13 +3,13 @@
 import csv
 import json
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
+from crm_runtime.testing.testdata import shared_testdata
 from lead.domain.channels import SOURCE_ALIASES
 from lead.domain.normalise import InvalidValue, company_key, normalise_email, normalise_phone
 
-TESTDATA = Path(__file__).resolve().parents[4].parent / "shared" / "testdata" / "leads"
+TESTDATA = shared_testdata("leads")
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,10 @@ from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.servers import worker_amqp_uri
 from crm_runtime.testing.workers import wait_for, worker_config
 from crm_runtime.wiring import unit_of_work
-from lead.import_store import NEVER
-from lead.import_worker import ImportRunner
-from lead.imports import ImportApp, StartImport
+from lead.imports.runner import ImportRunner
+from lead.imports.store import NEVER
+from lead.imports.use_cases import ImportApp, StartImport
+from lead.storage import MongoLeadStorage
 from lead.store import ensure_indexes
 from lead.worker import ImportRunnerProvider, LeadWorker
 
@@ -27,7 +28,9 @@ class ShortTicks(LeadWorker):
 
     imports = ImportRunnerProvider(
         ensure_indexes,
-        lambda uow: ImportRunner(uow, batch_size=100, budget=0.5, max_backlog=0),  # no relay here
+        lambda uow: ImportRunner(
+            MongoLeadStorage(uow), batch_size=100, budget=0.5, max_backlog=0
+        ),  # no relay here
     )
 
 
@@ -47,7 +50,7 @@ def settings(mongo_uri, database_name, mongo_client):
 
 @pytest.fixture
 def imports(settings, mongo_client):
-    return ImportApp(unit_of_work(settings, mongo_client))
+    return ImportApp(MongoLeadStorage(unit_of_work(settings, mongo_client)))
 
 
 def test_a_queued_import_is_taken_up_and_finished(

@@ -15,19 +15,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from crm_runtime.errors import AlreadyExists, FieldViolation, ValidationFailed
+from crm_runtime.errors import AlreadyExists
 from crm_runtime.mongo import Doc, TenantCollection, Transaction
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from lead.domain.csv_files import MAX_BYTES
-from lead.domain.import_jobs import QUEUED, RUNNING, ImportFile, ImportJob
-from lead.domain.importing import Columns, Layout, Tally
+from lead.imports.domain.jobs import QUEUED, RUNNING, ImportFile, ImportJob, joined_chunks
+from lead.imports.domain.rows import Columns, Layout, Tally
 
 IMPORTS, CHUNKS, ERRORS = "lead_imports", "lead_import_chunks", "lead_import_errors"
-CHUNK_BYTES = 1 << 20
-MAX_CHUNKS = MAX_BYTES // CHUNK_BYTES
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # a queued job's lease: long expired
 _COUNTS = ("created", "flagged", "merged", "failed", "rejected_duplicates")
 
@@ -149,19 +146,9 @@ class ImportRepository:
 
     def file_bytes(self, upload_id: str, chunk_count: int, by: str) -> bytes:
         """The upload's chunks 0 .. chunk_count - 1 joined, or 422 naming what is amiss."""
-        docs = sorted(self.chunks.find({"upload_id": upload_id}), key=lambda d: d["seq"])
-        if any(d["created_by"] != by for d in docs):
-            docs = []  # another person's upload does not exist for this caller
-        found = [d["seq"] for d in docs]
-        if found != list(range(chunk_count)):
-            missing = sorted(set(range(chunk_count)) - set(found))[:10]
-            rule = (
-                f"chunks {missing} of upload {upload_id} were not received"
-                if missing
-                else f"upload {upload_id} has {len(found)} chunks, not {chunk_count}"
-            )
-            raise ValidationFailed([FieldViolation("chunk_count", rule)])
-        return b"".join(bytes(d["data"]) for d in docs)
+        docs = self.chunks.find({"upload_id": upload_id})
+        chunks = [(d["seq"], bytes(d["data"]), d["created_by"]) for d in docs]
+        return joined_chunks(chunks, upload_id, chunk_count, by)
 
     def delete_file(self, upload_id: str) -> None:
         self.chunks.raw.delete_many(

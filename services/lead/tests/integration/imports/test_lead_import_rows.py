@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 import pytest
 from crm.lead.v1 import lead_pb2 as pb
-from lead.domain.importing import lead_id_for
+from lead.imports.domain.rows import lead_id_for
 from lead_import_support import (
     ANSWERS,
     GBK,

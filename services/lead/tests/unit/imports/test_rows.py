@@ -2,18 +2,18 @@
 fields), a file's layout checked whole before any row, and a row as a LeadDraft."""
 
 import json
-from pathlib import Path
 
 import pytest
 from crm_runtime.errors import ValidationFailed
-from lead.domain.csv_files import Record, decode
+from crm_runtime.testing.testdata import shared_testdata
 from lead.domain.custom_fields import (
     CustomFieldDefinition,
     CustomFieldSchema,
     CustomValue,
     FieldType,
 )
-from lead.domain.importing import (
+from lead.imports.domain.csv_files import Record, decode
+from lead.imports.domain.rows import (
     MAX_ROWS,
     Columns,
     data_rows,
@@ -23,7 +23,7 @@ from lead.domain.importing import (
     resolve_columns,
 )
 
-TESTDATA = Path(__file__).resolve().parents[4].parent / "shared" / "testdata" / "leads"
+TESTDATA = shared_testdata("leads")
 SCHEMA = CustomFieldSchema(
     (
         CustomFieldDefinition("budget", "预算", FieldType.NUMBER),

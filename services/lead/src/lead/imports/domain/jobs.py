@@ -12,12 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.events import DomainEvent
 from crm_runtime.principal import Principal
 
-from lead.domain.importing import Columns, Layout, Tally
+from lead.imports.domain.csv_files import MAX_BYTES
+from lead.imports.domain.rows import Columns, Layout, Tally
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+# A file is kept as chunks of at most 1 MiB (a MongoDB document holds 16 MB at most).
+CHUNK_BYTES = 1 << 20
+MAX_CHUNKS = MAX_BYTES // CHUNK_BYTES
 MAX_ATTEMPTS = 5  # a batch that fails this often in a row fails the job
 
 
@@ -115,3 +120,23 @@ def progress_note(job: ImportJob) -> str:
         f"import {job.id}: {job.processed_rows}/{job.layout.total_rows} rows, {t.created} "
         f"created, {t.flagged} flagged, {t.merged} merged, {t.failed} failed"
     )
+
+
+def joined_chunks(
+    chunks: list[tuple[int, bytes, str]], upload_id: str, chunk_count: int, by: str
+) -> bytes:
+    """An upload's chunks (seq, data, sender) 0 .. chunk_count - 1 joined, or 422 naming
+    what is amiss; another person's upload does not exist for `by`."""
+    ordered = sorted(chunks)
+    if any(sender != by for _, _, sender in ordered):
+        ordered = []
+    found = [seq for seq, _, _ in ordered]
+    if found != list(range(chunk_count)):
+        missing = sorted(set(range(chunk_count)) - set(found))[:10]
+        rule = (
+            f"chunks {missing} of upload {upload_id} were not received"
+            if missing
+            else f"upload {upload_id} has {len(found)} chunks, not {chunk_count}"
+        )
+        raise ValidationFailed([FieldViolation("chunk_count", rule)])
+    return b"".join(data for _, data, _ in ordered)

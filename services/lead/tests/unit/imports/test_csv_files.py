@@ -2,13 +2,13 @@
 why (naming the field), delimiters, and rows numbered as a spreadsheet shows them."""
 
 import codecs
-from pathlib import Path
 
 import pytest
 from crm_runtime.errors import ValidationFailed
-from lead.domain.csv_files import MAX_BYTES, decode, records, sniff_delimiter
+from crm_runtime.testing.testdata import shared_testdata
+from lead.imports.domain.csv_files import MAX_BYTES, decode, records, sniff_delimiter
 
-TESTDATA = Path(__file__).resolve().parents[4].parent / "shared" / "testdata" / "leads"
+TESTDATA = shared_testdata("leads")
 TEXT = "姓名,手机\r\n张伟,13800138000\r\n"
 
 

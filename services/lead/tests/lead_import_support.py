@@ -8,18 +8,21 @@ import io
 import json
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
 from crm.lead.v1 import lead_pb2 as pb
+from crm_runtime.grpc_errors import field_violations
 from crm_runtime.principal import Principal
 from crm_runtime.testing.fixtures import settings_for
+from crm_runtime.testing.testdata import shared_testdata
 from crm_runtime.wiring import unit_of_work
-from lead.import_worker import ImportRunner
+from lead.imports.runner import ImportRunner
+from lead.storage import MongoLeadStorage
 from lead.store import ensure_indexes
 
-TESTDATA = Path(__file__).resolve().parents[4].parent / "shared" / "testdata" / "leads"
+TESTDATA = shared_testdata("leads")
 UTF8 = (TESTDATA / "leads.utf8-bom.csv").read_bytes()
 GBK = (TESTDATA / "leads.gbk.csv").read_bytes()
 ANSWERS = json.loads((TESTDATA / "answers.json").read_text())
@@ -43,13 +46,13 @@ def db(mongo_client, database_name):
 
 def runner(uow: Any, **options: Any) -> ImportRunner:
     """No relay runs here: events stay pending, so the backlog limit is off."""
-    return ImportRunner(uow, **{"budget": 300.0, "max_backlog": 0, **options})
+    return ImportRunner(MongoLeadStorage(uow), **{"budget": 300.0, "max_backlog": 0, **options})
 
 
 def run_all(import_runner: ImportRunner, seconds: float = 100.0) -> int:
     """Tick until no job is queued or running (a paused runner waits and goes on)."""
     done, deadline = 0, time.monotonic() + seconds
-    while import_runner.uow.db.lead_imports.count_documents(
+    while import_runner.storage.uow.db.lead_imports.count_documents(
         {"status": {"$in": ["queued", "running"]}}
     ):
         assert time.monotonic() < deadline, "the import never finished"
@@ -112,3 +115,11 @@ def synthetic(count: int, start_at: int = 0) -> bytes:
         for i in range(start_at, start_at + count)
     ]
     return csv_bytes(rows)
+
+
+def refused_fields(call: Any) -> list[tuple[str, str]]:
+    """The fields and rules a call refused with INVALID_ARGUMENT."""
+    with pytest.raises(grpc.RpcError) as err:
+        call()
+    assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT, err.value.details()
+    return [(v.field, v.description) for v in field_violations(err.value)]

@@ -1,5 +1,6 @@
 """A batch of imported rows captured in one transaction by the same `capture()` as
-POST /v1/leads, on a session whose repositories batch the store's work.
+POST /v1/leads, on a session whose repositories batch the store's work: `BatchLeads`
+and `BatchConfig` implement the seam's Protocols (lead.ports) over the real ones.
 
 The batch session reads once what every capture of the batch would read again: the
 candidate duplicates of all its rows (one `$in` look-up per identifier kind), the
@@ -18,30 +19,32 @@ them (ADR 20): a turn shared with a racing capture costs fairness, never capacit
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from crm_runtime.errors import Conflict
-from crm_runtime.mongo import TenantCollection, Transaction
-from pymongo import UpdateOne
 
 from lead.app import Session
-from lead.config_store import CURSORS, LeadConfig
-from lead.documents import lead_from_doc, lead_to_doc
 from lead.domain.assignment import AssignmentRule, Rep
+from lead.domain.custom_fields import CustomFieldSchema
 from lead.domain.dedup import DedupKeys
+from lead.domain.followups import FollowUp
 from lead.domain.lead import Lead
 from lead.domain.settings import LeadSettings
-from lead.store import LeadRepository
+from lead.ports import Leads, Query, Routing, Slots, Stores, TenantConfig
 
 IDENTIFIERS = ("phone", "email", "company_key")
+T = TypeVar("T")
 
 
-class BatchLeads(LeadRepository):
-    def __init__(self, tx: Transaction, tenant_id: str) -> None:
-        super().__init__(tx, tenant_id)
+class BatchLeads:
+    """`Leads` for a batch: reads once, serves its own writes back, writes at the end."""
+
+    def __init__(self, stored: Leads, stores: Stores) -> None:
+        self.stored = stored
+        self.stores = stores  # where the rows' events are recorded
         self.cache: dict[str, Lead] = {}
         self.read_versions: dict[str, int] = {}  # stored leads: the version read
         self.index: dict[str, dict[str, set[str]]] = {name: {} for name in IDENTIFIERS}
@@ -58,12 +61,8 @@ class BatchLeads(LeadRepository):
             for name, value in zip(IDENTIFIERS, (k.phone, k.email, k.company_key), strict=True):
                 if value:
                     wanted[name].add(value)
-        for name, values in wanted.items():
-            if values:
-                # No merged_into here: the embedded MongoDB scans the collection for an
-                # $in beside another field, even one its index holds (ADR 14).
-                for doc in self.leads.find({name: {"$in": sorted(values)}}):
-                    self._remember(lead_from_doc(doc), stored=True)
+        for lead in self.stored.sharing_identifiers(wanted):
+            self._remember(lead, stored=True)
 
     def _remember(self, lead: Lead, stored: bool = False) -> None:
         if stored:
@@ -104,14 +103,14 @@ class BatchLeads(LeadRepository):
 
     def get(self, lead_id: str) -> Lead | None:
         if lead_id not in self.cache:
-            found = super().get(lead_id)
+            found = self.stored.get(lead_id)
             if found is None:
                 return None
             self._remember(found, stored=True)
         return self.cache[lead_id]
 
     def add(self, lead: Lead, next_check_at: datetime | None) -> None:
-        self.tx.record(*lead.events)
+        self.stores.record(*lead.events)
         self._remember(replace(lead, events=[]))
         self.new[lead.id] = next_check_at
         for key in self.row_keys:
@@ -122,80 +121,93 @@ class BatchLeads(LeadRepository):
         current = self.cache.get(lead.id)
         if current is None or current.version != expected_version:
             raise Conflict(f"lead {lead.id} was changed by someone else; read it again")
-        self.tx.record(*lead.events)
+        self.stores.record(*lead.events)
         saved = replace(lead, version=expected_version + 1, events=[])
         self._remember(saved)
         (self.new if lead.id in self.new else self.changed)[lead.id] = next_check_at
         return saved
 
+    # The rest of Leads: what capture() does not call goes to the store ---------------
+
+    def page(self, query: Query, limit: int, after: tuple[datetime, str] | None) -> list[Lead]:
+        return self.stored.page(query, limit, after)
+
+    def add_follow_up(self, follow_up: FollowUp) -> None:
+        self.stored.add_follow_up(follow_up)
+
+    def count_follow_ups(self, lead_id: str) -> int:
+        return self.stored.count_follow_ups(lead_id)
+
+    def follow_up_page(
+        self, lead_id: str, limit: int, after: tuple[datetime, str] | None
+    ) -> list[FollowUp]:
+        return self.stored.follow_up_page(lead_id, limit, after)
+
+    def record_claim(self, rep_id: str, lead_id: str, at: datetime) -> None:
+        self.stored.record_claim(rep_id, lead_id, at)
+
+    def claims_since(self, rep_id: str, since: datetime) -> int:
+        return self.stored.claims_since(rep_id, since)
+
+    def sharing_identifiers(self, values: Mapping[str, set[str]]) -> list[Lead]:
+        return self.stored.sharing_identifiers(values)
+
+    def add_many(self, leads: list[tuple[Lead, datetime | None]]) -> None:
+        self.stored.add_many(leads)
+
+    def overwrite(self, lead: Lead, stored_version: int, next_check_at: datetime | None) -> bool:
+        return self.stored.overwrite(lead, stored_version, next_check_at)
+
+    def touch_identifiers(self, first_lead: Mapping[str, str], now: datetime) -> None:
+        self.stored.touch_identifiers(first_lead, now)
+
     # The end of the batch ------------------------------------------------------------
 
     def flush(self, now: datetime) -> None:
-        if self.new:
-            self.leads.insert_many(
-                [{**lead_to_doc(self.cache[i]), "next_check_at": at} for i, at in self.new.items()]
-            )
+        self.stored.add_many([(self.cache[i], at) for i, at in self.new.items()])
         for lead_id, at in self.changed.items():
-            doc = lead_to_doc(self.cache[lead_id])
-            doc.pop("_id")
-            doc["next_check_at"] = at
-            if not self.leads.update_one(
-                {"_id": lead_id, "version": self.read_versions[lead_id]}, {"$set": doc}
-            ):
+            if not self.stored.overwrite(self.cache[lead_id], self.read_versions[lead_id], at):
                 raise Conflict(f"lead {lead_id} was changed by someone else during the import")
         if self.touched:
-            self._touch_keys(now)
-
-    def _touch_keys(self, now: datetime) -> None:
-        """What serialise_identifiers does per capture, for the batch: keys that exist
-        are updated, new ones inserted (an insert costs the embedded MongoDB a third of
-        an upsert). A capture that inserted one of them since this transaction began
-        conflicts with it either way."""
-        wanted = sorted(self.touched)
-        found = {d["key"] for d in self.keys.find({"key": {"$in": wanted}}, projection={"key": 1})}
-        fresh = [k for k in wanted if k not in found]
-        if fresh:
-            self.keys.insert_many(
-                [{"key": k, "touched_at": now, "first_lead_id": self.touched[k]} for k in fresh]
-            )
-        if found:
-            scope = {"tenant_id": self.tenant_id}
-            self.keys.raw.bulk_write(
-                [UpdateOne({**scope, "key": k}, {"$set": {"touched_at": now}}) for k in found],
-                ordered=False,
-                session=self.keys.session,
-            )
+            self.stored.touch_identifiers(self.touched, now)
 
 
-class BatchConfig(LeadConfig):
-    def __init__(self, tx: Transaction, tenant_id: str) -> None:
-        super().__init__(tx, tenant_id)
+class BatchConfig:
+    """`TenantConfig` and `Routing` for a batch: the configuration read once, the rep
+    counters and round-robin turns kept in memory and written at the end."""
+
+    def __init__(self, stored: TenantConfig, turns: Slots) -> None:
+        self.stored = stored
+        self.turns = turns  # the counters, read and advanced outside the transaction
         self._cached: dict[str, Any] = {}
         self._directory: dict[str, tuple[Rep, str]] | None = None
         self._turns: dict[str, int] = {}  # round-robin group -> last turn seen
         self.slots: dict[str, int] = {}  # rep -> open leads added by the batch
         self.taken: set[tuple[str, str]] = set()  # (rep, lead) slots taken by the rules
         self.drawn: dict[str, int] = {}  # round-robin group -> turns used by the batch
-        self.turn_counters = TenantCollection(tx.db[CURSORS], tenant_id)  # not transactional
 
-    def _once(self, name: str, load: Any) -> Any:
+    def _once(self, name: str, load: Callable[[], T]) -> T:
         if name not in self._cached:
             self._cached[name] = load()
-        return self._cached[name]
+        found: T = self._cached[name]
+        return found
 
     def settings(self) -> LeadSettings:
-        return self._once("settings", super().settings)  # type: ignore[no-any-return]
+        return self._once("settings", self.stored.settings)
 
-    def custom_fields(self) -> Any:
-        return self._once("custom_fields", super().custom_fields)
+    def custom_fields(self) -> CustomFieldSchema:
+        return self._once("custom_fields", self.stored.custom_fields)
 
     def rules(self) -> list[AssignmentRule]:
-        return self._once("rules", super().rules)  # type: ignore[no-any-return]
+        return self._once("rules", self.stored.rules)
 
     def directory(self) -> list[tuple[Rep, str]]:
         if self._directory is None:
-            self._directory = {rep.id: (rep, manager) for rep, manager in super().directory()}
+            self._directory = {rep.id: (rep, manager) for rep, manager in self.stored.directory()}
         return list(self._directory.values())
+
+    def all_reps(self) -> list[Rep]:
+        return [rep for rep, _ in self.directory()]
 
     def rep(self, rep_id: str) -> Rep | None:
         self.directory()
@@ -212,8 +224,7 @@ class BatchConfig(LeadConfig):
     def draw_turns(self, groups: list[str]) -> dict[str, int]:
         missing = [g for g in groups if g not in self._turns]
         if missing:
-            found = self.turn_counters.find({"group": {"$in": missing}})
-            self._turns.update({d["group"]: int(d.get("turn", 0)) for d in found})
+            self._turns.update(self.turns.turns_now(missing))
         for group in groups:
             self._turns[group] = self._turns.get(group, 0) + 1
             self.drawn[group] = self.drawn.get(group, 0) + 1
@@ -239,23 +250,51 @@ class BatchConfig(LeadConfig):
         if rep is not None and rep.open_leads > 0:
             self._bump(rep_id, -1)
 
+    # The rest of TenantConfig: what capture() does not call goes to the store -------
+
+    def overrides(self) -> dict[str, Any]:
+        return self.stored.overrides()
+
+    def save_overrides(self, overrides: dict[str, Any]) -> None:
+        self.stored.save_overrides(overrides)
+
+    def replace_rules(self, rules: list[AssignmentRule]) -> None:
+        self.stored.replace_rules(rules)
+
+    def save_custom_fields(self, schema: CustomFieldSchema) -> None:
+        self.stored.save_custom_fields(schema)
+
+    def manager_of(self, rep_id: str) -> str:
+        return self.stored.manager_of(rep_id)
+
+    def upsert_rep(self, rep: Rep, manager_id: str) -> None:
+        self.stored.upsert_rep(rep, manager_id)
+
+    def move_open_leads(self, rep_id: str, delta: int) -> None:
+        self.stored.move_open_leads(rep_id, delta)
+
     def flush(self) -> None:
         for rep_id, delta in self.slots.items():
-            if delta:
-                self.reps.update_one({"rep_id": rep_id}, {"$inc": {"open_leads": delta}})
-        for group, used in self.drawn.items():  # outside the transaction, as captures do
-            self.turn_counters.update_one({"group": group}, {"$inc": {"turn": used}}, upsert=True)
+            self.stored.move_open_leads(rep_id, delta)
+        if self.drawn:  # outside the transaction, as captures do
+            self.turns.add_turns(self.drawn)
 
 
 class ImportSession(Session):
-    """A Session (app.py) whose repositories batch: capture() runs on it unchanged."""
+    """A Session (lead.app) whose repositories batch: capture() runs on it unchanged."""
 
-    def __init__(self, tx: Transaction, tenant_id: str) -> None:
-        self.leads: BatchLeads = BatchLeads(tx, tenant_id)
-        self.config: BatchConfig = BatchConfig(tx, tenant_id)
+    def __init__(self, stores: Stores, tenant_id: str, turns: Slots) -> None:
+        self.leads: BatchLeads = BatchLeads(stores.leads(tenant_id), stores)
+        self.config: BatchConfig = BatchConfig(stores.config(tenant_id), turns)
         self.settings = self.config.settings()
         self.slots = self.config  # turns and slots in memory, flushed with the batch
 
     def flush(self, now: datetime) -> None:
         self.leads.flush(now)
         self.config.flush()
+
+
+if TYPE_CHECKING:  # mypy proves the batch implements the Protocols capture() runs on
+    _leads: type[Leads] = BatchLeads
+    _config: type[TenantConfig] = BatchConfig
+    _routing: type[Routing] = BatchConfig

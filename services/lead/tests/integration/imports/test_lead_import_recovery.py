@@ -18,10 +18,11 @@ from crm_runtime.clock import utcnow
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.servers import embedded_mongo
 from crm_runtime.wiring import unit_of_work
-from lead.domain.importing import lead_id_for
-from lead.import_store import ImportRepository
-from lead.import_worker import ImportRunner
-from lead.imports import ImportApp, StartImport
+from lead.imports.domain.rows import lead_id_for
+from lead.imports.runner import ImportRunner
+from lead.imports.store import ImportRepository
+from lead.imports.use_cases import ImportApp, StartImport
+from lead.storage import MongoLeadStorage
 from lead.store import ensure_indexes
 from lead_import_support import IMPORTER, MD, TENANT, get, run_all, runner, start, synthetic
 from pymongo import MongoClient
@@ -87,10 +88,11 @@ from datetime import timedelta
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.mongo import connect
 from crm_runtime.wiring import unit_of_work
-from lead.import_worker import ImportRunner
+from lead.imports.runner import ImportRunner
+from lead.storage import MongoLeadStorage
 settings = settings_for("lead", "worker", sys.argv[1], sys.argv[2])
 uow = unit_of_work(settings, connect(settings))
-runner = ImportRunner(uow, batch_size=10, budget=0.0, max_backlog=0)
+runner = ImportRunner(MongoLeadStorage(uow), batch_size=10, budget=0.0, max_backlog=0)
 print("ready", flush=True)
 while True:
     runner.tick()
@@ -108,7 +110,7 @@ def test_a_worker_killed_mid_import_is_taken_over_with_every_row_imported_once()
         settings = settings_for("lead", "worker", uri, "killed")
         ensure_indexes(client["killed"])
         uow = unit_of_work(settings, client)
-        job = ImportApp(uow).start(IMPORTER, StartImport(csv=synthetic(rows)))
+        job = ImportApp(MongoLeadStorage(uow)).start(IMPORTER, StartImport(csv=synthetic(rows)))
         jobs = client["killed"].lead_imports
         child = subprocess.Popen([sys.executable, "-c", CHILD, uri, "killed"])
         try:

@@ -1,28 +1,14 @@
-"""Follow-ups, the lifecycle, lists with filters and scopes, and the timed checks."""
-
-from datetime import UTC, datetime, timedelta
+"""Follow-ups, the lifecycle, lists with filters and scopes (the timed checks and the
+indexes lists run on: tests/integration/test_lead_list_indexes_and_checks.py)."""
 
 import grpc
 import pytest
 from crm.common.v1 import common_pb2
 from crm.lead.v1 import lead_pb2 as pb
-from crm_runtime.mongo import UnitOfWork
-from crm_runtime.outbox import OutboxWriter
-from crm_runtime.principal import Principal
-from google.protobuf.timestamp_pb2 import Timestamp
-from lead.checks import LeadChecks
-from lead.listing import LeadQuery
-from lead.store import NEWEST_FIRST, index_for
 
-from conftest import ADMIN, configure, create, md
+from conftest import ADMIN, create, md, owned
 
 REP = md("rep-a", scope="own")
-
-
-def _owned(stub, **fields):
-    configure(stub, reps=[{"id": "rep-a"}])
-    lead = create(stub, **fields).lead
-    return stub.AssignLead(pb.AssignLeadRequest(id=lead.id, owner_id="rep-a"), metadata=ADMIN).lead
 
 
 def _log(stub, lead_id, notes="电话沟通需求", metadata=REP):
@@ -33,7 +19,7 @@ def _log(stub, lead_id, notes="电话沟通需求", metadata=REP):
 
 
 def test_follow_ups_list_newest_first_in_pages(lead_stub):
-    lead = _owned(lead_stub)
+    lead = owned(lead_stub)
     for i in range(5):
         _log(lead_stub, lead.id, notes=f"第{i}次")
     seen, cursor = [], ""
@@ -54,7 +40,7 @@ def test_follow_ups_list_newest_first_in_pages(lead_stub):
 
 
 def test_lifecycle_rejects_illegal_moves_and_needs_a_reason_to_disqualify(lead_stub):
-    lead = _owned(lead_stub)
+    lead = owned(lead_stub)
     change = lambda status, reason="": lead_stub.ChangeLeadStatus(  # noqa: E731
         pb.ChangeLeadStatusRequest(id=lead.id, status=status, reason=reason), metadata=REP
     )
@@ -68,7 +54,7 @@ def test_lifecycle_rejects_illegal_moves_and_needs_a_reason_to_disqualify(lead_s
 
 
 def test_a_stale_version_is_a_conflict(lead_stub):
-    lead = _owned(lead_stub)
+    lead = owned(lead_stub)
     _log(lead_stub, lead.id)
     with pytest.raises(grpc.RpcError) as err:
         lead_stub.ChangeLeadStatus(
@@ -90,7 +76,7 @@ def _list(stub, metadata=ADMIN, limit=50, cursor="", **filters):
 
 
 def test_lists_filter_search_and_respect_the_data_scope(lead_stub):
-    mine = _owned(
+    mine = owned(
         lead_stub, name="张伟", company="上海云图科技", phone="13800138000", source="wechat"
     )
     create(lead_stub, name="王芳", company="杭州数澜", source="web", tags=["展会"])
@@ -117,48 +103,3 @@ def test_pages_cover_every_lead_once(lead_stub):
         if not (cursor := reply.page.next_cursor):
             break
     assert seen == [f"lead {i}" for i in reversed(range(7))]
-
-
-@pytest.mark.parametrize(
-    "filters",
-    [
-        {},
-        {"owner_ids": ["rep-a"]},
-        {"statuses": ["new"]},
-        {"sources": ["web"]},
-        {"score_bands": ["hot"]},
-        {"tags": ["展会"]},
-        {"text": "云图"},
-    ],
-)
-def test_every_list_query_is_served_by_an_index(lead_stub, mongo_client, database_name, filters):
-    create(lead_stub)
-    query = LeadQuery.parse(50, "", **filters).mongo(Principal("t1", "u", scope="all"))
-    cursor = mongo_client[database_name].leads.find({"tenant_id": "t1", **query})
-    plan = cursor.sort(NEWEST_FIRST).hint(index_for(query)).explain()["queryPlanner"]["winningPlan"]
-    assert "IXSCAN" in str(plan) and "COLLSCAN" not in str(plan)
-
-
-def test_sla_warnings_then_recycling_happen_once_across_replicas(
-    lead_stub, mongo_client, database_name
-):
-    lead = _owned(lead_stub)
-    uow = UnitOfWork(mongo_client, database_name, OutboxWriter("lead"))
-    start = datetime.now(UTC)
-    replicas = [LeadChecks(uow, clock=lambda: start + timedelta(hours=25)) for _ in range(2)]
-    assert sum(r.run() for r in replicas) == 1  # the owner is warned once
-    outbox = mongo_client[database_name].outbox
-    assert outbox.count_documents({"event_type": "LeadSlaBreached"}) == 1
-    later = [LeadChecks(uow, clock=lambda: start + timedelta(days=31)) for _ in range(2)]
-    for replica in later:
-        replica.run()
-    got = lead_stub.GetLead(pb.GetLeadRequest(id=lead.id), metadata=ADMIN).lead
-    assert got.owner_id == "" and got.assignment_rule == "pool"
-    assert outbox.count_documents({"event_type": "LeadRecycled"}) == 1
-    assert outbox.count_documents({"event_type": "LeadSlaBreached"}) == 2  # manager escalation too
-
-
-def _ts(moment):
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp

@@ -32,19 +32,17 @@ from itertools import islice
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import AlreadyExists, DomainError, FieldViolation, ValidationFailed
-from crm_runtime.mongo import Doc, Transaction, UnitOfWork
-from crm_runtime.outbox import OUTBOX, PENDING
 from crm_runtime.principal import Principal
-from pymongo.errors import PyMongoError
 
 from lead.app import capture
-from lead.domain.csv_files import Record, decode
 from lead.domain.dedup import find_matches, keys_of_draft
-from lead.domain.import_jobs import DONE, FAILED, MAX_ATTEMPTS, RUNNING, ImportJob
-from lead.domain.importing import RowDraft, Tally, data_rows, draft_of, lead_id_for
 from lead.domain.lead import create_lead
-from lead.import_batch import ImportSession
-from lead.import_store import ImportRepository, claim_next, job_from_doc, release, sweep_chunks
+from lead.imports.batch import ImportSession
+from lead.imports.domain.csv_files import Record, decode
+from lead.imports.domain.jobs import DONE, FAILED, MAX_ATTEMPTS, RUNNING, ImportJob
+from lead.imports.domain.rows import RowDraft, Tally, data_rows, draft_of, lead_id_for
+from lead.imports.ports import Doc
+from lead.ports import LeadStorage, Stores
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +124,7 @@ def import_rows(
 class ImportRunner:
     def __init__(
         self,
-        uow: UnitOfWork,
+        storage: LeadStorage,
         clock: Callable[[], datetime] = utcnow,
         owner: str = "",
         batch_size: int = 500,
@@ -135,7 +133,7 @@ class ImportRunner:
         keep_uploads: timedelta = timedelta(days=1),
         max_backlog: int = 2000,
     ) -> None:
-        self.uow = uow
+        self.storage = storage
         self.clock = clock
         self.owner = owner or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self.batch_size = batch_size
@@ -164,7 +162,7 @@ class ImportRunner:
                 done += self._work(job, deadline)
                 if time.monotonic() >= deadline:
                     break
-        except PyMongoError:
+        except self.storage.transient_errors:
             # The store is out of reach, or a dead worker's transaction still holds the
             # job (until the server reaps it): try again in a moment, from the checkpoint.
             log.warning("imports paused: the store refused a claim or a read", exc_info=True)
@@ -174,21 +172,20 @@ class ImportRunner:
     def stop(self) -> None:
         """Hand the held job back (shutdown), so that another worker goes on at once."""
         if self._held is not None:
-            release(self.uow.db, self._held[1], self.owner)
+            self.storage.release_import(self._held[1], self.owner)
             self._held = None
 
     def _next_job(self) -> ImportJob | None:
         if self._held is not None:
             tenant_id, job_id = self._held
-            job = self.uow.run(lambda tx: ImportRepository(tx, tenant_id).get(job_id))
+            job = self.storage.run(lambda stores: stores.imports(tenant_id).get(job_id))
             if job is not None and job.status == RUNNING and job.lease_owner == self.owner:
                 return job
             self._held = None
         now = self.clock()
-        doc = claim_next(self.uow.db, self.owner, now, now + self.lease)
-        if doc is None:
+        job = self.storage.claim_next_import(self.owner, now, now + self.lease)
+        if job is None:
             return None
-        job = job_from_doc(doc)
         self._held = (job.tenant_id, job.id)
         log.info("import %s taken by %s at row %s", job.id, self.owner, job.processed_rows)
         return job
@@ -202,12 +199,12 @@ class ImportRunner:
         ):
             f = job.file
 
-            def read(tx: Transaction) -> bytes:
-                return ImportRepository(tx, job.tenant_id).file_bytes(
+            def read(stores: Stores) -> bytes:
+                return stores.imports(job.tenant_id).file_bytes(
                     f.upload_id, f.chunk_count, job.created_by
                 )
 
-            text, _ = decode(self.uow.run(read), job.layout.encoding)
+            text, _ = decode(self.storage.run(read), job.layout.encoding)
             rows = islice(data_rows(text, job.layout), job.processed_rows, None)
             self._file = _OpenFile(job.id, job.processed_rows, rows)
         return self._file.rows
@@ -254,7 +251,7 @@ class ImportRunner:
         own, and rather than grow a backlog the relay must read through."""
         if not self.max_backlog:
             return False
-        waiting = self.uow.db[OUTBOX].count_documents({"status": PENDING}, limit=self.max_backlog)
+        waiting = self.storage.outbox_backlog(self.max_backlog)
         if waiting >= self.max_backlog:
             log.info("imports wait: %s events are waiting for the outbox relay", waiting)
             return True
@@ -263,11 +260,13 @@ class ImportRunner:
     def _batch(self, job: ImportJob, records: list[Record]) -> ImportJob:
         now = self.clock()
 
-        def work(tx: Transaction) -> Tally:
-            jobs = ImportRepository(tx, job.tenant_id)
+        turns = self.storage.slots(job.tenant_id)
+
+        def work(stores: Stores) -> Tally:
+            jobs = stores.imports(job.tenant_id)
             if not jobs.holds(job.id, self.owner, job.processed_rows):
                 raise LeaseLost(job.id)
-            s = ImportSession(tx, job.tenant_id)
+            s = ImportSession(stores, job.tenant_id, turns)
             tally, errors = import_rows(s, job, records, now)
             s.flush(now)
             jobs.add_errors(job.id, errors)
@@ -275,7 +274,7 @@ class ImportRunner:
                 raise LeaseLost(job.id)
             return tally
 
-        tally = self.uow.run(work)
+        tally = self.storage.run(work)
         total = Tally(**{k: getattr(job.tally, k) + getattr(tally, k) for k in vars(tally)})
         processed = job.processed_rows + len(records)
         return replace(job, processed_rows=processed, tally=total, version=job.version + 1)
@@ -289,8 +288,8 @@ class ImportRunner:
                 job, FAILED, f"rows after {job.processed_rows} could not be imported: {message}"
             )
         else:
-            self.uow.run(
-                lambda tx: ImportRepository(tx, job.tenant_id).note_failure(
+            self.storage.run(
+                lambda stores: stores.imports(job.tenant_id).note_failure(
                     job.id, self.owner, message
                 )
             )
@@ -299,14 +298,14 @@ class ImportRunner:
     def _finish(self, job: ImportJob, status: str, error: str = "") -> None:
         ended = job.finish(status, self.clock(), error)
 
-        def work(tx: Transaction) -> bool:
-            jobs = ImportRepository(tx, job.tenant_id)
+        def work(stores: Stores) -> bool:
+            jobs = stores.imports(job.tenant_id)
             finished = jobs.finish(ended, self.owner)
             if finished and status == DONE:
                 jobs.delete_file(job.file.upload_id)
             return finished
 
-        if self.uow.run(work):
+        if self.storage.run(work):
             log.info("import %s %s: %s", job.id, status, ended.tally)
         self._held, self._file = None, None
 
@@ -315,6 +314,6 @@ class ImportRunner:
         if self._swept_at is not None and now - self._swept_at < timedelta(minutes=10):
             return
         self._swept_at = now
-        deleted = sweep_chunks(self.uow.db, now - self.keep_uploads)
+        deleted = self.storage.sweep_uploads(now - self.keep_uploads)
         if deleted:
             log.info("deleted %s chunks of abandoned uploads", deleted)

@@ -1,7 +1,7 @@
 """Bulk import use cases on the api side: receive a file in chunks, start a job (the
 file's layout is checked first, so a file that cannot be imported is refused whole with
 422), read a job's progress and its row errors. The rows themselves are captured by the
-worker (import_worker.py).
+worker (runner.py).
 
 Starting twice with one idempotency key (per person) returns the first job, whatever
 happened in between; with the key and another file it is refused.
@@ -18,7 +18,6 @@ from datetime import datetime
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import AlreadyExists, FieldViolation, NotFound, require
-from crm_runtime.mongo import Transaction, UnitOfWork
 from crm_runtime.paging import (
     decode_cursor,
     encode_cursor,
@@ -28,12 +27,12 @@ from crm_runtime.paging import (
 )
 from crm_runtime.principal import Principal
 
-from lead.config_store import LeadConfig
 from lead.domain.channels import SOURCES
-from lead.domain.import_jobs import ImportFile, ImportJob, can_see
-from lead.domain.importing import DEFAULT_SOURCE, read_layout
-from lead.import_store import CHUNK_BYTES, MAX_CHUNKS, ImportRepository
+from lead.imports.domain.jobs import CHUNK_BYTES, MAX_CHUNKS, ImportFile, ImportJob, can_see
+from lead.imports.domain.rows import DEFAULT_SOURCE, read_layout
+from lead.imports.ports import ImportJobs
 from lead.listing import page_window
+from lead.ports import LeadStorage, Stores
 
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_KEY, MAX_FILE_NAME = 255, 200
@@ -81,16 +80,16 @@ class ErrorPage:
 class ImportApp:
     def __init__(
         self,
-        uow: UnitOfWork,
+        storage: LeadStorage,
         clock: Callable[[], datetime] = utcnow,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
     ) -> None:
-        self.uow = uow
+        self.storage = storage
         self.clock = clock
         self.new_id = new_id
 
-    def _run(self, principal: Principal, work: Callable[[ImportRepository], object]) -> object:
-        return self.uow.run(lambda tx: work(ImportRepository(tx, principal.tenant_id)))
+    def _run(self, principal: Principal, work: Callable[[ImportJobs], object]) -> object:
+        return self.storage.run(lambda stores: work(stores.imports(principal.tenant_id)))
 
     def upload_chunk(self, principal: Principal, upload_id: str, seq: int, data: bytes) -> int:
         violations = []
@@ -117,7 +116,7 @@ class ImportApp:
             lambda r: r.file_bytes(request.upload_id, request.chunk_count, principal.user_id),
         )
         assert isinstance(data, bytes)
-        schema = self.uow.run(lambda tx: LeadConfig(tx, principal.tenant_id).custom_fields())
+        schema = self.storage.run(lambda stores: stores.config(principal.tenant_id).custom_fields())
         layout = read_layout(data, request.encoding, request.header_map, schema)
         job_id = self.new_id()
         upload_id = request.upload_id or job_id
@@ -131,8 +130,8 @@ class ImportApp:
             created_at=self.clock(),
         )  # fmt: skip
 
-        def work(tx: Transaction) -> ImportJob:
-            jobs = ImportRepository(tx, principal.tenant_id)
+        def work(stores: Stores) -> ImportJob:
+            jobs = stores.imports(principal.tenant_id)
             if request.csv:  # kept as chunks, like an upload, so the worker reads one way
                 for seq in range(job.file.chunk_count):
                     chunk = data[seq * CHUNK_BYTES : (seq + 1) * CHUNK_BYTES]
@@ -141,7 +140,7 @@ class ImportApp:
             return job
 
         try:
-            return self.uow.run(work)
+            return self.storage.run(work)
         except AlreadyExists:  # the same key started at the same moment: that job wins
             earlier = self._run(principal, lambda r: r.by_idempotency_key(principal.user_id, key))
             if not isinstance(earlier, ImportJob):
@@ -152,8 +151,8 @@ class ImportApp:
         if request.csv and hashlib.sha256(request.csv).hexdigest() != earlier.file.sha256:
             require([FieldViolation("idempotency_key", "was already used for another file")])
         if request.upload_id and request.upload_id != earlier.file.upload_id:
-            data = self.uow.run(
-                lambda tx: ImportRepository(tx, earlier.tenant_id).file_bytes(
+            data = self.storage.run(
+                lambda stores: stores.imports(earlier.tenant_id).file_bytes(
                     request.upload_id, request.chunk_count, earlier.created_by
                 )
             )

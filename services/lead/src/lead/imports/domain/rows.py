@@ -20,9 +20,9 @@ from dataclasses import dataclass, fields
 from crm_runtime.errors import FieldViolation, ValidationFailed
 
 from lead.domain.channels import SOURCE_ALIASES, SOURCES
-from lead.domain.csv_files import Record, decode, records, refuse, sniff_delimiter
 from lead.domain.custom_fields import CustomFieldSchema, CustomValue, FieldType
 from lead.domain.lead import LeadDraft
+from lead.imports.domain.csv_files import Record, decode, records, refuse, sniff_delimiter
 
 MAX_ROWS = 100_000
 HEADER_SEARCH = 10  # non-blank rows looked at for the header

@@ -7,8 +7,8 @@ from typing import Any
 from crm.lead.v1 import lead_pb2 as pb
 from crm_runtime.protojson import timestamp
 
-from lead.domain.import_jobs import ImportJob
-from lead.imports import StartImport
+from lead.imports.domain.jobs import ImportJob
+from lead.imports.use_cases import StartImport
 
 
 def start_from_proto(msg: pb.StartImportRequest) -> StartImport:
