@@ -31,10 +31,10 @@ from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES, ServiceUnavailable
 from gateway.routes.accounts import AccountId, AccountOut, account_out
 from gateway.routes.contacts import ContactOut, contact_out
-from gateway.routes.lead_work import FollowUpOut as LeadFollowUpOut
+from gateway.routes.lead_work import LeadFollowUpOut
 from gateway.routes.lead_work import follow_up_out as lead_follow_up_out
 from gateway.routes.opportunities import OpportunityOut, opportunity_out
-from gateway.routes.opportunity_stages import FollowUpOut, follow_up_out
+from gateway.routes.opportunity_stages import AccountFollowUpOut, follow_up_out
 
 router = APIRouter(tags=["accounts"], responses=PROBLEM_RESPONSES)
 LIMIT = 20  # deals of each kind, follow-ups, converted leads, contracts, receivables
@@ -80,7 +80,7 @@ class Account360(BaseModel):
     contacts: list[ContactOut]
     open_opportunities: list[OpportunityOut]
     closed_opportunities: list[OpportunityOut] = Field(description="most recent first")
-    recent_follow_ups: list[FollowUpOut] = Field(description="on the account and its deals")
+    recent_follow_ups: list[AccountFollowUpOut] = Field(description="on the account and its deals")
     open_pipeline: Money | None = Field(description="sum of the open deals' amounts")
     won_total: Money | None
     converted_leads: list[ConvertedLead]

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.crm_values import (
     STALE,
-    CustomField,
+    SalesCustomField,
     customs_out,
     customs_to_proto,
     enum_number,
@@ -63,7 +63,7 @@ class AccountFields(BaseModel):
     tier: ManualTier = Field("", description="by hand; dormant is set by the dormancy check")
     tags: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=20)
     notes: str = Field("", max_length=4000)
-    custom_fields: list[CustomField] = Field(default_factory=list, max_length=50)
+    custom_fields: list[SalesCustomField] = Field(default_factory=list, max_length=50)
 
 
 class AccountCreate(AccountFields):
@@ -111,7 +111,7 @@ class AccountOut(BaseModel):
     tier_reason: str
     tags: list[str]
     notes: str
-    custom_fields: list[CustomField]
+    custom_fields: list[SalesCustomField]
     source_lead_id: str
     source: str
     last_activity_at: datetime | None
@@ -235,7 +235,7 @@ async def update_account(
     return account_out(reply.account)
 
 
-class DuplicateOut(BaseModel):
+class AccountDuplicateOut(BaseModel):
     account_id: str
     name: str
     owner_id: str
@@ -243,7 +243,7 @@ class DuplicateOut(BaseModel):
 
 
 class Duplicates(BaseModel):
-    matches: list[DuplicateOut]
+    matches: list[AccountDuplicateOut]
 
 
 @router.get(
@@ -268,7 +268,7 @@ async def check_duplicates(
     )
     return Duplicates(
         matches=[
-            DuplicateOut(
+            AccountDuplicateOut(
                 account_id=m.account_id, name=m.name, owner_id=m.owner_id, matched_on=m.matched_on
             )
             for m in reply.matches

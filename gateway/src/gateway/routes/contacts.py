@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.crm_values import (
     STALE,
-    CustomField,
+    SalesCustomField,
     customs_out,
     customs_to_proto,
     enum_number,
@@ -49,7 +49,7 @@ class ContactFields(BaseModel):
     )
     primary: bool = Field(False, description="the account's main contact (one at a time)")
     notes: str = Field("", max_length=4000)
-    custom_fields: list[CustomField] = Field(default_factory=list, max_length=50)
+    custom_fields: list[SalesCustomField] = Field(default_factory=list, max_length=50)
 
 
 class ContactCreate(ContactFields):
@@ -98,7 +98,7 @@ class ContactOut(BaseModel):
     primary: bool
     owner_id: str = Field(description="the account's owner")
     notes: str
-    custom_fields: list[CustomField]
+    custom_fields: list[SalesCustomField]
     source_lead_id: str
     created_at: datetime
     updated_at: datetime

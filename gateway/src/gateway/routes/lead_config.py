@@ -36,7 +36,7 @@ async def get_settings(
     )
 
 
-class SettingsPatch(BaseModel):
+class LeadSettingsPatch(BaseModel):
     """Only the settings to change; the lead service names any it does not know."""
 
     model_config = ConfigDict(
@@ -58,7 +58,7 @@ class SettingsPatch(BaseModel):
     summary="Change some settings (SLA hours, recycling days, pool, scoring, duplicates)",
 )
 async def update_settings(
-    overrides: SettingsPatch,
+    overrides: LeadSettingsPatch,
     caller: Annotated[Caller, Depends(authorize("lead:configure"))],
     request: Request,
 ) -> dict[str, Any]:

@@ -13,7 +13,13 @@ from crm.opportunity.v1 import opportunity_pb2 as pb
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.crm_values import DATE_OR_EMPTY, CustomField, Money, customs_to_proto, money_to_proto
+from gateway.crm_values import (
+    DATE_OR_EMPTY,
+    Money,
+    SalesCustomField,
+    customs_to_proto,
+    money_to_proto,
+)
 from gateway.guard import authorize
 from gateway.idempotency import HEADER
 from gateway.identity.caller import Caller
@@ -37,7 +43,7 @@ class OpportunityOverrides(BaseModel):
     expected_close_date: str = Field("", max_length=10, pattern=DATE_OR_EMPTY)
     description: str = Field("", max_length=4000, description="empty: the lead's notes")
     tags: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=20)
-    custom_fields: list[CustomField] = Field(default_factory=list, max_length=50)
+    custom_fields: list[SalesCustomField] = Field(default_factory=list, max_length=50)
 
 
 class LeadConversion(BaseModel):

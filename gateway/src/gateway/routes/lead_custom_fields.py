@@ -32,7 +32,7 @@ EXAMPLE: list[JsonValue] = [
 ]
 
 
-class CustomField(BaseModel):
+class LeadCustomField(BaseModel):
     model_config = ConfigDict(
         extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE[0]]}
     )
@@ -55,7 +55,7 @@ class CustomField(BaseModel):
     decimals: int | None = Field(None, ge=0, le=9, description="number: decimal places allowed")
 
 
-class CustomFieldOut(CustomField):
+class LeadCustomFieldOut(LeadCustomField):
     model_config = ConfigDict(extra="forbid", strict=True)
     retired: bool = False
 
@@ -67,12 +67,14 @@ class CustomFields(BaseModel):
     model_config = ConfigDict(
         extra="forbid", strict=True, json_schema_extra={"examples": [{"fields": EXAMPLE}]}
     )
-    fields: list[CustomField] = Field(max_length=50)
+    fields: list[LeadCustomField] = Field(max_length=50)
 
 
 class CustomFieldsOut(BaseModel):
-    fields: list[CustomFieldOut] = Field(description="Active fields, in display order")
-    retired: list[CustomFieldOut] = Field(description="Retired fields: their values stay on leads")
+    fields: list[LeadCustomFieldOut] = Field(description="Active fields, in display order")
+    retired: list[LeadCustomFieldOut] = Field(
+        description="Retired fields: their values stay on leads"
+    )
 
 
 def _number(text: str) -> int | float:
@@ -81,10 +83,10 @@ def _number(text: str) -> int | float:
 
 
 def _out(reply: Any) -> CustomFieldsOut:
-    found: list[CustomFieldOut] = []
+    found: list[LeadCustomFieldOut] = []
     for f in reply.fields:
         found.append(
-            CustomFieldOut(
+            LeadCustomFieldOut(
                 key=f.key,
                 label=f.label,
                 type=pb.CustomFieldType.Name(f.type).removeprefix("CUSTOM_FIELD_TYPE_").lower(),
@@ -102,7 +104,7 @@ def _out(reply: Any) -> CustomFieldsOut:
     )
 
 
-def _definition(field: CustomField) -> pb.CustomFieldDefinition:
+def _definition(field: LeadCustomField) -> pb.CustomFieldDefinition:
     message = pb.CustomFieldDefinition(
         key=field.key,
         label=field.label,

@@ -85,13 +85,13 @@ class DuplicateProbe(BaseModel):
     email: str = Field("", max_length=254)
 
 
-class DuplicateOut(BaseModel):
+class LeadDuplicateOut(BaseModel):
     lead_id: str
     matched_on: list[str] = Field(description="phone, email and/or company")
 
 
 class DuplicateCheckOut(BaseModel):
-    matches: list[DuplicateOut] = Field(description="Live leads of the tenant, oldest first")
+    matches: list[LeadDuplicateOut] = Field(description="Live leads of the tenant, oldest first")
 
 
 @router.patch(
@@ -155,7 +155,7 @@ async def check_duplicates(
     )
     return DuplicateCheckOut(
         matches=[
-            DuplicateOut(lead_id=m.lead_id, matched_on=m.matched_on.split(","))
+            LeadDuplicateOut(lead_id=m.lead_id, matched_on=m.matched_on.split(","))
             for m in reply.matches
         ]
     )

@@ -225,7 +225,7 @@ async def merge(
     return lead_out(reply.lead)
 
 
-class FollowUpIn(BaseModel):
+class LeadFollowUpIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         strict=True,
@@ -248,7 +248,7 @@ class FollowUpIn(BaseModel):
     )
 
 
-class FollowUpOut(BaseModel):
+class LeadFollowUpOut(BaseModel):
     id: str
     lead_id: str
     kind: Kind
@@ -259,13 +259,13 @@ class FollowUpOut(BaseModel):
     at: datetime
 
 
-class FollowUpPage(BaseModel):
-    items: list[FollowUpOut]
+class LeadFollowUpPage(BaseModel):
+    items: list[LeadFollowUpOut]
     next_cursor: str
 
 
-def follow_up_out(f: pb.FollowUp) -> FollowUpOut:
-    return FollowUpOut(
+def follow_up_out(f: pb.FollowUp) -> LeadFollowUpOut:
+    return LeadFollowUpOut(
         id=f.id, lead_id=f.lead_id,
         kind=pb.FollowUpKind.Name(f.kind).removeprefix("FOLLOW_UP_KIND_").lower(),
         notes=f.notes, next_step=f.next_step,
@@ -277,13 +277,13 @@ def follow_up_out(f: pb.FollowUp) -> FollowUpOut:
 @router.post(
     "/v1/leads/{lead_id}/follow-ups",
     status_code=201,
-    response_model=FollowUpOut,
+    response_model=LeadFollowUpOut,
     summary="Log a follow-up",
 )
 async def log_follow_up(
-    lead_id: LeadId, body: FollowUpIn, caller: Annotated[Caller, Depends(authorize("lead:follow_up"))],
+    lead_id: LeadId, body: LeadFollowUpIn, caller: Annotated[Caller, Depends(authorize("lead:follow_up"))],
     request: Request,
-) -> FollowUpOut:  # fmt: skip
+) -> LeadFollowUpOut:  # fmt: skip
     lead, options = _options(request, caller)
     reply = await lead.LogFollowUp(
         pb.LogFollowUpRequest(
@@ -297,13 +297,13 @@ async def log_follow_up(
 
 @router.get(
     "/v1/leads/{lead_id}/follow-ups",
-    response_model=FollowUpPage,
+    response_model=LeadFollowUpPage,
     summary="A lead's follow-ups, newest first",
 )
 async def list_follow_ups(
     lead_id: LeadId, caller: Annotated[Caller, Depends(authorize("lead:read"))], request: Request,
     limit: Limit = DEFAULT, cursor: Cursor = "",
-) -> FollowUpPage:  # fmt: skip
+) -> LeadFollowUpPage:  # fmt: skip
     lead, options = _options(request, caller)
     reply = await lead.ListFollowUps(
         pb.ListFollowUpsRequest(
@@ -311,6 +311,6 @@ async def list_follow_ups(
         ),
         **options,
     )
-    return FollowUpPage(
+    return LeadFollowUpPage(
         items=[follow_up_out(f) for f in reply.follow_ups], next_cursor=reply.page.next_cursor
     )

@@ -18,8 +18,8 @@ from gateway.crm_values import (
     AMOUNT_OR_EMPTY,
     DATE_OR_EMPTY,
     STALE,
-    CustomField,
     Money,
+    SalesCustomField,
     customs_out,
     customs_to_proto,
     enum_number,
@@ -67,7 +67,7 @@ class OpportunityFields(BaseModel):
     expected_close_date: str = Field("", max_length=10, pattern=DATE_OR_EMPTY)
     description: str = Field("", max_length=4000)
     tags: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=20)
-    custom_fields: list[CustomField] = Field(default_factory=list, max_length=50)
+    custom_fields: list[SalesCustomField] = Field(default_factory=list, max_length=50)
     source: str = Field("", max_length=32)
     line_items: list[LineItemIn] = Field(default_factory=list, max_length=100)
     forecast_category: Forecast = ""
@@ -182,7 +182,7 @@ class OpportunityOut(BaseModel):
     tags: list[str]
     line_items: list[LineItemOut]
     artefacts: list[ArtefactOut]
-    custom_fields: list[CustomField]
+    custom_fields: list[SalesCustomField]
     last_activity_at: datetime | None
     next_follow_up_due_at: datetime | None
     created_by: str

@@ -229,7 +229,7 @@ Kind = Literal["call", "visit", "wechat", "email", "meeting"]
 KIND = "FOLLOW_UP_KIND_"
 
 
-class FollowUpIn(BaseModel):
+class AccountFollowUpIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid", strict=True,
         json_schema_extra={"examples": [{
@@ -244,7 +244,7 @@ class FollowUpIn(BaseModel):
     next_step_at: datetime | None = Field(None, strict=False, description="future, within a year")
 
 
-class FollowUpOut(BaseModel):
+class AccountFollowUpOut(BaseModel):
     id: str
     account_id: str
     opportunity_id: str
@@ -257,20 +257,22 @@ class FollowUpOut(BaseModel):
     at: datetime
 
 
-class FollowUpPage(BaseModel):
-    items: list[FollowUpOut]
+class AccountFollowUpPage(BaseModel):
+    items: list[AccountFollowUpOut]
     next_cursor: str
 
 
-def follow_up_out(f: pb.FollowUp) -> FollowUpOut:
-    return FollowUpOut(
+def follow_up_out(f: pb.FollowUp) -> AccountFollowUpOut:
+    return AccountFollowUpOut(
         id=f.id, account_id=f.account_id, opportunity_id=f.opportunity_id, contact_id=f.contact_id,
         kind=enum_text(pb.FollowUpKind, f.kind, KIND), notes=f.notes, next_step=f.next_step,
         next_step_at=instant(f, "next_step_at"), by_user_id=f.by_user_id, at=f.at.ToDatetime(tzinfo=UTC),
     )  # fmt: skip
 
 
-async def _log(request: Request, caller: Caller, body: FollowUpIn, **target: str) -> FollowUpOut:
+async def _log(
+    request: Request, caller: Caller, body: AccountFollowUpIn, **target: str
+) -> AccountFollowUpOut:
     reply = await _call(request, caller, "LogFollowUp", pb.LogFollowUpRequest(
         **target, contact_id=body.contact_id, kind=enum_number(pb.FollowUpKind, KIND, body.kind),
         notes=body.notes, next_step=body.next_step, next_step_at=timestamp(body.next_step_at),
@@ -280,54 +282,54 @@ async def _log(request: Request, caller: Caller, body: FollowUpIn, **target: str
 
 async def _follow_ups(
     request: Request, caller: Caller, limit: int, cursor: str, **target: str
-) -> FollowUpPage:
+) -> AccountFollowUpPage:
     reply = await _call(request, caller, "ListFollowUps", pb.ListFollowUpsRequest(
         **target, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
     ))  # fmt: skip
-    return FollowUpPage(
+    return AccountFollowUpPage(
         items=[follow_up_out(f) for f in reply.follow_ups], next_cursor=reply.page.next_cursor
     )
 
 
 @router.post(
-    "/v1/opportunities/{opportunity_id}/follow-ups", status_code=201, response_model=FollowUpOut,
+    "/v1/opportunities/{opportunity_id}/follow-ups", status_code=201, response_model=AccountFollowUpOut,
     summary="Log a follow-up on a deal (restarts its cadence)",
 )  # fmt: skip
 async def log_deal_follow_up(
-    opportunity_id: OpportunityId, body: FollowUpIn,
+    opportunity_id: OpportunityId, body: AccountFollowUpIn,
     caller: Annotated[Caller, Depends(authorize("opportunity:follow_up"))], request: Request,
-) -> FollowUpOut:  # fmt: skip
+) -> AccountFollowUpOut:  # fmt: skip
     return await _log(request, caller, body, opportunity_id=opportunity_id)
 
 
 @router.get(
-    "/v1/opportunities/{opportunity_id}/follow-ups", response_model=FollowUpPage,
+    "/v1/opportunities/{opportunity_id}/follow-ups", response_model=AccountFollowUpPage,
     summary="A deal's follow-ups, newest first",
 )  # fmt: skip
 async def deal_follow_ups(
     opportunity_id: OpportunityId, caller: Annotated[Caller, Depends(authorize("opportunity:read"))],
     request: Request, limit: Limit = DEFAULT, cursor: Cursor = "",
-) -> FollowUpPage:  # fmt: skip
+) -> AccountFollowUpPage:  # fmt: skip
     return await _follow_ups(request, caller, limit, cursor, opportunity_id=opportunity_id)
 
 
 @router.post(
-    "/v1/accounts/{account_id}/follow-ups", status_code=201, response_model=FollowUpOut,
+    "/v1/accounts/{account_id}/follow-ups", status_code=201, response_model=AccountFollowUpOut,
     summary="Log a follow-up on an account (keeps it from going dormant)",
 )  # fmt: skip
 async def log_account_follow_up(
-    account_id: AccountId, body: FollowUpIn,
+    account_id: AccountId, body: AccountFollowUpIn,
     caller: Annotated[Caller, Depends(authorize("opportunity:follow_up"))], request: Request,
-) -> FollowUpOut:  # fmt: skip
+) -> AccountFollowUpOut:  # fmt: skip
     return await _log(request, caller, body, account_id=account_id)
 
 
 @router.get(
-    "/v1/accounts/{account_id}/follow-ups", response_model=FollowUpPage,
+    "/v1/accounts/{account_id}/follow-ups", response_model=AccountFollowUpPage,
     summary="An account's follow-ups (its deals' included), newest first",
 )  # fmt: skip
 async def account_follow_ups(
     account_id: AccountId, caller: Annotated[Caller, Depends(authorize("account:read"))],
     request: Request, limit: Limit = DEFAULT, cursor: Cursor = "",
-) -> FollowUpPage:  # fmt: skip
+) -> AccountFollowUpPage:  # fmt: skip
     return await _follow_ups(request, caller, limit, cursor, account_id=account_id)

@@ -246,7 +246,7 @@ async def get_settings(
     return struct_to_dict(reply.settings)
 
 
-class SettingsPatch(BaseModel):
+class OpportunitySettingsPatch(BaseModel):
     """Only the settings to change; the service names any it does not know."""
 
     model_config = ConfigDict(
@@ -263,7 +263,7 @@ class SettingsPatch(BaseModel):
     "/v1/opportunity-settings", summary="Change settings (threshold, approver, cadence, dormancy)"
 )
 async def update_settings(
-    overrides: SettingsPatch,
+    overrides: OpportunitySettingsPatch,
     caller: Annotated[Caller, Depends(authorize("pipeline:manage"))],
     request: Request,
 ) -> dict[str, Any]:
