@@ -14,18 +14,27 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from datetime import UTC
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 import grpc
 from crm.common.v1 import common_pb2
 from crm.contract.v1 import contract_pb2
 from crm.lead.v1 import lead_pb2
+from crm.lead.v1.lead_pb2_grpc import LeadServiceStub
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm.payment.v1 import payment_pb2
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from gateway.clients import Options
 from gateway.crm_values import Money, enum_text, money_field
+from gateway.dependencies import (
+    CallOptions,
+    ContractClient,
+    LeadClient,
+    OpportunityClient,
+    PaymentClient,
+)
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES, ServiceUnavailable
@@ -110,10 +119,10 @@ async def _part(call: Awaitable[T]) -> tuple[T | None, PartStatus]:
 
 
 async def _lead_part(
-    services: Any, options: dict[str, Any], account_id: str
+    lead_service: LeadServiceStub, options: Options, account_id: str
 ) -> tuple[list[ConvertedLead], list[LeadFollowUpOut]]:
     """The leads converted into the account and their newest follow-ups."""
-    found = await services.lead.ListLeads(
+    found = await lead_service.ListLeads(
         lead_pb2.ListLeadsRequest(
             filter=lead_pb2.LeadFilter(account_id=account_id),
             page=common_pb2.PageRequest(limit=LIMIT),
@@ -122,7 +131,7 @@ async def _lead_part(
     )
     replies = await asyncio.gather(
         *(
-            services.lead.ListFollowUps(
+            lead_service.ListFollowUps(
                 lead_pb2.ListFollowUpsRequest(
                     lead_id=lead.id, page=common_pb2.PageRequest(limit=LEAD_FOLLOW_UPS)
                 ),
@@ -172,22 +181,24 @@ def _receivable(r: payment_pb2.Receivable) -> ReceivableSummary:
 async def account_360(
     account_id: AccountId,
     caller: Annotated[Caller, Depends(authorize("account:read"))],
-    request: Request,
+    opportunity_service: OpportunityClient,
+    lead_service: LeadClient,
+    contract_service: ContractClient,
+    payment_service: PaymentClient,
+    options: CallOptions,
 ) -> Account360:
-    services: Any = request.app.state.services
-    options = services.call_options(caller.principal)
     page = common_pb2.PageRequest(limit=LIMIT)
     core, leads, contracts, receivables = await asyncio.gather(
-        services.opportunity.GetAccount360Parts(
+        opportunity_service.GetAccount360Parts(
             pb.GetAccount360PartsRequest(account_id=account_id, opportunity_limit=LIMIT), **options
         ),
-        _part(_lead_part(services, options, account_id)),
-        _part(services.contract.ListContracts(
+        _part(_lead_part(lead_service, options, account_id)),
+        _part(contract_service.ListContracts(
             contract_pb2.ListContractsRequest(
                 filter=contract_pb2.ContractFilter(account_ids=[account_id]), page=page
             ), **options,
         )),
-        _part(services.payment.ListReceivables(
+        _part(payment_service.ListReceivables(
             payment_pb2.ListReceivablesRequest(
                 filter=payment_pb2.ReceivableFilter(account_ids=[account_id]), page=page
             ), **options,

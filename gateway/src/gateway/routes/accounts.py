@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.crm_values import (
@@ -21,6 +21,7 @@ from gateway.crm_values import (
     enum_text,
     instant,
 )
+from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.etag import set_etag
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
@@ -140,22 +141,19 @@ def account_out(a: pb.Account) -> AccountOut:
     )  # fmt: skip
 
 
-def opportunity_service(request: Request, caller: Caller) -> tuple[Any, dict[str, Any]]:
-    services = request.app.state.services
-    return services.opportunity, services.call_options(caller.principal)
-
-
 @router.post(
     "/v1/accounts", status_code=201, response_model=AccountOut, summary="Create an account"
 )
 async def create_account(
-    body: AccountCreate, caller: Annotated[Caller, Depends(authorize("account:create"))],
-    request: Request, response: Response,
-) -> AccountOut:  # fmt: skip
+    body: AccountCreate,
+    caller: Annotated[Caller, Depends(authorize("account:create"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    response: Response,
+) -> AccountOut:
     """A credit code is checked against its check character (GB 32100-2015); an account
     of the same normalised name or code in the tenant answers 409 naming it."""
-    service, options = opportunity_service(request, caller)
-    reply = await service.CreateAccount(
+    reply = await opportunity_service.CreateAccount(
         pb.CreateAccountRequest(account=account_input(body)), **options
     )
     set_etag(response, reply.account.version)
@@ -166,7 +164,8 @@ async def create_account(
 @router.get("/v1/accounts", response_model=AccountPage, summary="List and search accounts")
 async def list_accounts(
     caller: Annotated[Caller, Depends(authorize("account:read"))],
-    request: Request,
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
     owner_id: Annotated[list[str], Many],
     team_id: Annotated[list[str], Many],
     tier: Annotated[list[Tier], Many],
@@ -179,12 +178,11 @@ async def list_accounts(
     cursor: Cursor = "",
 ) -> AccountPage:
     """A rep sees their own accounts, a manager the team's, other roles all."""
-    service, options = opportunity_service(request, caller)
     filter_ = pb.AccountFilter(
         owner_ids=owner_id, team_ids=team_id, tiers=[enum_number(pb.AccountTier, TIER, t) for t in tier],
         industries=industry, regions=region, tags=tag, text=q,
     )  # fmt: skip
-    reply = await service.ListAccounts(
+    reply = await opportunity_service.ListAccounts(
         pb.ListAccountsRequest(
             filter=filter_, sort=sort, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
         ),
@@ -199,11 +197,13 @@ async def list_accounts(
     "/v1/accounts/{account_id}", response_model=AccountOut, summary="Read one account (ETag)"
 )
 async def get_account(
-    account_id: AccountId, caller: Annotated[Caller, Depends(authorize("account:read"))],
-    request: Request, response: Response,
-) -> AccountOut:  # fmt: skip
-    service, options = opportunity_service(request, caller)
-    reply = await service.GetAccount(pb.GetAccountRequest(id=account_id), **options)
+    account_id: AccountId,
+    caller: Annotated[Caller, Depends(authorize("account:read"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    response: Response,
+) -> AccountOut:
+    reply = await opportunity_service.GetAccount(pb.GetAccountRequest(id=account_id), **options)
     set_etag(response, reply.account.version)
     return account_out(reply.account)
 
@@ -215,14 +215,17 @@ async def get_account(
     responses=STALE,
 )
 async def update_account(
-    account_id: AccountId, body: AccountPatch,
-    caller: Annotated[Caller, Depends(authorize("account:update"))], request: Request, response: Response,
-) -> AccountOut:  # fmt: skip
+    account_id: AccountId,
+    body: AccountPatch,
+    caller: Annotated[Caller, Depends(authorize("account:update"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    response: Response,
+) -> AccountOut:
     """The fields sent change, the others stay; with `expected_version`, a change made
     meanwhile by someone else answers 409."""
-    service, options = opportunity_service(request, caller)
     mask = sorted(body.model_fields_set - {"expected_version"})
-    reply = await service.UpdateAccount(
+    reply = await opportunity_service.UpdateAccount(
         pb.UpdateAccountRequest(
             id=account_id,
             account=account_input(body),
@@ -253,14 +256,14 @@ class Duplicates(BaseModel):
 )
 async def check_duplicates(
     caller: Annotated[Caller, Depends(authorize("account:read"))],
-    request: Request,
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
     name: Annotated[str, Query(max_length=200, description="matched after normalising")] = "",
     unified_social_credit_code: Annotated[str, Query(max_length=32)] = "",
 ) -> Duplicates:
     """Accounts of the caller's tenant with the same normalised name or credit code
     (another tenant's accounts never match)."""
-    service, options = opportunity_service(request, caller)
-    reply = await service.CheckAccountDuplicates(
+    reply = await opportunity_service.CheckAccountDuplicates(
         pb.CheckAccountDuplicatesRequest(
             name=name, unified_social_credit_code=unified_social_credit_code
         ),

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.crm_values import Money, enum_number, enum_text, instant, money_field
+from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.paging import DEFAULT, Cursor, Limit
 from gateway.problems import PROBLEM_RESPONSES
-from gateway.routes.accounts import opportunity_service
 from gateway.routes.opportunities import OpportunityOut, opportunity_out
 
 router = APIRouter(tags=["approvals"], responses=PROBLEM_RESPONSES)
@@ -72,7 +72,8 @@ def approval_out(a: pb.Approval) -> ApprovalOut:
 @router.get("/v1/approvals", response_model=ApprovalPage, summary="Approvals, newest first")
 async def list_approvals(
     caller: Annotated[Caller, Depends(authorize("opportunity:approvals_read"))],
-    request: Request,
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
     status: Annotated[list[Status], Query(default_factory=list, max_length=4)],
     kind: Annotated[list[Kind], Query(default_factory=list, max_length=2)],
     opportunity_id: Annotated[str, Query(max_length=64)] = "",
@@ -83,8 +84,7 @@ async def list_approvals(
     cursor: Cursor = "",
 ) -> ApprovalPage:
     """Approvers see what they decide; reps the approvals of their own deals."""
-    service, options = opportunity_service(request, caller)
-    reply = await service.ListApprovals(
+    reply = await opportunity_service.ListApprovals(
         pb.ListApprovalsRequest(
             statuses=[enum_number(pb.ApprovalStatus, STATUS, s) for s in status],
             kinds=[enum_number(pb.ApprovalKind, KIND, k) for k in kind], opportunity_id=opportunity_id,
@@ -120,13 +120,16 @@ class DecisionOut(BaseModel):
     "/v1/approvals/{approval_id}/decision", response_model=DecisionOut, summary="Approve or reject"
 )
 async def decide(
-    approval_id: ApprovalId, body: DecisionIn,
-    caller: Annotated[Caller, Depends(authorize("opportunity:approve"))], request: Request,
-) -> DecisionOut:  # fmt: skip
+    approval_id: ApprovalId,
+    body: DecisionIn,
+    caller: Annotated[Caller, Depends(authorize("opportunity:approve"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    request: Request,
+) -> DecisionOut:
     """Decided once, by the approver role, never by the requester; a second decision is
     409 unless it repeats the first one's `decision_key`."""
-    service, options = opportunity_service(request, caller)
-    reply = await service.DecideApproval(
+    reply = await opportunity_service.DecideApproval(
         pb.DecideApprovalRequest(
             approval_id=approval_id, decision=enum_number(pb.Decision, "DECISION_", body.decision),
             reason=body.reason, decision_key=body.decision_key,

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.crm_values import (
@@ -19,12 +19,13 @@ from gateway.crm_values import (
     enum_number,
     enum_text,
 )
+from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.etag import set_etag
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.paging import DEFAULT, Cursor, Limit
 from gateway.problems import PROBLEM_RESPONSES
-from gateway.routes.accounts import AccountId, opportunity_service
+from gateway.routes.accounts import AccountId
 
 router = APIRouter(tags=["contacts"], responses=PROBLEM_RESPONSES)
 ContactId = Annotated[str, Path(min_length=1, max_length=64, description="The contact's id")]
@@ -128,11 +129,13 @@ def contact_out(c: pb.Contact) -> ContactOut:
     summary="Add a contact to an account",
 )
 async def add_contact(
-    body: ContactCreate, caller: Annotated[Caller, Depends(authorize("contact:create"))],
-    request: Request, response: Response,
-) -> ContactOut:  # fmt: skip
-    service, options = opportunity_service(request, caller)
-    reply = await service.AddContact(
+    body: ContactCreate,
+    caller: Annotated[Caller, Depends(authorize("contact:create"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    response: Response,
+) -> ContactOut:
+    reply = await opportunity_service.AddContact(
         pb.AddContactRequest(contact=contact_input(body, body.account_id)), **options
     )
     set_etag(response, reply.contact.version)
@@ -145,15 +148,15 @@ async def add_contact(
 )
 async def list_contacts(
     caller: Annotated[Caller, Depends(authorize("contact:read"))],
-    request: Request,
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
     role: Annotated[list[Role], Query(default_factory=list, max_length=4)],
     account_id: Annotated[str, Query(max_length=64)] = "",
     q: Annotated[str, Query(max_length=100, description="name, phone or email")] = "",
     limit: Limit = DEFAULT,
     cursor: Cursor = "",
 ) -> ContactPage:
-    service, options = opportunity_service(request, caller)
-    reply = await service.ListContacts(
+    reply = await opportunity_service.ListContacts(
         pb.ListContactsRequest(
             account_id=account_id, roles=[enum_number(pb.ContactRole, ROLE, r) for r in role], text=q,
             page=common_pb2.PageRequest(limit=limit, cursor=cursor),
@@ -169,11 +172,13 @@ async def list_contacts(
     "/v1/contacts/{contact_id}", response_model=ContactOut, summary="Read one contact (ETag)"
 )
 async def get_contact(
-    contact_id: ContactId, caller: Annotated[Caller, Depends(authorize("contact:read"))],
-    request: Request, response: Response,
-) -> ContactOut:  # fmt: skip
-    service, options = opportunity_service(request, caller)
-    reply = await service.GetContact(pb.GetContactRequest(id=contact_id), **options)
+    contact_id: ContactId,
+    caller: Annotated[Caller, Depends(authorize("contact:read"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    response: Response,
+) -> ContactOut:
+    reply = await opportunity_service.GetContact(pb.GetContactRequest(id=contact_id), **options)
     set_etag(response, reply.contact.version)
     return contact_out(reply.contact)
 
@@ -185,12 +190,15 @@ async def get_contact(
     responses=STALE,
 )
 async def update_contact(
-    contact_id: ContactId, body: ContactPatch,
-    caller: Annotated[Caller, Depends(authorize("contact:update"))], request: Request, response: Response,
-) -> ContactOut:  # fmt: skip
-    service, options = opportunity_service(request, caller)
+    contact_id: ContactId,
+    body: ContactPatch,
+    caller: Annotated[Caller, Depends(authorize("contact:update"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    response: Response,
+) -> ContactOut:
     mask = sorted(body.model_fields_set - {"expected_version"})
-    reply = await service.UpdateContact(
+    reply = await opportunity_service.UpdateContact(
         pb.UpdateContactRequest(
             id=contact_id,
             contact=contact_input(body),
@@ -224,10 +232,10 @@ class RelationshipMapOut(BaseModel):
 async def relationship_map(
     account_id: AccountId,
     caller: Annotated[Caller, Depends(authorize("contact:read"))],
-    request: Request,
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
 ) -> RelationshipMapOut:
-    service, options = opportunity_service(request, caller)
-    reply = await service.GetRelationshipMap(
+    reply = await opportunity_service.GetRelationshipMap(
         pb.GetRelationshipMapRequest(account_id=account_id), **options
     )
     return RelationshipMapOut(

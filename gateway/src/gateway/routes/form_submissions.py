@@ -28,7 +28,9 @@ from pydantic import BaseModel
 
 from gateway import problems
 from gateway.audit import CALLER
+from gateway.clients import options_for
 from gateway.context import Context, context
+from gateway.dependencies import Deadline, LeadClient
 from gateway.guard import public
 from gateway.identity.caller import Caller
 from gateway.lead_forms import LEAD_FIELDS, LeadForm
@@ -253,7 +255,9 @@ async def _problem(request: Request, exc: Exception) -> Response:
     openapi_extra={"requestBody": REQUEST_BODY},
     dependencies=[Depends(public("lead_form:submit"))],
 )
-async def submit(form_key: FormKey, request: Request) -> Response:
+async def submit(
+    form_key: FormKey, request: Request, lead_service: LeadClient, deadline: Deadline
+) -> Response:
     ctx, origin = context(request), _origin(request)
     form = await _usable(ctx, form_key, origin)
     headers = _cors(form, origin)
@@ -267,10 +271,9 @@ async def submit(form_key: FormKey, request: Request) -> Response:
         lead = _lead_input(form, data)
         caller = _caller(form)
         setattr(request.state, CALLER, caller)  # the audit log records the capture
-        services = ctx.services
         try:
-            await services.lead.CreateLead(
-                pb.CreateLeadRequest(lead=lead), **services.call_options(caller.principal)
+            await lead_service.CreateLead(
+                pb.CreateLeadRequest(lead=lead), **options_for(caller.principal, deadline)
             )
         except grpc.aio.AioRpcError as exc:
             # The duplicate policy refused it: the person is known already. Saying so

@@ -12,6 +12,7 @@ from google.protobuf import json_format, struct_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.context import context
+from gateway.dependencies import CallOptions, LeadClient
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES
@@ -21,18 +22,14 @@ RepId = Annotated[str, Path(min_length=1, max_length=64, description="The rep's 
 Names = Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=100)]
 
 
-def _lead(request: Request, caller: Caller) -> tuple[Any, dict[str, Any]]:
-    services = request.app.state.services
-    return services.lead, services.call_options(caller.principal)
-
-
 @router.get("/v1/lead-settings", summary="Every lead setting of the tenant, defaults included")
 async def get_settings(
-    caller: Annotated[Caller, Depends(authorize("lead:read"))], request: Request
+    caller: Annotated[Caller, Depends(authorize("lead:read"))],
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> dict[str, Any]:
-    lead, options = _lead(request, caller)
     return struct_to_dict(
-        (await lead.GetLeadSettings(pb.GetLeadSettingsRequest(), **options)).settings
+        (await lead_service.GetLeadSettings(pb.GetLeadSettingsRequest(), **options)).settings
     )
 
 
@@ -60,14 +57,14 @@ class LeadSettingsPatch(BaseModel):
 async def update_settings(
     overrides: LeadSettingsPatch,
     caller: Annotated[Caller, Depends(authorize("lead:configure"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> dict[str, Any]:
     """Unknown settings and bad values get 422 naming the setting, e.g.
     `{"recycle_after_days": 45, "duplicate_policy": "merge", "source_points": {"web": 25}}`."""
-    lead, options = _lead(request, caller)
     message = struct_pb2.Struct()
     message.update(overrides.model_dump())
-    reply = await lead.UpdateLeadSettings(
+    reply = await lead_service.UpdateLeadSettings(
         pb.UpdateLeadSettingsRequest(overrides=message), **options
     )
     return struct_to_dict(reply.settings)
@@ -118,22 +115,29 @@ def _rules(reply: Any) -> Rules:
 
 @router.get("/v1/lead-assignment-rules", response_model=Rules, summary="Assignment rules in order")
 async def get_rules(
-    caller: Annotated[Caller, Depends(authorize("lead:read"))], request: Request
+    caller: Annotated[Caller, Depends(authorize("lead:read"))],
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> Rules:
-    lead, options = _lead(request, caller)
-    return _rules(await lead.ListAssignmentRules(pb.ListAssignmentRulesRequest(), **options))
+    return _rules(
+        await lead_service.ListAssignmentRules(pb.ListAssignmentRulesRequest(), **options)
+    )
 
 
 @router.put(
     "/v1/lead-assignment-rules", response_model=Rules, summary="Replace the assignment rules"
 )
 async def put_rules(
-    body: Rules, caller: Annotated[Caller, Depends(authorize("lead:configure"))], request: Request
+    body: Rules,
+    caller: Annotated[Caller, Depends(authorize("lead:configure"))],
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> Rules:
-    lead, options = _lead(request, caller)
     rules = [pb.AssignmentRule(**r.model_dump(exclude_none=True)) for r in body.rules]
     return _rules(
-        await lead.ReplaceAssignmentRules(pb.ReplaceAssignmentRulesRequest(rules=rules), **options)
+        await lead_service.ReplaceAssignmentRules(
+            pb.ReplaceAssignmentRulesRequest(rules=rules), **options
+        )
     )
 
 
@@ -184,11 +188,14 @@ def _rep_out(rep: pb.Rep) -> RepOut:
 
 @router.get("/v1/lead-reps", response_model=Reps, summary="Reps who receive leads, with their load")
 async def list_reps(
-    caller: Annotated[Caller, Depends(authorize("lead:read"))], request: Request
+    caller: Annotated[Caller, Depends(authorize("lead:read"))],
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> Reps:
-    lead, options = _lead(request, caller)
     return Reps(
-        items=[_rep_out(r) for r in (await lead.ListReps(pb.ListRepsRequest(), **options)).reps]
+        items=[
+            _rep_out(r) for r in (await lead_service.ListReps(pb.ListRepsRequest(), **options)).reps
+        ]
     )
 
 
@@ -197,9 +204,10 @@ async def put_rep(
     rep_id: RepId,
     body: RepIn,
     caller: Annotated[Caller, Depends(authorize("lead:configure"))],
+    lead_service: LeadClient,
+    options: CallOptions,
     request: Request,
 ) -> RepOut:
     await context(request).users(caller.tenant_id).get(rep_id)  # 404 unless a person of this tenant
-    lead, options = _lead(request, caller)
     rep = pb.Rep(id=rep_id, **body.model_dump(exclude_none=True))
-    return _rep_out((await lead.UpsertRep(pb.UpsertRepRequest(rep=rep), **options)).rep)
+    return _rep_out((await lead_service.UpsertRep(pb.UpsertRepRequest(rep=rep), **options)).rep)

@@ -7,7 +7,7 @@ again answers the records the first conversion made."""
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any
+from typing import Annotated
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from fastapi import APIRouter, Depends, Request
@@ -20,6 +20,7 @@ from gateway.crm_values import (
     customs_to_proto,
     money_to_proto,
 )
+from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.guard import authorize
 from gateway.idempotency import HEADER
 from gateway.identity.caller import Caller
@@ -100,10 +101,11 @@ async def convert_lead(
     lead_id: LeadId,
     body: LeadConversion,
     caller: Annotated[Caller, Depends(authorize("lead:convert"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
     request: Request,
 ) -> ConversionOut:
-    services: Any = request.app.state.services
-    reply = await services.opportunity.ConvertLead(
+    reply = await opportunity_service.ConvertLead(
         pb.ConvertLeadRequest(
             lead_id=lead_id,
             idempotency_key=conversion_key(request, lead_id),
@@ -112,7 +114,7 @@ async def convert_lead(
             contact=contact_input(body.contact) if body.contact else None,
             opportunity=opportunity_input(body.opportunity) if body.opportunity else None,
         ),
-        **services.call_options(caller.principal),
+        **options,
     )
     return ConversionOut(
         account=account_out(reply.account),

@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from crm.lead.v1 import lead_pb2 as pb
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from gateway.dependencies import CallOptions, LeadClient
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES
@@ -129,11 +130,12 @@ def _definition(field: LeadCustomField) -> pb.CustomFieldDefinition:
     summary="The tenant's custom lead fields, retired ones apart",
 )
 async def get_custom_fields(
-    caller: Annotated[Caller, Depends(authorize("lead:read"))], request: Request
+    caller: Annotated[Caller, Depends(authorize("lead:read"))],
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> CustomFieldsOut:
-    services = request.app.state.services
-    reply = await services.lead.ListCustomFieldDefinitions(
-        pb.ListCustomFieldDefinitionsRequest(), **services.call_options(caller.principal)
+    reply = await lead_service.ListCustomFieldDefinitions(
+        pb.ListCustomFieldDefinitionsRequest(), **options
     )
     return _out(reply)
 
@@ -146,13 +148,13 @@ async def get_custom_fields(
 async def put_custom_fields(
     body: CustomFields,
     caller: Annotated[Caller, Depends(authorize("lead:configure"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> CustomFieldsOut:
     """Bad definitions are 422 naming `fields[i].<rule>`; changing a key's type is refused
     (leads store values of its first type under it)."""
-    services = request.app.state.services
-    reply = await services.lead.ReplaceCustomFieldDefinitions(
+    reply = await lead_service.ReplaceCustomFieldDefinitions(
         pb.ReplaceCustomFieldDefinitionsRequest(fields=[_definition(f) for f in body.fields]),
-        **services.call_options(caller.principal),
+        **options,
     )
     return _out(reply)

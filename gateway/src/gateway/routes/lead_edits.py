@@ -10,9 +10,10 @@ from typing import Annotated
 
 import grpc
 from crm.lead.v1 import lead_pb2 as pb
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.dependencies import CallOptions, LeadClient
 from gateway.etag import IfMatch, expected_version, set_etag
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
@@ -101,13 +102,13 @@ async def update_lead(
     lead_id: LeadId,
     body: LeadPatch,
     caller: Annotated[Caller, Depends(authorize("lead:update"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
     response: Response,
     if_match: IfMatch = None,
 ) -> LeadOut:
     """Validated as at capture (422 naming each field); a new phone, email or company
     is checked for duplicates (policy reject: 409); rescored when it counts."""
-    services = request.app.state.services
     changes = body.model_dump(exclude_unset=True)
     custom = changes.pop("custom_fields", None)
     fields = {k: v for k, v in changes.items() if v is not None}
@@ -116,21 +117,20 @@ async def update_lead(
         fields["custom_fields"] = custom_fields_in(cleared)
         changes["custom_fields"] = custom
     expected = expected_version(if_match)
-    call = services.call_options(caller.principal)
     try:
-        reply = await services.lead.UpdateLead(
+        reply = await lead_service.UpdateLead(
             pb.UpdateLeadRequest(
                 id=lead_id,
                 lead=pb.LeadInput(**fields),
                 update_mask=list(changes),
                 expected_version=expected or 0,
             ),
-            **call,
+            **options,
         )
     except grpc.aio.AioRpcError as exc:
         if expected is None or exc.code() is not grpc.StatusCode.ABORTED:
             raise
-        current = await services.lead.GetLead(pb.GetLeadRequest(id=lead_id), **call)
+        current = await lead_service.GetLead(pb.GetLeadRequest(id=lead_id), **options)
         raise PreconditionFailed(current.lead.version) from exc
     set_etag(response, reply.lead.version)
     return lead_out(reply.lead)
@@ -144,14 +144,14 @@ async def update_lead(
 async def check_duplicates(
     body: DuplicateProbe,
     caller: Annotated[Caller, Depends(authorize("lead:check_duplicates"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> DuplicateCheckOut:
     """Matches on normalised phone, lower-cased email and company (with the same name),
     across the tenant, whoever owns the lead; never another tenant's."""
-    services = request.app.state.services
-    reply = await services.lead.CheckDuplicates(
+    reply = await lead_service.CheckDuplicates(
         pb.CheckDuplicatesRequest(lead=pb.LeadInput(**body.model_dump())),
-        **services.call_options(caller.principal),
+        **options,
     )
     return DuplicateCheckOut(
         matches=[

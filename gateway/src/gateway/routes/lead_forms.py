@@ -11,11 +11,14 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from crm.lead.v1 import lead_pb2 as pb
+from crm.lead.v1.lead_pb2_grpc import LeadServiceStub
 from crm_runtime.errors import FieldViolation, ValidationFailed
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.clients import Options
 from gateway.context import context
+from gateway.dependencies import CallOptions, LeadClient
 from gateway.etag import IfMatch, expected_version, set_etag
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
@@ -164,17 +167,20 @@ def normalise_origin(raw: str) -> str:
     return f"{parts.scheme}://{host}{shown_port}"
 
 
-async def _custom_fields(request: Request, caller: Caller) -> tuple[set[str], set[str]]:
+async def _custom_fields(
+    lead_service: LeadServiceStub, options: Options
+) -> tuple[set[str], set[str]]:
     """The tenant's active custom field keys, and which of them are required."""
-    services = request.app.state.services
-    reply = await services.lead.ListCustomFieldDefinitions(
-        pb.ListCustomFieldDefinitionsRequest(), **services.call_options(caller.principal)
+    reply = await lead_service.ListCustomFieldDefinitions(
+        pb.ListCustomFieldDefinitionsRequest(), **options
     )
     active = [f for f in reply.fields if not f.retired]
     return {f.key for f in active}, {f.key for f in active if f.required}
 
 
-async def _checked(request: Request, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
+async def _checked(
+    lead_service: LeadServiceStub, options: Options, values: dict[str, Any]
+) -> dict[str, Any]:
     """The form's settings as stored, or ValidationFailed naming every bad one."""
     violations: list[FieldViolation] = []
     if "allowed_origins" in values:
@@ -194,7 +200,7 @@ async def _checked(request: Request, caller: Caller, values: dict[str, Any]) -> 
         violations.append(FieldViolation("redirect_url", "must be an http(s) URL"))
     fields = values.get("fields")
     if fields is not None:
-        custom, required = await _custom_fields(request, caller)
+        custom, required = await _custom_fields(lead_service, options)
         for i, name in enumerate(fields):
             if name not in LEAD_FIELDS and name not in custom:
                 violations.append(
@@ -229,13 +235,15 @@ async def _checked(request: Request, caller: Caller, values: dict[str, Any]) -> 
 async def create_form(
     body: LeadFormIn,
     caller: Annotated[Caller, Depends(authorize("lead_form:manage"))],
+    lead_service: LeadClient,
+    options: CallOptions,
     request: Request,
     response: Response,
 ) -> LeadFormOut:
     values = body.model_dump()
     if values["channel_detail"] is None:
         values["channel_detail"] = body.name[:50]
-    values = await _checked(request, caller, values)
+    values = await _checked(lead_service, options, values)
     form = await context(request).forms.create(caller.tenant_id, caller.principal.user_id, values)
     set_etag(response, form.version)
     response.headers["Location"] = f"/v1/lead-forms/{form.id}"
@@ -273,6 +281,8 @@ async def update_form(
     form_id: FormId,
     body: LeadFormPatch,
     caller: Annotated[Caller, Depends(authorize("lead_form:manage"))],
+    lead_service: LeadClient,
+    options: CallOptions,
     request: Request,
     response: Response,
     if_match: IfMatch = None,
@@ -285,7 +295,7 @@ async def update_form(
         changes.setdefault("fields", list(current.fields))
         changes.setdefault("honeypot_field", current.honeypot_field)
     form = await forms.update(
-        caller.tenant_id, form_id, await _checked(request, caller, changes), expected
+        caller.tenant_id, form_id, await _checked(lead_service, options, changes), expected
     )
     set_etag(response, form.version)
     return form_out(form)

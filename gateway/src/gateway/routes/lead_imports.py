@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from gateway.dependencies import CallOptions, LeadClient
 from gateway.guard import authorize
 from gateway.idempotency import HEADER
 from gateway.identity.caller import Caller
@@ -157,6 +158,8 @@ async def _body(request: Request) -> bytes:
 )
 async def start_import(
     caller: Annotated[Caller, Depends(authorize("lead:import"))],
+    lead_service: LeadClient,
+    options: CallOptions,
     request: Request,
     response: Response,
     encoding: Annotated[
@@ -184,24 +187,22 @@ async def start_import(
     With an `Idempotency-Key`, sending the file again never starts a second import."""
     columns = _header_map(header_map)
     data = await _body(request)
-    services = request.app.state.services
-    options = services.call_options(caller.principal)
     upload_id = uuid.uuid4().hex
     count = -(-len(data) // CHUNK)
     for seq in range(count):
-        await services.lead.UploadImportChunk(
+        await lead_service.UploadImportChunk(
             pb.UploadImportChunkRequest(
                 upload_id=upload_id, seq=seq, data=data[seq * CHUNK : (seq + 1) * CHUNK]
             ),
             **options,
         )
-    reply = await services.lead.StartImport(
+    reply = await lead_service.StartImport(
         pb.StartImportRequest(
             upload_id=upload_id, chunk_count=count, encoding=encoding or "",
             header_map=columns, idempotency_key=request.headers.get(HEADER, ""),
             default_source=default_source or "", file_name=file_name,
         ),
-        **{**options, "timeout": services.deadline * 6},  # reading 64 MiB takes a moment
+        **{**options, "timeout": options["timeout"] * 6},  # reading 64 MiB takes a moment
     )  # fmt: skip
     response.headers["Location"] = f"/v1/lead-imports/{reply.job.id}"
     return job_out(reply.job)
@@ -210,15 +211,15 @@ async def start_import(
 @router.get("/v1/lead-imports", response_model=ImportJobPage, summary="Imports, newest first")
 async def list_imports(
     caller: Annotated[Caller, Depends(authorize("lead:import"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
     limit: Limit = DEFAULT,
     cursor: Cursor = "",
 ) -> ImportJobPage:
     """The caller's own imports; all of the tenant's for roles that see everything."""
-    services = request.app.state.services
-    reply = await services.lead.ListImports(
+    reply = await lead_service.ListImports(
         pb.ListImportsRequest(page=common_pb2.PageRequest(limit=limit, cursor=cursor)),
-        **services.call_options(caller.principal),
+        **options,
     )
     return ImportJobPage(items=[job_out(j) for j in reply.jobs], next_cursor=reply.page.next_cursor)
 
@@ -229,12 +230,10 @@ async def list_imports(
 async def get_import(
     import_id: ImportId,
     caller: Annotated[Caller, Depends(authorize("lead:import"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> ImportJobOut:
-    services = request.app.state.services
-    reply = await services.lead.GetImport(
-        pb.GetImportRequest(id=import_id), **services.call_options(caller.principal)
-    )
+    reply = await lead_service.GetImport(pb.GetImportRequest(id=import_id), **options)
     return job_out(reply.job)
 
 
@@ -260,17 +259,16 @@ def _error_lines(page: pb.ListImportErrorsResponse) -> list[list[object]]:
 async def import_errors(
     import_id: ImportId,
     caller: Annotated[Caller, Depends(authorize("lead:import"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> StreamingResponse:
     """One line per row not imported: `row` (as a spreadsheet numbers it), the `field`s,
     their CSV `column`s and the `rule`s each broke (or `duplicate of <lead id>`), then
     the row's cells as read, under the file's own header: fix them and import the file
     again (the first four columns are ignored then). UTF-8 with a byte-order mark."""
-    services = request.app.state.services
-    options = services.call_options(caller.principal)
 
     async def page(cursor: str) -> pb.ListImportErrorsResponse:
-        return await services.lead.ListImportErrors(
+        return await lead_service.ListImportErrors(
             pb.ListImportErrorsRequest(
                 id=import_id, page=common_pb2.PageRequest(limit=MAX_LIMIT, cursor=cursor)
             ),

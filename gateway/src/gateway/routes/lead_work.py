@@ -4,14 +4,15 @@ merges (LeadService over gRPC)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from crm.common.v1 import common_pb2
 from crm.lead.v1 import lead_pb2 as pb
 from crm_runtime.protojson import timestamp
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.dependencies import CallOptions, LeadClient
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.instants import instant_query, parse_instant
@@ -49,7 +50,8 @@ Many = Query(default_factory=list, max_length=20)
 @router.get("/v1/leads", response_model=LeadPage, summary="List and search leads, newest first")
 async def list_leads(
     caller: Annotated[Caller, Depends(authorize("lead:read"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
     owner_id: Annotated[list[str], Many],
     status: Annotated[list[Status], Many],
     source: Annotated[list[Source], Many],
@@ -62,8 +64,7 @@ async def list_leads(
     cursor: Cursor = "",
 ) -> LeadPage:
     """A rep sees their own leads, a manager the team's, an admin or director all."""
-    services = request.app.state.services
-    reply = await services.lead.ListLeads(
+    reply = await lead_service.ListLeads(
         pb.ListLeadsRequest(
             filter=_filter(
                 owner_id,
@@ -77,7 +78,7 @@ async def list_leads(
             ),
             page=common_pb2.PageRequest(limit=limit, cursor=cursor),
         ),
-        **services.call_options(caller.principal),
+        **options,
     )
     return LeadPage(items=[lead_out(x) for x in reply.leads], next_cursor=reply.page.next_cursor)
 
@@ -85,20 +86,20 @@ async def list_leads(
 @router.get("/v1/lead-pool", response_model=LeadPage, summary="The public pool, contacts masked")
 async def list_pool(
     caller: Annotated[Caller, Depends(authorize("lead:pool_read"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
     source: Annotated[list[Source], Many],
     tag: Annotated[list[str], Many],
     q: Annotated[str, Query(max_length=100)] = "",
     limit: Limit = DEFAULT,
     cursor: Cursor = "",
 ) -> LeadPage:
-    services = request.app.state.services
-    reply = await services.lead.ListPool(
+    reply = await lead_service.ListPool(
         pb.ListPoolRequest(
             filter=pb.LeadFilter(sources=list(source), tags=tag, text=q),
             page=common_pb2.PageRequest(limit=limit, cursor=cursor),
         ),
-        **services.call_options(caller.principal),
+        **options,
     )
     return LeadPage(items=[lead_out(x) for x in reply.leads], next_cursor=reply.page.next_cursor)
 
@@ -144,18 +145,15 @@ class MergeRequest(BaseModel):
     merged_id: str = Field(min_length=1, max_length=64, description="the duplicate to fold in")
 
 
-def _options(request: Request, caller: Caller) -> tuple[Any, dict[str, Any]]:
-    services = request.app.state.services
-    return services.lead, services.call_options(caller.principal)
-
-
 @router.post("/v1/leads/{lead_id}/claim", response_model=LeadOut, summary="Claim a pool lead")
 async def claim(
-    lead_id: LeadId, caller: Annotated[Caller, Depends(authorize("lead:claim"))], request: Request
+    lead_id: LeadId,
+    caller: Annotated[Caller, Depends(authorize("lead:claim"))],
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> LeadOut:
     """Atomic: of two reps claiming the same lead one wins, the other gets 409."""
-    lead, options = _options(request, caller)
-    return lead_out((await lead.ClaimLead(pb.ClaimLeadRequest(id=lead_id), **options)).lead)
+    return lead_out((await lead_service.ClaimLead(pb.ClaimLeadRequest(id=lead_id), **options)).lead)
 
 
 @router.post(
@@ -165,10 +163,10 @@ async def release(
     lead_id: LeadId,
     body: Reason,
     caller: Annotated[Caller, Depends(authorize("lead:release"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> LeadOut:
-    lead, options = _options(request, caller)
-    reply = await lead.ReleaseLeadToPool(
+    reply = await lead_service.ReleaseLeadToPool(
         pb.ReleaseLeadToPoolRequest(id=lead_id, reason=body.reason), **options
     )
     return lead_out(reply.lead)
@@ -181,10 +179,10 @@ async def assign(
     lead_id: LeadId,
     body: Assignment,
     caller: Annotated[Caller, Depends(authorize("lead:assign"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> LeadOut:
-    lead, options = _options(request, caller)
-    reply = await lead.AssignLead(
+    reply = await lead_service.AssignLead(
         pb.AssignLeadRequest(id=lead_id, owner_id=body.owner_id, reason=body.reason), **options
     )
     return lead_out(reply.lead)
@@ -194,12 +192,14 @@ async def assign(
     "/v1/leads/{lead_id}/status", response_model=LeadOut, summary="Move a lead along its lifecycle"
 )
 async def change_status(
-    lead_id: LeadId, body: StatusChange, caller: Annotated[Caller, Depends(authorize("lead:change_status"))],
-    request: Request,
-) -> LeadOut:  # fmt: skip
+    lead_id: LeadId,
+    body: StatusChange,
+    caller: Annotated[Caller, Depends(authorize("lead:change_status"))],
+    lead_service: LeadClient,
+    options: CallOptions,
+) -> LeadOut:
     """new → assigned → contacted → qualified / disqualified (reason required) → converted."""
-    lead, options = _options(request, caller)
-    reply = await lead.ChangeLeadStatus(
+    reply = await lead_service.ChangeLeadStatus(
         pb.ChangeLeadStatusRequest(
             id=lead_id, status=pb.LeadStatus.Value(f"LEAD_STATUS_{body.status.upper()}"),
             reason=body.reason, expected_version=body.expected_version,
@@ -216,10 +216,10 @@ async def merge(
     lead_id: LeadId,
     body: MergeRequest,
     caller: Annotated[Caller, Depends(authorize("lead:merge"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> LeadOut:
-    lead, options = _options(request, caller)
-    reply = await lead.MergeLeads(
+    reply = await lead_service.MergeLeads(
         pb.MergeLeadsRequest(survivor_id=lead_id, merged_id=body.merged_id), **options
     )
     return lead_out(reply.lead)
@@ -281,11 +281,13 @@ def follow_up_out(f: pb.FollowUp) -> LeadFollowUpOut:
     summary="Log a follow-up",
 )
 async def log_follow_up(
-    lead_id: LeadId, body: LeadFollowUpIn, caller: Annotated[Caller, Depends(authorize("lead:follow_up"))],
-    request: Request,
-) -> LeadFollowUpOut:  # fmt: skip
-    lead, options = _options(request, caller)
-    reply = await lead.LogFollowUp(
+    lead_id: LeadId,
+    body: LeadFollowUpIn,
+    caller: Annotated[Caller, Depends(authorize("lead:follow_up"))],
+    lead_service: LeadClient,
+    options: CallOptions,
+) -> LeadFollowUpOut:
+    reply = await lead_service.LogFollowUp(
         pb.LogFollowUpRequest(
             lead_id=lead_id, kind=pb.FollowUpKind.Value(f"FOLLOW_UP_KIND_{body.kind.upper()}"),
             notes=body.notes, next_step=body.next_step, next_step_at=timestamp(body.next_step_at),
@@ -301,11 +303,14 @@ async def log_follow_up(
     summary="A lead's follow-ups, newest first",
 )
 async def list_follow_ups(
-    lead_id: LeadId, caller: Annotated[Caller, Depends(authorize("lead:read"))], request: Request,
-    limit: Limit = DEFAULT, cursor: Cursor = "",
-) -> LeadFollowUpPage:  # fmt: skip
-    lead, options = _options(request, caller)
-    reply = await lead.ListFollowUps(
+    lead_id: LeadId,
+    caller: Annotated[Caller, Depends(authorize("lead:read"))],
+    lead_service: LeadClient,
+    options: CallOptions,
+    limit: Limit = DEFAULT,
+    cursor: Cursor = "",
+) -> LeadFollowUpPage:
+    reply = await lead_service.ListFollowUps(
         pb.ListFollowUpsRequest(
             lead_id=lead_id, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
         ),

@@ -9,9 +9,10 @@ from typing import Annotated, Literal
 
 from crm.common.v1.common_pb2 import CustomFieldValue
 from crm.lead.v1 import lead_pb2
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.dependencies import CallOptions, LeadClient
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES
@@ -202,14 +203,14 @@ def lead_out(lead: lead_pb2.Lead) -> LeadOut:
 async def create_lead(
     body: LeadCreate,
     caller: Annotated[Caller, Depends(authorize("lead:create"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> LeadOut:
-    services = request.app.state.services
     fields = body.model_dump(exclude={"custom_fields"})
     lead = lead_pb2.LeadInput(**fields, custom_fields=custom_fields_in(body.custom_fields))
-    reply = await services.lead.CreateLead(
+    reply = await lead_service.CreateLead(
         lead_pb2.CreateLeadRequest(lead=lead),
-        **services.call_options(caller.principal),
+        **options,
     )
     return lead_out(reply.lead)
 
@@ -218,10 +219,8 @@ async def create_lead(
 async def get_lead(
     lead_id: LeadId,
     caller: Annotated[Caller, Depends(authorize("lead:read"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> LeadOut:
-    services = request.app.state.services
-    reply = await services.lead.GetLead(
-        lead_pb2.GetLeadRequest(id=lead_id), **services.call_options(caller.principal)
-    )
+    reply = await lead_service.GetLead(lead_pb2.GetLeadRequest(id=lead_id), **options)
     return lead_out(reply.lead)

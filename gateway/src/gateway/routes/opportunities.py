@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.crm_values import (
@@ -28,12 +28,12 @@ from gateway.crm_values import (
     money_field,
     money_to_proto,
 )  # fmt: skip
+from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.etag import set_etag
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.paging import DEFAULT, Cursor, Limit
 from gateway.problems import PROBLEM_RESPONSES
-from gateway.routes.accounts import opportunity_service
 
 router = APIRouter(tags=["opportunities"], responses=PROBLEM_RESPONSES)
 OpportunityId = Annotated[
@@ -232,11 +232,13 @@ def opportunity_out(o: pb.Opportunity) -> OpportunityOut:
     summary="Create an opportunity",
 )
 async def create_opportunity(
-    body: OpportunityCreate, caller: Annotated[Caller, Depends(authorize("opportunity:create"))],
-    request: Request, response: Response,
-) -> OpportunityOut:  # fmt: skip
-    service, options = opportunity_service(request, caller)
-    reply = await service.CreateOpportunity(
+    body: OpportunityCreate,
+    caller: Annotated[Caller, Depends(authorize("opportunity:create"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    response: Response,
+) -> OpportunityOut:
+    reply = await opportunity_service.CreateOpportunity(
         pb.CreateOpportunityRequest(opportunity=opportunity_input(body)), **options
     )
     set_etag(response, reply.opportunity.version)
@@ -255,7 +257,8 @@ def _money_bound(amount: str, currency: str) -> common_pb2.Money | None:
 )
 async def list_opportunities(
     caller: Annotated[Caller, Depends(authorize("opportunity:read"))],
-    request: Request,
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
     stage: Annotated[list[str], Many],
     owner_id: Annotated[list[str], Many],
     team_id: Annotated[list[str], Many],
@@ -298,7 +301,6 @@ async def list_opportunities(
 ) -> OpportunityPage:
     """A rep sees their own deals, a manager the team's, other roles all. The close
     date is the actual one once closed, the expected one before."""
-    service, options = opportunity_service(request, caller)
     filter_ = pb.OpportunityFilter(
         stages=stage, owner_ids=owner_id, team_ids=team_id, account_ids=account_id, pipeline_ids=pipeline_id,
         statuses=[enum_number(pb.OpportunityStatus, STATUS, s) for s in status],
@@ -306,7 +308,7 @@ async def list_opportunities(
         close_date_from=close_date_from, close_date_to=close_date_to, probability_min=probability_min,
         probability_max=probability_max, text=q,
     )  # fmt: skip
-    reply = await service.ListOpportunities(
+    reply = await opportunity_service.ListOpportunities(
         pb.ListOpportunitiesRequest(
             filter=filter_, sort=sort, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
         ),
@@ -323,11 +325,15 @@ async def list_opportunities(
     summary="Read one opportunity (ETag)",
 )
 async def get_opportunity(
-    opportunity_id: OpportunityId, caller: Annotated[Caller, Depends(authorize("opportunity:read"))],
-    request: Request, response: Response,
-) -> OpportunityOut:  # fmt: skip
-    service, options = opportunity_service(request, caller)
-    reply = await service.GetOpportunity(pb.GetOpportunityRequest(id=opportunity_id), **options)
+    opportunity_id: OpportunityId,
+    caller: Annotated[Caller, Depends(authorize("opportunity:read"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    response: Response,
+) -> OpportunityOut:
+    reply = await opportunity_service.GetOpportunity(
+        pb.GetOpportunityRequest(id=opportunity_id), **options
+    )
     set_etag(response, reply.opportunity.version)
     return opportunity_out(reply.opportunity)
 
@@ -339,12 +345,15 @@ async def get_opportunity(
     summary="Change an opportunity",
 )
 async def update_opportunity(
-    opportunity_id: OpportunityId, body: OpportunityPatch,
-    caller: Annotated[Caller, Depends(authorize("opportunity:update"))], request: Request, response: Response,
-) -> OpportunityOut:  # fmt: skip
-    service, options = opportunity_service(request, caller)
+    opportunity_id: OpportunityId,
+    body: OpportunityPatch,
+    caller: Annotated[Caller, Depends(authorize("opportunity:update"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    response: Response,
+) -> OpportunityOut:
     mask = sorted(body.model_fields_set - {"expected_version"})
-    reply = await service.UpdateOpportunity(
+    reply = await opportunity_service.UpdateOpportunity(
         pb.UpdateOpportunityRequest(
             id=opportunity_id, opportunity=opportunity_input(body), update_mask=mask,
             expected_version=body.expected_version,

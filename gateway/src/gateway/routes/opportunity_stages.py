@@ -5,14 +5,16 @@ and accounts (OpportunityService over gRPC)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
+from crm.opportunity.v1.opportunity_pb2_grpc import OpportunityServiceStub
 from crm_runtime.protojson import timestamp
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.clients import Options
 from gateway.crm_values import (
     DATE_OR_EMPTY,
     Money,
@@ -22,11 +24,12 @@ from gateway.crm_values import (
     money_field,
     money_to_proto,
 )
+from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.paging import DEFAULT, Cursor, Limit
 from gateway.problems import PROBLEM_RESPONSES
-from gateway.routes.accounts import AccountId, opportunity_service
+from gateway.routes.accounts import AccountId
 from gateway.routes.opportunities import OpportunityId, OpportunityOut, opportunity_out
 
 router = APIRouter(tags=["opportunities"], responses=PROBLEM_RESPONSES)
@@ -64,28 +67,26 @@ class StageChangeOut(BaseModel):
     approval_id: str = Field(description="set when the move waits for approval")
 
 
-async def _call(request: Request, caller: Caller, method: str, message: Any) -> Any:
-    service, options = opportunity_service(request, caller)
-    return await getattr(service, method)(message, **options)
-
-
 @router.post(
     "/v1/opportunities/{opportunity_id}/stage",
     response_model=StageChangeOut,
     summary="Move a deal to another stage",
 )
 async def change_stage(
-    opportunity_id: OpportunityId, body: StageChangeIn,
-    caller: Annotated[Caller, Depends(authorize("opportunity:change_stage"))], request: Request,
-) -> StageChangeOut:  # fmt: skip
+    opportunity_id: OpportunityId,
+    body: StageChangeIn,
+    caller: Annotated[Caller, Depends(authorize("opportunity:change_stage"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+) -> StageChangeOut:
     """A gate that is not met answers 422 naming each missing field (`amount`) or
     artefact (`artefacts.signed_requirements_doc`); a stage that may not be skipped
     names `to_stage`. A big deal entering a stage that requires approval answers
     `approval_pending`: it moves when the approver decides."""
-    reply = await _call(request, caller, "ChangeStage", pb.ChangeStageRequest(
+    reply = await opportunity_service.ChangeStage(pb.ChangeStageRequest(
         id=opportunity_id, to_stage=body.to_stage, note=body.note, expected_version=body.expected_version,
         artefacts=[pb.ArtefactInput(kind=a.kind, name=a.name, file_uri=a.file_uri) for a in body.artefacts],
-    ))  # fmt: skip
+    ), **options)  # fmt: skip
     pending = reply.outcome == pb.CHANGE_STAGE_OUTCOME_APPROVAL_PENDING
     return StageChangeOut(
         outcome="approval_pending" if pending else "applied", opportunity=opportunity_out(reply.opportunity),
@@ -133,14 +134,17 @@ class ReopenIn(BaseModel):
     summary="Mark a deal won",
 )
 async def mark_won(
-    opportunity_id: OpportunityId, body: WonIn,
-    caller: Annotated[Caller, Depends(authorize("opportunity:close"))], request: Request,
-) -> OpportunityOut:  # fmt: skip
+    opportunity_id: OpportunityId,
+    body: WonIn,
+    caller: Annotated[Caller, Depends(authorize("opportunity:close"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+) -> OpportunityOut:
     """Needs the closed date and the final amount; a pending approval is cancelled."""
-    reply = await _call(request, caller, "MarkWon", pb.MarkWonRequest(
+    reply = await opportunity_service.MarkWon(pb.MarkWonRequest(
         id=opportunity_id, closed_date=body.closed_date, amount=money_to_proto(body.amount),
         quote_id=body.quote_id, note=body.note, expected_version=body.expected_version,
-    ))  # fmt: skip
+    ), **options)  # fmt: skip
     return opportunity_out(reply.opportunity)
 
 
@@ -150,14 +154,17 @@ async def mark_won(
     summary="Mark a deal lost",
 )
 async def mark_lost(
-    opportunity_id: OpportunityId, body: LostIn,
-    caller: Annotated[Caller, Depends(authorize("opportunity:close"))], request: Request,
-) -> OpportunityOut:  # fmt: skip
+    opportunity_id: OpportunityId,
+    body: LostIn,
+    caller: Annotated[Caller, Depends(authorize("opportunity:close"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+) -> OpportunityOut:
     """Needs a loss reason; the competitor who won is optional."""
-    reply = await _call(request, caller, "MarkLost", pb.MarkLostRequest(
+    reply = await opportunity_service.MarkLost(pb.MarkLostRequest(
         id=opportunity_id, loss_reason=body.loss_reason, competitor=body.competitor,
         closed_date=body.closed_date, note=body.note, expected_version=body.expected_version,
-    ))  # fmt: skip
+    ), **options)  # fmt: skip
     return opportunity_out(reply.opportunity)
 
 
@@ -167,12 +174,15 @@ async def mark_lost(
     summary="Reopen a closed deal",
 )
 async def reopen(
-    opportunity_id: OpportunityId, body: ReopenIn,
-    caller: Annotated[Caller, Depends(authorize("opportunity:close"))], request: Request,
-) -> OpportunityOut:  # fmt: skip
-    reply = await _call(request, caller, "ReopenOpportunity", pb.ReopenOpportunityRequest(
+    opportunity_id: OpportunityId,
+    body: ReopenIn,
+    caller: Annotated[Caller, Depends(authorize("opportunity:close"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+) -> OpportunityOut:
+    reply = await opportunity_service.ReopenOpportunity(pb.ReopenOpportunityRequest(
         id=opportunity_id, to_stage=body.to_stage, reason=body.reason, expected_version=body.expected_version,
-    ))  # fmt: skip
+    ), **options)  # fmt: skip
     return opportunity_out(reply.opportunity)
 
 
@@ -199,12 +209,16 @@ class StageHistoryPage(BaseModel):
     summary="Every stage change of a deal, oldest first",
 )  # fmt: skip
 async def stage_history(
-    opportunity_id: OpportunityId, caller: Annotated[Caller, Depends(authorize("opportunity:read"))],
-    request: Request, limit: Limit = DEFAULT, cursor: Cursor = "",
-) -> StageHistoryPage:  # fmt: skip
-    reply = await _call(request, caller, "GetStageHistory", pb.GetStageHistoryRequest(
+    opportunity_id: OpportunityId,
+    caller: Annotated[Caller, Depends(authorize("opportunity:read"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    limit: Limit = DEFAULT,
+    cursor: Cursor = "",
+) -> StageHistoryPage:
+    reply = await opportunity_service.GetStageHistory(pb.GetStageHistoryRequest(
         opportunity_id=opportunity_id, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
-    ))  # fmt: skip
+    ), **options)  # fmt: skip
     return StageHistoryPage(
         items=[
             StageChangeRecord(
@@ -271,21 +285,28 @@ def follow_up_out(f: pb.FollowUp) -> AccountFollowUpOut:
 
 
 async def _log(
-    request: Request, caller: Caller, body: AccountFollowUpIn, **target: str
+    opportunity_service: OpportunityServiceStub,
+    options: Options,
+    body: AccountFollowUpIn,
+    **target: str,
 ) -> AccountFollowUpOut:
-    reply = await _call(request, caller, "LogFollowUp", pb.LogFollowUpRequest(
+    reply = await opportunity_service.LogFollowUp(pb.LogFollowUpRequest(
         **target, contact_id=body.contact_id, kind=enum_number(pb.FollowUpKind, KIND, body.kind),
         notes=body.notes, next_step=body.next_step, next_step_at=timestamp(body.next_step_at),
-    ))  # fmt: skip
+    ), **options)  # fmt: skip
     return follow_up_out(reply.follow_up)
 
 
 async def _follow_ups(
-    request: Request, caller: Caller, limit: int, cursor: str, **target: str
+    opportunity_service: OpportunityServiceStub,
+    options: Options,
+    limit: int,
+    cursor: str,
+    **target: str,
 ) -> AccountFollowUpPage:
-    reply = await _call(request, caller, "ListFollowUps", pb.ListFollowUpsRequest(
+    reply = await opportunity_service.ListFollowUps(pb.ListFollowUpsRequest(
         **target, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
-    ))  # fmt: skip
+    ), **options)  # fmt: skip
     return AccountFollowUpPage(
         items=[follow_up_out(f) for f in reply.follow_ups], next_cursor=reply.page.next_cursor
     )
@@ -296,10 +317,13 @@ async def _follow_ups(
     summary="Log a follow-up on a deal (restarts its cadence)",
 )  # fmt: skip
 async def log_deal_follow_up(
-    opportunity_id: OpportunityId, body: AccountFollowUpIn,
-    caller: Annotated[Caller, Depends(authorize("opportunity:follow_up"))], request: Request,
-) -> AccountFollowUpOut:  # fmt: skip
-    return await _log(request, caller, body, opportunity_id=opportunity_id)
+    opportunity_id: OpportunityId,
+    body: AccountFollowUpIn,
+    caller: Annotated[Caller, Depends(authorize("opportunity:follow_up"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+) -> AccountFollowUpOut:
+    return await _log(opportunity_service, options, body, opportunity_id=opportunity_id)
 
 
 @router.get(
@@ -307,10 +331,16 @@ async def log_deal_follow_up(
     summary="A deal's follow-ups, newest first",
 )  # fmt: skip
 async def deal_follow_ups(
-    opportunity_id: OpportunityId, caller: Annotated[Caller, Depends(authorize("opportunity:read"))],
-    request: Request, limit: Limit = DEFAULT, cursor: Cursor = "",
-) -> AccountFollowUpPage:  # fmt: skip
-    return await _follow_ups(request, caller, limit, cursor, opportunity_id=opportunity_id)
+    opportunity_id: OpportunityId,
+    caller: Annotated[Caller, Depends(authorize("opportunity:read"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    limit: Limit = DEFAULT,
+    cursor: Cursor = "",
+) -> AccountFollowUpPage:
+    return await _follow_ups(
+        opportunity_service, options, limit, cursor, opportunity_id=opportunity_id
+    )
 
 
 @router.post(
@@ -318,10 +348,13 @@ async def deal_follow_ups(
     summary="Log a follow-up on an account (keeps it from going dormant)",
 )  # fmt: skip
 async def log_account_follow_up(
-    account_id: AccountId, body: AccountFollowUpIn,
-    caller: Annotated[Caller, Depends(authorize("opportunity:follow_up"))], request: Request,
-) -> AccountFollowUpOut:  # fmt: skip
-    return await _log(request, caller, body, account_id=account_id)
+    account_id: AccountId,
+    body: AccountFollowUpIn,
+    caller: Annotated[Caller, Depends(authorize("opportunity:follow_up"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+) -> AccountFollowUpOut:
+    return await _log(opportunity_service, options, body, account_id=account_id)
 
 
 @router.get(
@@ -329,7 +362,11 @@ async def log_account_follow_up(
     summary="An account's follow-ups (its deals' included), newest first",
 )  # fmt: skip
 async def account_follow_ups(
-    account_id: AccountId, caller: Annotated[Caller, Depends(authorize("account:read"))],
-    request: Request, limit: Limit = DEFAULT, cursor: Cursor = "",
-) -> AccountFollowUpPage:  # fmt: skip
-    return await _follow_ups(request, caller, limit, cursor, account_id=account_id)
+    account_id: AccountId,
+    caller: Annotated[Caller, Depends(authorize("account:read"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    limit: Limit = DEFAULT,
+    cursor: Cursor = "",
+) -> AccountFollowUpPage:
+    return await _follow_ups(opportunity_service, options, limit, cursor, account_id=account_id)

@@ -10,17 +10,17 @@ from typing import Annotated, Any, Literal
 from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm_runtime.protojson import struct_to_dict
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from google.protobuf import struct_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.crm_values import STALE, Money, enum_number, enum_text, money_field, money_to_proto
+from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.etag import set_etag
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.paging import DEFAULT, Cursor, Limit
 from gateway.problems import PROBLEM_RESPONSES
-from gateway.routes.accounts import opportunity_service
 
 router = APIRouter(tags=["pipelines"], responses=PROBLEM_RESPONSES)
 PipelineId = Annotated[str, Path(min_length=1, max_length=64, description="The pipeline's id")]
@@ -159,13 +159,15 @@ def pipeline_out(p: pb.Pipeline) -> PipelineOut:
     "/v1/pipelines", status_code=201, response_model=PipelineOut, summary="Create a pipeline"
 )
 async def create_pipeline(
-    body: PipelineIn, caller: Annotated[Caller, Depends(authorize("pipeline:manage"))],
-    request: Request, response: Response,
-) -> PipelineOut:  # fmt: skip
+    body: PipelineIn,
+    caller: Annotated[Caller, Depends(authorize("pipeline:manage"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    response: Response,
+) -> PipelineOut:
     """Exactly one won and one lost stage, at least one open; made the default, it
     takes over from the previous default."""
-    service, options = opportunity_service(request, caller)
-    reply = await service.CreatePipeline(
+    reply = await opportunity_service.CreatePipeline(
         pb.CreatePipelineRequest(pipeline=pipeline_input(body)), **options
     )
     set_etag(response, reply.pipeline.version)
@@ -177,14 +179,14 @@ async def create_pipeline(
 )
 async def list_pipelines(
     caller: Annotated[Caller, Depends(authorize("pipeline:read"))],
-    request: Request,
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
     include_inactive: Annotated[bool, Query()] = False,
     limit: Limit = DEFAULT,
     cursor: Cursor = "",
 ) -> PipelinePage:
     """A tenant without pipelines gets DOMAIN.md's default one (10 → 30 → 50 → 70 → 90 %)."""
-    service, options = opportunity_service(request, caller)
-    reply = await service.ListPipelines(
+    reply = await opportunity_service.ListPipelines(
         pb.ListPipelinesRequest(
             include_inactive=include_inactive,
             page=common_pb2.PageRequest(limit=limit, cursor=cursor),
@@ -200,12 +202,14 @@ async def list_pipelines(
     "/v1/pipelines/{pipeline_id}", response_model=PipelineOut, summary="Read a pipeline (a version)"
 )
 async def get_pipeline(
-    pipeline_id: PipelineId, caller: Annotated[Caller, Depends(authorize("pipeline:read"))],
-    request: Request, response: Response,
+    pipeline_id: PipelineId,
+    caller: Annotated[Caller, Depends(authorize("pipeline:read"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    response: Response,
     version: Annotated[int, Query(ge=0, le=1_000_000, description="0: the latest")] = 0,
-) -> PipelineOut:  # fmt: skip
-    service, options = opportunity_service(request, caller)
-    reply = await service.GetPipeline(
+) -> PipelineOut:
+    reply = await opportunity_service.GetPipeline(
         pb.GetPipelineRequest(id=pipeline_id, version=version), **options
     )
     set_etag(response, reply.pipeline.version)
@@ -219,13 +223,16 @@ async def get_pipeline(
     summary="Replace a pipeline (new version)",
 )
 async def replace_pipeline(
-    pipeline_id: PipelineId, body: PipelineReplace,
-    caller: Annotated[Caller, Depends(authorize("pipeline:manage"))], request: Request, response: Response,
-) -> PipelineOut:  # fmt: skip
+    pipeline_id: PipelineId,
+    body: PipelineReplace,
+    caller: Annotated[Caller, Depends(authorize("pipeline:manage"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    response: Response,
+) -> PipelineOut:
     """Deals created under earlier versions keep their rules; a stale
     `expected_version` answers 409."""
-    service, options = opportunity_service(request, caller)
-    reply = await service.UpdatePipeline(
+    reply = await opportunity_service.UpdatePipeline(
         pb.UpdatePipelineRequest(
             id=pipeline_id, pipeline=pipeline_input(body), expected_version=body.expected_version
         ),
@@ -239,10 +246,13 @@ async def replace_pipeline(
     "/v1/opportunity-settings", summary="The tenant's opportunity settings, defaults included"
 )
 async def get_settings(
-    caller: Annotated[Caller, Depends(authorize("pipeline:read"))], request: Request
+    caller: Annotated[Caller, Depends(authorize("pipeline:read"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
 ) -> dict[str, Any]:
-    service, options = opportunity_service(request, caller)
-    reply = await service.GetOpportunitySettings(pb.GetOpportunitySettingsRequest(), **options)
+    reply = await opportunity_service.GetOpportunitySettings(
+        pb.GetOpportunitySettingsRequest(), **options
+    )
     return struct_to_dict(reply.settings)
 
 
@@ -265,12 +275,12 @@ class OpportunitySettingsPatch(BaseModel):
 async def update_settings(
     overrides: OpportunitySettingsPatch,
     caller: Annotated[Caller, Depends(authorize("pipeline:manage"))],
-    request: Request,
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
 ) -> dict[str, Any]:
-    service, options = opportunity_service(request, caller)
     message = struct_pb2.Struct()
     message.update(overrides.model_dump())
-    reply = await service.UpdateOpportunitySettings(
+    reply = await opportunity_service.UpdateOpportunitySettings(
         pb.UpdateOpportunitySettingsRequest(overrides=message), **options
     )
     return struct_to_dict(reply.settings)

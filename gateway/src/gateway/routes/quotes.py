@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.crm_values import (
@@ -25,11 +25,11 @@ from gateway.crm_values import (
     money_field,
     money_to_proto,
 )
+from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.paging import DEFAULT, Cursor, Limit
 from gateway.problems import PROBLEM_RESPONSES
-from gateway.routes.accounts import opportunity_service
 from gateway.routes.opportunities import OpportunityId
 
 router = APIRouter(tags=["quotes"], responses=PROBLEM_RESPONSES)
@@ -203,13 +203,15 @@ def quote_input(body: QuoteIn) -> pb.QuoteInput:
     summary="Create a quote (version 1, a draft) on an open deal",
 )
 async def create_quote(
-    opportunity_id: OpportunityId, body: QuoteIn,
-    caller: Annotated[Caller, Depends(authorize("quote:create"))], request: Request,
+    opportunity_id: OpportunityId,
+    body: QuoteIn,
+    caller: Annotated[Caller, Depends(authorize("quote:create"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
     response: Response,
-) -> QuoteOut:  # fmt: skip
+) -> QuoteOut:
     """Numbered from the tenant's yearly counter; a closed deal takes no quote (409)."""
-    service, options = opportunity_service(request, caller)
-    reply = await service.CreateQuote(
+    reply = await opportunity_service.CreateQuote(
         pb.CreateQuoteRequest(opportunity_id=opportunity_id, quote=quote_input(body)), **options
     )
     response.headers["Location"] = f"/v1/quotes/{reply.quote.id}"
@@ -224,7 +226,8 @@ async def create_quote(
 async def list_quotes(
     opportunity_id: OpportunityId,
     caller: Annotated[Caller, Depends(authorize("quote:read"))],
-    request: Request,
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
     status: Annotated[list[QuoteStatus], Query(default_factory=list, max_length=6)],
     all_versions: Annotated[
         bool, Query(description="every version; default: the latest of each quote")
@@ -232,8 +235,7 @@ async def list_quotes(
     limit: Limit = DEFAULT,
     cursor: Cursor = "",
 ) -> QuotePage:
-    service, options = opportunity_service(request, caller)
-    reply = await service.ListQuotes(
+    reply = await opportunity_service.ListQuotes(
         pb.ListQuotesRequest(
             opportunity_id=opportunity_id,
             statuses=[enum_number(pb.QuoteStatus, STATUS, s) for s in status],
@@ -248,11 +250,13 @@ async def list_quotes(
 async def get_quote(
     quote_id: QuoteId,
     caller: Annotated[Caller, Depends(authorize("quote:read"))],
-    request: Request,
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
     version: Annotated[int, Query(ge=0, description="0: the latest version")] = 0,
 ) -> QuoteOut:
-    service, options = opportunity_service(request, caller)
-    reply = await service.GetQuote(pb.GetQuoteRequest(id=quote_id, version=version), **options)
+    reply = await opportunity_service.GetQuote(
+        pb.GetQuoteRequest(id=quote_id, version=version), **options
+    )
     return quote_out(reply.quote)
 
 
@@ -264,13 +268,15 @@ async def get_quote(
     summary="Revise a quote: a new draft version with the full new content",
 )
 async def revise_quote(
-    quote_id: QuoteId, body: RevisionIn,
-    caller: Annotated[Caller, Depends(authorize("quote:create"))], request: Request,
-) -> QuoteOut:  # fmt: skip
+    quote_id: QuoteId,
+    body: RevisionIn,
+    caller: Annotated[Caller, Depends(authorize("quote:create"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+) -> QuoteOut:
     """The previous version is superseded (an issued one stays as it was issued) and its
     pending discount approval cancelled."""
-    service, options = opportunity_service(request, caller)
-    reply = await service.ReviseQuote(
+    reply = await opportunity_service.ReviseQuote(
         pb.ReviseQuoteRequest(
             id=quote_id, quote=quote_input(body), expected_version=body.expected_version
         ),
@@ -286,14 +292,16 @@ async def revise_quote(
     summary="Issue a quote, or put it up for a discount approval",
 )
 async def issue_quote(
-    quote_id: QuoteId, body: IssueIn,
-    caller: Annotated[Caller, Depends(authorize("quote:issue"))], request: Request,
-) -> IssueOut:  # fmt: skip
+    quote_id: QuoteId,
+    body: IssueIn,
+    caller: Annotated[Caller, Depends(authorize("quote:issue"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+) -> IssueOut:
     """A discount above the pipeline's threshold (default 15 %) waits for the approver
     role; the quote is issued when the approval is granted at
     /v1/approvals/{approval_id}/decision. Repeating the call changes nothing."""
-    service, options = opportunity_service(request, caller)
-    reply = await service.IssueQuote(
+    reply = await opportunity_service.IssueQuote(
         pb.IssueQuoteRequest(id=quote_id, version=body.version, note=body.note), **options
     )
     pending = reply.outcome == pb.ISSUE_QUOTE_OUTCOME_APPROVAL_PENDING
