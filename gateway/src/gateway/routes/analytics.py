@@ -6,27 +6,16 @@ from typing import Annotated
 
 from crm.analytics.v1 import analytics_pb2
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 
 from gateway.dependencies import AnalyticsClient, CallOptions
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES
+from gateway.schemas.analytics import LeadCountOut, LeadSummary
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=PROBLEM_RESPONSES)
 
 Day = Annotated[str, Query(max_length=10, description="UTC day, YYYY-MM-DD")]
-
-
-class LeadCountOut(BaseModel):
-    day: str
-    source: str
-    count: int
-
-
-class LeadSummary(BaseModel):
-    counts: list[LeadCountOut]
-    total: int
 
 
 @router.get(

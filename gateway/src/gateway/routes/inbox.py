@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated
 
 from crm.common.v1 import common_pb2
 from crm.notification.v1 import notification_pb2
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 
 from gateway.dependencies import CallOptions, NotificationClient
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES
+from gateway.schemas.inbox import NotificationOut, NotificationPage
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"], responses=PROBLEM_RESPONSES)
-
-
-class NotificationOut(BaseModel):
-    id: str
-    kind: str
-    title: str
-    body: str
-    subject_type: str
-    subject_id: str
-    read: bool
-    created_at: datetime
-
-
-class NotificationPage(BaseModel):
-    items: list[NotificationOut]
-    next_cursor: str
-    unread_count: int
 
 
 @router.get("", response_model=NotificationPage, summary="List my notifications, newest first")

@@ -23,8 +23,8 @@ from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.instants import instant_query, parse_instant
 from gateway.problems import PROBLEM_RESPONSES
-from gateway.routes.lead_work import Band, Many, Status, _filter
-from gateway.routes.leads import LeadOut, Source, lead_out
+from gateway.schemas.lead_work import Band, Many, Status, lead_filter
+from gateway.schemas.leads import LeadOut, Source, lead_out
 from gateway.spreadsheets import CSV_MEDIA_TYPE, attachment, csv_lines
 
 router = APIRouter(tags=["leads"], responses=PROBLEM_RESPONSES)
@@ -73,7 +73,7 @@ async def export_leads(
     field under its label), one lead per line; a cell that a spreadsheet would run as a
     formula (`=`, `+`, `-`, `@`) starts with `'`. Reps may not export: a list leaves
     with whoever has it."""
-    wanted = _filter(
+    wanted = lead_filter(
         owner_id, status, source, score_band, tag,
         parse_instant("created_from", created_from), parse_instant("created_to", created_to), q,
     )  # fmt: skip

@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from crm.common.v1 import common_pb2
 from crm.lead.v1 import lead_pb2 as pb
@@ -21,7 +20,6 @@ from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.paging import MAX_LIMIT
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
 
 from gateway.dependencies import CallOptions, LeadClient
 from gateway.guard import authorize
@@ -30,7 +28,8 @@ from gateway.identity.caller import Caller
 from gateway.middleware import UPLOAD_BODY_BYTES
 from gateway.paging import DEFAULT, Cursor, Limit
 from gateway.problems import PROBLEM_RESPONSES, TITLES, Problem
-from gateway.routes.leads import Source
+from gateway.schemas.lead_imports import ImportJobOut, ImportJobPage, job_out
+from gateway.schemas.leads import Source
 from gateway.spreadsheets import CSV_MEDIA_TYPE, attachment, csv_lines
 
 router = APIRouter(tags=["lead imports"], responses=PROBLEM_RESPONSES)
@@ -55,48 +54,6 @@ UPLOAD_BODY = {
     },
 }
 CSV_ANSWER = {"content": {"text/csv": {"schema": {"type": "string"}}}}
-
-
-class ImportJobOut(BaseModel):
-    id: str
-    status: Literal["queued", "running", "done", "failed"]
-    total_rows: int = Field(description="rows of the file to import (blank rows left out)")
-    processed_rows: int = Field(description="rows imported or reported so far")
-    created: int = Field(description="new leads")
-    flagged: int = Field(description="new leads marked as a probable duplicate (policy flag)")
-    merged: int = Field(description="rows merged into an existing lead (policy merge)")
-    failed: int = Field(description="rows not imported: see GET .../errors")
-    rejected_duplicates: int = Field(description="of failed: duplicates (policy reject)")
-    encoding: str = Field(description="how the file was read: utf-8, utf-8-sig or gb18030")
-    header_map: dict[str, str] = Field(description="the columns read: CSV header -> lead field")
-    default_source: str
-    file_name: str
-    created_by: str
-    error: str = Field(description="why a failed import failed")
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-
-
-class ImportJobPage(BaseModel):
-    items: list[ImportJobOut]
-    next_cursor: str
-
-
-def _instant(message: Any, name: str) -> datetime | None:
-    return getattr(message, name).ToDatetime(tzinfo=UTC) if message.HasField(name) else None
-
-
-def job_out(job: pb.ImportJob) -> ImportJobOut:
-    return ImportJobOut(
-        id=job.id, status=job.status, total_rows=job.total_rows,
-        processed_rows=job.processed_rows, created=job.created, flagged=job.flagged,
-        merged=job.merged, failed=job.failed, rejected_duplicates=job.rejected_duplicates,
-        encoding=job.encoding, header_map=dict(job.header_map),
-        default_source=job.default_source, file_name=job.file_name, created_by=job.created_by,
-        error=job.error, created_at=job.created_at.ToDatetime(tzinfo=UTC),
-        started_at=_instant(job, "started_at"), finished_at=_instant(job, "finished_at"),
-    )  # fmt: skip
 
 
 def _text(value: str) -> str | None:

@@ -3,14 +3,12 @@ merges (LeadService over gRPC)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from crm.common.v1 import common_pb2
 from crm.lead.v1 import lead_pb2 as pb
 from crm_runtime.protojson import timestamp
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.dependencies import CallOptions, LeadClient
 from gateway.guard import authorize
@@ -18,33 +16,24 @@ from gateway.identity.caller import Caller
 from gateway.instants import instant_query, parse_instant
 from gateway.paging import DEFAULT, Cursor, Limit
 from gateway.problems import PROBLEM_RESPONSES
-from gateway.routes.leads import LeadId, LeadOut, Source, lead_out
+from gateway.schemas.lead_work import (
+    Assignment,
+    Band,
+    LeadFollowUpIn,
+    LeadFollowUpOut,
+    LeadFollowUpPage,
+    LeadPage,
+    Many,
+    MergeRequest,
+    Reason,
+    Status,
+    StatusChange,
+    follow_up_out,
+    lead_filter,
+)
+from gateway.schemas.leads import LeadId, LeadOut, Source, lead_out
 
 router = APIRouter(tags=["leads"], responses=PROBLEM_RESPONSES)
-
-Status = Literal["new", "assigned", "contacted", "qualified", "disqualified", "converted"]
-Band = Literal["hot", "warm", "cold"]
-Kind = Literal["call", "visit", "wechat", "email", "meeting"]
-
-
-class LeadPage(BaseModel):
-    items: list[LeadOut]
-    next_cursor: str
-
-
-def _filter(
-    owner_id: list[str], status: list[Status], source: list[Source], score_band: list[Band],
-    tag: list[str], created_from: datetime | None, created_to: datetime | None, q: str,
-) -> pb.LeadFilter:  # fmt: skip
-    return pb.LeadFilter(
-        owner_ids=owner_id,
-        statuses=[pb.LeadStatus.Value(f"LEAD_STATUS_{s.upper()}") for s in status],
-        sources=list(source), score_bands=list(score_band), tags=tag,
-        created_from=timestamp(created_from), created_to=timestamp(created_to), text=q,
-    )  # fmt: skip
-
-
-Many = Query(default_factory=list, max_length=20)
 
 
 @router.get("/v1/leads", response_model=LeadPage, summary="List and search leads, newest first")
@@ -66,7 +55,7 @@ async def list_leads(
     """A rep sees their own leads, a manager the team's, an admin or director all."""
     reply = await lead_service.ListLeads(
         pb.ListLeadsRequest(
-            filter=_filter(
+            filter=lead_filter(
                 owner_id,
                 status,
                 source,
@@ -102,47 +91,6 @@ async def list_pool(
         **options,
     )
     return LeadPage(items=[lead_out(x) for x in reply.leads], next_cursor=reply.page.next_cursor)
-
-
-class Reason(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"reason": "客户暂无预算，半年后再跟进"}]},
-    )
-    reason: str = Field(min_length=1, max_length=500)
-
-
-class Assignment(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"owner_id": "u-li-wei", "reason": "熟悉制造业客户"}]},
-    )
-    owner_id: str = Field("", max_length=64, description="empty: run the assignment rules")
-    reason: str = Field("", max_length=500)
-
-
-class StatusChange(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={
-            "examples": [{"status": "qualified", "reason": "", "expected_version": 0}]
-        },
-    )
-    status: Status
-    reason: str = Field("", max_length=500, description="required to disqualify")
-    expected_version: int = Field(0, ge=0, description="0: no check; else 409 if the lead moved on")
-
-
-class MergeRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"merged_id": "7d9c1f2e-0000-4000-8000-000000000001"}]},
-    )
-    merged_id: str = Field(min_length=1, max_length=64, description="the duplicate to fold in")
 
 
 @router.post("/v1/leads/{lead_id}/claim", response_model=LeadOut, summary="Claim a pool lead")
@@ -223,55 +171,6 @@ async def merge(
         pb.MergeLeadsRequest(survivor_id=lead_id, merged_id=body.merged_id), **options
     )
     return lead_out(reply.lead)
-
-
-class LeadFollowUpIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "kind": "call",
-                    "notes": "电话沟通，确认 200 个座席需求",
-                    "next_step": "发送报价",
-                    "next_step_at": "2030-01-15T02:00:00Z",
-                }
-            ]
-        },
-    )
-    kind: Kind
-    notes: str = Field(min_length=1, max_length=4000)
-    next_step: str = Field("", max_length=500)
-    next_step_at: datetime | None = Field(
-        None, strict=False, description="when the next step is planned (future)"
-    )
-
-
-class LeadFollowUpOut(BaseModel):
-    id: str
-    lead_id: str
-    kind: Kind
-    notes: str
-    next_step: str
-    next_step_at: datetime | None
-    by_user_id: str
-    at: datetime
-
-
-class LeadFollowUpPage(BaseModel):
-    items: list[LeadFollowUpOut]
-    next_cursor: str
-
-
-def follow_up_out(f: pb.FollowUp) -> LeadFollowUpOut:
-    return LeadFollowUpOut(
-        id=f.id, lead_id=f.lead_id,
-        kind=pb.FollowUpKind.Name(f.kind).removeprefix("FOLLOW_UP_KIND_").lower(),
-        notes=f.notes, next_step=f.next_step,
-        next_step_at=f.next_step_at.ToDatetime(tzinfo=UTC) if f.HasField("next_step_at") else None,
-        by_user_id=f.by_user_id, at=f.at.ToDatetime(tzinfo=UTC),
-    )  # fmt: skip
 
 
 @router.post(
