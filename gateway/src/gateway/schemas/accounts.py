@@ -3,20 +3,18 @@ their mapping to and from crm.opportunity.v1."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.schemas.mapping import from_proto
 from gateway.schemas.values import (
     SalesCustomField,
-    customs_out,
     customs_to_proto,
     enum_number,
-    enum_text,
-    instant,
 )
 
 AccountId = Annotated[str, Path(min_length=1, max_length=64, description="The account's id")]
@@ -122,17 +120,7 @@ class AccountPage(BaseModel):
 
 
 def account_out(a: pb.Account) -> AccountOut:
-    return AccountOut(
-        id=a.id, name=a.name, normalized_name=a.normalized_name,
-        unified_social_credit_code=a.unified_social_credit_code, industry=a.industry,
-        region=a.region, address=a.address, phone=a.phone, website=a.website, owner_id=a.owner_id,
-        team_id=a.team_id, tier=enum_text(pb.AccountTier, a.tier, TIER), tier_reason=a.tier_reason,
-        tags=list(a.tags), notes=a.notes, custom_fields=customs_out(a.custom_fields),
-        source_lead_id=a.source_lead_id, source=a.source,
-        last_activity_at=instant(a, "last_activity_at"), created_by=a.created_by,
-        created_at=a.created_at.ToDatetime(tzinfo=UTC), updated_at=a.updated_at.ToDatetime(tzinfo=UTC),
-        version=a.version,
-    )  # fmt: skip
+    return from_proto(AccountOut, a)
 
 
 class AccountDuplicateOut(BaseModel):

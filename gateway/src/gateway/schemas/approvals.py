@@ -3,14 +3,15 @@ crm.opportunity.v1."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.schemas.mapping import from_proto
 from gateway.schemas.opportunities import OpportunityOut
-from gateway.schemas.values import Money, enum_text, instant, money_field
+from gateway.schemas.values import Money
 
 STATUS, KIND = "APPROVAL_STATUS_", "APPROVAL_KIND_"
 
@@ -46,15 +47,7 @@ class ApprovalPage(BaseModel):
 
 
 def approval_out(a: pb.Approval) -> ApprovalOut:
-    return ApprovalOut(
-        id=a.id, kind=enum_text(pb.ApprovalKind, a.kind, KIND), status=enum_text(pb.ApprovalStatus, a.status, STATUS),
-        opportunity_id=a.opportunity_id, opportunity_name=a.opportunity_name, account_id=a.account_id,
-        owner_id=a.owner_id, from_stage=a.from_stage, to_stage=a.to_stage, quote_id=a.quote_id,
-        quote_version=a.quote_version, discount_percent=a.discount_percent, amount=money_field(a, "amount"),
-        threshold=money_field(a, "threshold"), approver_role=a.approver_role, requested_by=a.requested_by,
-        requested_at=a.requested_at.ToDatetime(tzinfo=UTC), note=a.note, decided_by=a.decided_by,
-        decided_at=instant(a, "decided_at"), reason=a.reason, threshold_percent=a.threshold_percent,
-    )  # fmt: skip
+    return from_proto(ApprovalOut, a)
 
 
 class DecisionIn(BaseModel):

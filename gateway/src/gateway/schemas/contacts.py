@@ -3,18 +3,17 @@ from crm.opportunity.v1."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.schemas.mapping import from_proto
 from gateway.schemas.values import (
     SalesCustomField,
-    customs_out,
     customs_to_proto,
     enum_number,
-    enum_text,
 )
 
 Role = Literal["decision_maker", "influencer", "user", "finance"]
@@ -102,14 +101,7 @@ class ContactPage(BaseModel):
 
 
 def contact_out(c: pb.Contact) -> ContactOut:
-    return ContactOut(
-        id=c.id, account_id=c.account_id, name=c.name, title=c.title, department=c.department,
-        phone=c.phone, email=c.email, wechat=c.wechat, role=enum_text(pb.ContactRole, c.role, ROLE),
-        reports_to_contact_id=c.reports_to_contact_id, primary=c.primary, owner_id=c.owner_id,
-        notes=c.notes, custom_fields=customs_out(c.custom_fields), source_lead_id=c.source_lead_id,
-        created_at=c.created_at.ToDatetime(tzinfo=UTC), updated_at=c.updated_at.ToDatetime(tzinfo=UTC),
-        version=c.version,
-    )  # fmt: skip
+    return from_proto(ContactOut, c)
 
 
 class NodeOut(BaseModel):

@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.lead_forms import LEAD_FIELDS, LeadForm
 from gateway.schemas.leads import Source
+from gateway.schemas.mapping import from_record
 
 FieldName = Annotated[str, Field(min_length=1, max_length=40)]
-
 
 Origin = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -116,26 +116,7 @@ class LeadFormPage(BaseModel):
 
 
 def form_out(form: LeadForm) -> LeadFormOut:
-    return LeadFormOut(
-        id=form.id,
-        key=form.key,
-        submit_path=f"/v1/forms/{form.key}/leads",
-        name=form.name,
-        fields=list(form.fields),
-        allowed_origins=list(form.allowed_origins),
-        source=form.source,
-        channel_detail=form.channel_detail,
-        tags=list(form.tags),
-        honeypot_field=form.honeypot_field,
-        limit_per_minute=form.limit_per_minute,
-        limit_per_address_per_hour=form.limit_per_address_per_hour,
-        redirect_url=form.redirect_url,
-        enabled=form.enabled,
-        revoked=form.revoked,
-        created_at=form.created_at,
-        created_by=form.created_by,
-        version=form.version,
-    )
+    return from_record(LeadFormOut, form, submit_path=f"/v1/forms/{form.key}/leads")
 
 
 def normalise_origin(raw: str) -> str:

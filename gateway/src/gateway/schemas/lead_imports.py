@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from crm.lead.v1 import lead_pb2 as pb
 from pydantic import BaseModel, Field
 
-from gateway.schemas.values import instant
+from gateway.schemas.mapping import from_proto
 
 
 class ImportJobOut(BaseModel):
@@ -38,12 +38,4 @@ class ImportJobPage(BaseModel):
 
 
 def job_out(job: pb.ImportJob) -> ImportJobOut:
-    return ImportJobOut(
-        id=job.id, status=job.status, total_rows=job.total_rows,
-        processed_rows=job.processed_rows, created=job.created, flagged=job.flagged,
-        merged=job.merged, failed=job.failed, rejected_duplicates=job.rejected_duplicates,
-        encoding=job.encoding, header_map=dict(job.header_map),
-        default_source=job.default_source, file_name=job.file_name, created_by=job.created_by,
-        error=job.error, created_at=job.created_at.ToDatetime(tzinfo=UTC),
-        started_at=instant(job, "started_at"), finished_at=instant(job, "finished_at"),
-    )  # fmt: skip
+    return from_proto(ImportJobOut, job)

@@ -3,7 +3,7 @@ follow-ups, and their mapping to and from crm.lead.v1."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from crm.lead.v1 import lead_pb2 as pb
@@ -12,9 +12,9 @@ from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.schemas.leads import LeadOut, Source
+from gateway.schemas.mapping import from_proto
 
 Status = Literal["new", "assigned", "contacted", "qualified", "disqualified", "converted"]
-
 
 Band = Literal["hot", "warm", "cold"]
 
@@ -123,10 +123,6 @@ class LeadFollowUpPage(BaseModel):
 
 
 def follow_up_out(f: pb.FollowUp) -> LeadFollowUpOut:
-    return LeadFollowUpOut(
-        id=f.id, lead_id=f.lead_id,
-        kind=pb.FollowUpKind.Name(f.kind).removeprefix("FOLLOW_UP_KIND_").lower(),
-        notes=f.notes, next_step=f.next_step,
-        next_step_at=f.next_step_at.ToDatetime(tzinfo=UTC) if f.HasField("next_step_at") else None,
-        by_user_id=f.by_user_id, at=f.at.ToDatetime(tzinfo=UTC),
-    )  # fmt: skip
+    # The lead's follow-up kinds keep their proto name, UNSPECIFIED included.
+    kind = pb.FollowUpKind.Name(f.kind).removeprefix("FOLLOW_UP_KIND_").lower()
+    return from_proto(LeadFollowUpOut, f, kind=kind)

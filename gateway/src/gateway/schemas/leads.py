@@ -4,7 +4,7 @@ their mapping to and from crm.lead.v1."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -12,6 +12,8 @@ from crm.common.v1.common_pb2 import CustomFieldValue
 from crm.lead.v1 import lead_pb2
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.schemas.mapping import from_proto
 
 Source = Literal["web", "wechat", "trade_show", "third_party", "referral", "phone", "import", "api"]
 
@@ -158,46 +160,10 @@ class LeadOut(BaseModel):
 
 
 def lead_out(lead: lead_pb2.Lead) -> LeadOut:
-    return LeadOut(
-        id=lead.id,
-        name=lead.name,
-        company=lead.company,
-        phone=lead.phone,
-        email=lead.email,
-        source=lead.source,
-        owner_id=lead.owner_id,
+    return from_proto(
+        LeadOut,
+        lead,
+        # Lead statuses keep their proto name; custom fields are typed JSON by key.
         status=lead_pb2.LeadStatus.Name(lead.status).removeprefix("LEAD_STATUS_").lower(),
-        region=lead.region,
-        industry=lead.industry,
-        product_line=lead.product_line,
-        tags=list(lead.tags),
-        notes=lead.notes,
-        score=lead.score,
-        created_at=lead.created_at.ToDatetime(tzinfo=UTC),
-        updated_at=lead.updated_at.ToDatetime(tzinfo=UTC),
-        version=lead.version,
-        score_band=lead.score_band,
-        score_reasons=[
-            ScoreReasonOut(rule=r.rule, points=r.points, explanation=r.explanation)
-            for r in lead.score_reasons
-        ],
-        assignment_rule=lead.assignment_rule,
-        assignment_reason=lead.assignment_reason,
-        duplicate_of=lead.duplicate_of,
-        merged_into=lead.merged_into,
-        disqualify_reason=lead.disqualify_reason,
-        owned_since=lead.owned_since.ToDatetime(tzinfo=UTC)
-        if lead.HasField("owned_since")
-        else None,
-        last_follow_up_at=(
-            lead.last_follow_up_at.ToDatetime(tzinfo=UTC)
-            if lead.HasField("last_follow_up_at")
-            else None
-        ),
-        channel_detail=lead.channel_detail,
-        created_by=lead.created_by,
         custom_fields=custom_fields_out(lead.custom_fields),
-        account_id=lead.account_id,
-        contact_id=lead.contact_id,
-        opportunity_id=lead.opportunity_id,
     )

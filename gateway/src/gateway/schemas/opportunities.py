@@ -3,23 +3,20 @@ from crm.opportunity.v1."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.schemas.mapping import from_proto
 from gateway.schemas.values import (
     AMOUNT,
     DATE_OR_EMPTY,
     Money,
     SalesCustomField,
-    customs_out,
     customs_to_proto,
-    enum_text,
-    instant,
-    money_field,
     money_to_proto,
 )  # fmt: skip
 
@@ -188,29 +185,4 @@ class OpportunityPage(BaseModel):
 
 
 def opportunity_out(o: pb.Opportunity) -> OpportunityOut:
-    return OpportunityOut(
-        id=o.id, name=o.name, account_id=o.account_id, account_name=o.account_name,
-        primary_contact_id=o.primary_contact_id, contact_ids=list(o.contact_ids), owner_id=o.owner_id,
-        team_id=o.team_id, pipeline_id=o.pipeline_id, pipeline_version=o.pipeline_version, stage=o.stage,
-        stage_entered_at=o.stage_entered_at.ToDatetime(tzinfo=UTC), probability=o.probability,
-        status=enum_text(pb.OpportunityStatus, o.status, STATUS), amount=money_field(o, "amount"),
-        expected_close_date=o.expected_close_date, closed_date=o.closed_date,
-        closed_from_stage=o.closed_from_stage, won_quote_id=o.won_quote_id, loss_reason=o.loss_reason,
-        competitor=o.competitor, competitors=list(o.competitors), pending_approval_id=o.pending_approval_id,
-        source_lead_id=o.source_lead_id, source=o.source, description=o.description, next_step=o.next_step,
-        forecast_category=o.forecast_category, tags=list(o.tags),
-        line_items=[
-            LineItemOut(product_code=i.product_code, name=i.name, quantity=i.quantity,
-                        unit_price=money_field(i, "unit_price"), total=money_field(i, "total"))
-            for i in o.line_items
-        ],
-        artefacts=[
-            ArtefactOut(id=a.id, kind=a.kind, name=a.name, file_uri=a.file_uri, stage=a.stage,
-                        uploaded_by=a.uploaded_by, uploaded_at=a.uploaded_at.ToDatetime(tzinfo=UTC))
-            for a in o.artefacts
-        ],
-        custom_fields=customs_out(o.custom_fields), last_activity_at=instant(o, "last_activity_at"),
-        next_follow_up_due_at=instant(o, "next_follow_up_due_at"), created_by=o.created_by,
-        created_at=o.created_at.ToDatetime(tzinfo=UTC), updated_at=o.updated_at.ToDatetime(tzinfo=UTC),
-        version=o.version,
-    )  # fmt: skip
+    return from_proto(OpportunityOut, o)

@@ -3,18 +3,17 @@ and follow-ups on accounts and deals."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.schemas.mapping import from_proto
 from gateway.schemas.opportunities import OpportunityOut
 from gateway.schemas.values import (
     DATE_OR_EMPTY,
     Money,
-    enum_text,
-    instant,
 )
 
 Version = Field(0, ge=0, description="0: no check; else 409 if the deal changed meanwhile")
@@ -143,8 +142,4 @@ class AccountFollowUpPage(BaseModel):
 
 
 def follow_up_out(f: pb.FollowUp) -> AccountFollowUpOut:
-    return AccountFollowUpOut(
-        id=f.id, account_id=f.account_id, opportunity_id=f.opportunity_id, contact_id=f.contact_id,
-        kind=enum_text(pb.FollowUpKind, f.kind, KIND), notes=f.notes, next_step=f.next_step,
-        next_step_at=instant(f, "next_step_at"), by_user_id=f.by_user_id, at=f.at.ToDatetime(tzinfo=UTC),
-    )  # fmt: skip
+    return from_proto(AccountFollowUpOut, f)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.schemas.values import Money, enum_number, enum_text, money_field, money_to_proto
+from gateway.schemas.mapping import from_proto
+from gateway.schemas.values import Money, enum_number, money_to_proto
 
 Names = Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=20)]
 
@@ -128,19 +129,7 @@ def pipeline_input(body: PipelineIn) -> pb.PipelineInput:
 
 
 def pipeline_out(p: pb.Pipeline) -> PipelineOut:
-    return PipelineOut(
-        id=p.id, name=p.name, version=p.version, is_default=p.is_default, active=p.active,
-        stages=[
-            StageOut(key=s.key, name=s.name, kind=enum_text(pb.StageKind, s.kind, KIND),
-                     win_probability=s.win_probability, position=s.position,
-                     required_fields=list(s.required_fields), required_artefacts=list(s.required_artefacts),
-                     allow_skip=s.allow_skip, requires_approval=s.requires_approval)
-            for s in p.stages
-        ],
-        approval_threshold=money_field(p, "approval_threshold"), approver_role=p.approver_role,
-        quote_discount_threshold_percent=p.quote_discount_threshold_percent, cadence_days=p.cadence_days,
-        created_at=p.created_at.ToDatetime(tzinfo=UTC), updated_at=p.updated_at.ToDatetime(tzinfo=UTC),
-    )  # fmt: skip
+    return from_proto(PipelineOut, p)
 
 
 class OpportunitySettingsPatch(BaseModel):

@@ -3,18 +3,16 @@ crm.opportunity.v1."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.schemas.mapping import from_proto
 from gateway.schemas.values import (
     DATE_OR_EMPTY,
     Money,
-    enum_text,
-    instant,
-    money_field,
     money_to_proto,
 )
 
@@ -143,29 +141,11 @@ class IssueOut(BaseModel):
 
 
 def line_out(x: pb.QuoteLine) -> QuoteLineOut:
-    return QuoteLineOut(
-        line_no=x.line_no, product_code=x.product_code, description=x.description,
-        quantity=x.quantity, unit=x.unit, unit_price=money_field(x, "unit_price"),
-        discount_percent=x.discount_percent, tax_percent=x.tax_percent,
-        list_amount=money_field(x, "list_amount"), discount_amount=money_field(x, "discount_amount"),
-        net_amount=money_field(x, "net_amount"), tax_amount=money_field(x, "tax_amount"),
-        total=money_field(x, "total"),
-    )  # fmt: skip
+    return from_proto(QuoteLineOut, x)
 
 
 def quote_out(q: pb.Quote) -> QuoteOut:
-    return QuoteOut(
-        id=q.id, number=q.number, version=q.version, status=enum_text(pb.QuoteStatus, q.status, STATUS),
-        opportunity_id=q.opportunity_id, account_id=q.account_id, owner_id=q.owner_id,
-        currency=q.currency, lines=[line_out(x) for x in q.lines],
-        list_total=money_field(q, "list_total"), discount_total=money_field(q, "discount_total"),
-        net_total=money_field(q, "net_total"), tax_total=money_field(q, "tax_total"),
-        total=money_field(q, "total"), discount_percent=q.discount_percent,
-        valid_until=q.valid_until, terms=q.terms, notes=q.notes, approval_id=q.approval_id,
-        rejection_reason=q.rejection_reason, created_by=q.created_by,
-        created_at=q.created_at.ToDatetime(tzinfo=UTC), updated_at=instant(q, "updated_at"),
-        issued_by=q.issued_by, issued_at=instant(q, "issued_at"),
-    )  # fmt: skip
+    return from_proto(QuoteOut, q)
 
 
 def quote_input(body: QuoteIn) -> pb.QuoteInput:

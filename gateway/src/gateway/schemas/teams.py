@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.identity.teams import Team
+from gateway.schemas.mapping import from_record
 
 
 class TeamCreate(BaseModel):
@@ -45,12 +46,4 @@ class TeamPage(BaseModel):
 
 
 def team_out(team: Team, member_ids: list[str] | None = None) -> TeamOut:
-    return TeamOut(
-        id=team.id,
-        name=team.name,
-        manager_id=team.manager_id,
-        member_ids=member_ids or [],
-        created_at=team.created_at,
-        updated_at=team.updated_at,
-        version=team.version,
-    )
+    return from_record(TeamOut, team, member_ids=member_ids or [])

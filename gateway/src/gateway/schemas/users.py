@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.authz import ROLES
 from gateway.identity.passwords import MAX_LENGTH, MIN_LENGTH
 from gateway.identity.users import EMAIL, User
+from gateway.schemas.mapping import from_record
 
 Role = Literal[
     "admin",
@@ -84,14 +85,4 @@ class UserPage(BaseModel):
 
 
 def user_out(user: User) -> UserOut:
-    return UserOut(
-        id=user.id,
-        email=user.email,
-        display_name=user.display_name,
-        roles=list(user.roles),
-        team_id=user.team_id,
-        active=user.active,
-        created_at=user.created_at,
-        updated_at=user.updated_at,
-        version=user.version,
-    )
+    return from_record(UserOut, user)
