@@ -14,7 +14,7 @@ from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.etag import set_etag
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.paging import DEFAULT, Cursor, Limit
+from gateway.paging import DEFAULT, Cursor, Limit, Many
 from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.accounts import (
     TIER,
@@ -35,7 +35,6 @@ from gateway.schemas.values import (
 
 router = APIRouter(tags=["accounts"], responses=PROBLEM_RESPONSES)
 Tier = Literal["high", "medium", "low", "dormant", "strategic"]
-Many = Query(default_factory=list, max_length=20)
 
 
 @router.post(

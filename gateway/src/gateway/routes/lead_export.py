@@ -22,8 +22,9 @@ from gateway.dependencies import CallOptions, LeadClient
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.instants import instant_query, parse_instant
+from gateway.paging import Many
 from gateway.problems import PROBLEM_RESPONSES
-from gateway.schemas.lead_work import Band, Many, Status, lead_filter
+from gateway.schemas.lead_work import Band, Status, lead_filter
 from gateway.schemas.leads import LeadOut, Source, lead_out
 from gateway.spreadsheets import CSV_MEDIA_TYPE, attachment, csv_lines
 

@@ -14,7 +14,7 @@ from gateway.dependencies import CallOptions, LeadClient
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.instants import instant_query, parse_instant
-from gateway.paging import DEFAULT, Cursor, Limit
+from gateway.paging import DEFAULT, Cursor, Limit, Many
 from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.lead_work import (
     Assignment,
@@ -23,7 +23,6 @@ from gateway.schemas.lead_work import (
     LeadFollowUpOut,
     LeadFollowUpPage,
     LeadPage,
-    Many,
     MergeRequest,
     Reason,
     Status,

@@ -15,7 +15,7 @@ from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.etag import set_etag
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.paging import DEFAULT, Cursor, Limit
+from gateway.paging import DEFAULT, Cursor, Limit, Many
 from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.opportunities import (
     STATUS,
@@ -38,7 +38,6 @@ from gateway.schemas.values import (
 
 router = APIRouter(tags=["opportunities"], responses=PROBLEM_RESPONSES)
 Status = Literal["open", "won", "lost"]
-Many = Query(default_factory=list, max_length=20)
 
 
 @router.post(

@@ -8,7 +8,6 @@ from typing import Literal
 
 from crm.lead.v1 import lead_pb2 as pb
 from crm_runtime.protojson import timestamp
-from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.schemas.leads import LeadOut, Source
@@ -37,9 +36,6 @@ def lead_filter(
         sources=list(source), score_bands=list(score_band), tags=tag,
         created_from=timestamp(created_from), created_to=timestamp(created_to), text=q,
     )  # fmt: skip
-
-
-Many = Query(default_factory=list, max_length=20)
 
 
 class Reason(BaseModel):
