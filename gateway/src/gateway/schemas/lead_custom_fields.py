@@ -29,7 +29,7 @@ EXAMPLE: list[JsonValue] = [
 ]
 
 
-class LeadCustomField(BaseModel):
+class LeadCustomFieldDefinition(BaseModel):
     model_config = ConfigDict(
         extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE[0]]}
     )
@@ -52,7 +52,7 @@ class LeadCustomField(BaseModel):
     decimals: int | None = Field(None, ge=0, le=9, description="number: decimal places allowed")
 
 
-class LeadCustomFieldOut(LeadCustomField):
+class LeadCustomFieldDefinitionOut(LeadCustomFieldDefinition):
     model_config = ConfigDict(extra="forbid", strict=True)
     retired: bool = False
 
@@ -64,12 +64,14 @@ class CustomFields(BaseModel):
     model_config = ConfigDict(
         extra="forbid", strict=True, json_schema_extra={"examples": [{"fields": EXAMPLE}]}
     )
-    fields: list[LeadCustomField] = Field(max_length=50)
+    fields: list[LeadCustomFieldDefinition] = Field(max_length=50)
 
 
 class CustomFieldsOut(BaseModel):
-    fields: list[LeadCustomFieldOut] = Field(description="Active fields, in display order")
-    retired: list[LeadCustomFieldOut] = Field(
+    fields: list[LeadCustomFieldDefinitionOut] = Field(
+        description="Active fields, in display order"
+    )
+    retired: list[LeadCustomFieldDefinitionOut] = Field(
         description="Retired fields: their values stay on leads"
     )
 
@@ -80,10 +82,10 @@ def _number(text: str) -> int | float:
 
 
 def definitions_out(reply: Any) -> CustomFieldsOut:
-    found: list[LeadCustomFieldOut] = []
+    found: list[LeadCustomFieldDefinitionOut] = []
     for f in reply.fields:
         found.append(
-            LeadCustomFieldOut(
+            LeadCustomFieldDefinitionOut(
                 key=f.key,
                 label=f.label,
                 type=pb.CustomFieldType.Name(f.type).removeprefix("CUSTOM_FIELD_TYPE_").lower(),
@@ -101,7 +103,7 @@ def definitions_out(reply: Any) -> CustomFieldsOut:
     )
 
 
-def definition_to_proto(field: LeadCustomField) -> pb.CustomFieldDefinition:
+def definition_to_proto(field: LeadCustomFieldDefinition) -> pb.CustomFieldDefinition:
     message = pb.CustomFieldDefinition(
         key=field.key,
         label=field.label,
