@@ -126,7 +126,6 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
             forms=LeadFormStore(db, config.api_key_cache_seconds),
         )
         app.state.ctx = ctx
-        app.state.services = ctx.services
         metrics.PROCESS_READY.labels("gateway", "gateway").set(1)
         yield
         metrics.PROCESS_READY.labels("gateway", "gateway").set(0)

@@ -8,6 +8,7 @@ traces cross into the services through the OpenTelemetry client interceptors.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import grpc
 from crm.analytics.v1 import analytics_pb2, analytics_pb2_grpc
@@ -32,6 +33,17 @@ DESCRIPTORS = {
 }
 
 
+class Options(TypedDict):
+    """What every call to a service carries: `await stub.GetLead(request, **options)`."""
+
+    metadata: list[tuple[str, str]]
+    timeout: float
+
+
+def options_for(principal: Principal, deadline: float) -> Options:
+    return {"metadata": principal.to_metadata(), "timeout": deadline}
+
+
 @dataclass
 class Services:
     lead: lead_pb2_grpc.LeadServiceStub
@@ -44,8 +56,8 @@ class Services:
     deadline: float
     breakers: dict[str, CircuitBreaker] = field(default_factory=dict)
 
-    def call_options(self, principal: Principal) -> dict[str, object]:
-        return {"metadata": principal.to_metadata(), "timeout": self.deadline}
+    def call_options(self, principal: Principal) -> Options:
+        return options_for(principal, self.deadline)
 
     async def close(self, grace: float | None = None) -> None:
         for channel in self.channels:

@@ -14,6 +14,8 @@ Cursor = Annotated[
     Query(max_length=512, description="`next_cursor` of the previous page; empty for the first"),
 ]
 DEFAULT = DEFAULT_LIMIT
+# A list filter given as a repeated query parameter (`?tag=a&tag=b`), at most 20 values.
+Many = Query(default_factory=list, max_length=20)
 IncludeRevoked = Annotated[
     bool,
     Query(description="Also list revoked items (gone for every other route, kept for audit)"),

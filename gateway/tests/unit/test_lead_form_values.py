@@ -3,8 +3,8 @@ browsers send them, custom values typed into the proto and back out as typed JSO
 
 import pytest
 from crm.common.v1.common_pb2 import CustomFieldValue as Value
-from gateway.routes.lead_forms import normalise_origin
-from gateway.routes.leads import custom_fields_in, custom_fields_out
+from gateway.schemas.lead_forms import normalise_origin
+from gateway.schemas.leads import custom_fields_in, custom_fields_out
 
 
 @pytest.mark.parametrize(

@@ -65,3 +65,14 @@ def test_lists_page_with_limit_and_cursor():
             names = {p["name"] for p in operation["parameters"]}
             assert {"limit", "cursor"} <= names, path
             assert "next_cursor" in SCHEMAS[ref.rsplit("/", 1)[-1]]["properties"], path
+
+
+def test_every_component_schema_has_a_title_of_its_own():
+    """A client generator names a model by its schema's title: two schemas of one title
+    are one model too many, and the generator drops both with every operation using them."""
+    titles: dict[str, list[str]] = {}
+    for name, schema in SCHEMAS.items():
+        titles.setdefault(schema.get("title", name), []).append(name)
+    shared = {title: names for title, names in titles.items() if len(names) > 1}
+    assert not shared, shared
+    assert all(name == schema.get("title", name) for name, schema in SCHEMAS.items())

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from crm_runtime.clock import utcnow
-from crm_runtime.errors import NotFound
+from crm_runtime.errors import FieldViolation, NotFound, ValidationFailed
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -82,3 +82,17 @@ class TeamStore:
             current = await self.get(team_id)
             raise PreconditionFailed(current.version)
         return _team(doc)
+
+
+class HasTeams(Protocol):
+    def teams(self, tenant_id: str) -> TeamStore: ...
+
+
+async def check_team(stores: HasTeams, tenant_id: str, team_id: str) -> None:
+    """A user's or a key's `team_id`, when given, names a team of the tenant (else 422)."""
+    if not team_id:
+        return
+    try:
+        await stores.teams(tenant_id).get(team_id)
+    except NotFound as exc:
+        raise ValidationFailed([FieldViolation("team_id", "names no team of this tenant")]) from exc

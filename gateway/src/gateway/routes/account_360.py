@@ -14,84 +14,47 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from datetime import UTC
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, TypeVar
 
 import grpc
 from crm.common.v1 import common_pb2
 from crm.contract.v1 import contract_pb2
 from crm.lead.v1 import lead_pb2
+from crm.lead.v1.lead_pb2_grpc import LeadServiceStub
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm.payment.v1 import payment_pb2
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends
 
-from gateway.crm_values import Money, enum_text, money_field
+from gateway.clients import Options
+from gateway.dependencies import (
+    CallOptions,
+    ContractClient,
+    LeadClient,
+    OpportunityClient,
+    PaymentClient,
+)
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES, ServiceUnavailable
-from gateway.routes.accounts import AccountId, AccountOut, account_out
-from gateway.routes.contacts import ContactOut, contact_out
-from gateway.routes.lead_work import FollowUpOut as LeadFollowUpOut
-from gateway.routes.lead_work import follow_up_out as lead_follow_up_out
-from gateway.routes.opportunities import OpportunityOut, opportunity_out
-from gateway.routes.opportunity_stages import FollowUpOut, follow_up_out
+from gateway.schemas.account_360 import (
+    Account360,
+    ConvertedLead,
+    PartStatus,
+    contract_summary,
+    receivable_summary,
+)
+from gateway.schemas.accounts import AccountId, account_out
+from gateway.schemas.contacts import contact_out
+from gateway.schemas.lead_work import LeadFollowUpOut
+from gateway.schemas.lead_work import follow_up_out as lead_follow_up_out
+from gateway.schemas.opportunities import opportunity_out
+from gateway.schemas.opportunity_stages import follow_up_out
+from gateway.schemas.values import money_field
 
 router = APIRouter(tags=["accounts"], responses=PROBLEM_RESPONSES)
 LIMIT = 20  # deals of each kind, follow-ups, converted leads, contracts, receivables
 LEAD_FOLLOW_UPS = 10  # per converted lead, before the newest LIMIT are kept
 T = TypeVar("T")
-
-
-class PartStatus(BaseModel):
-    status: Literal["ok", "unavailable"]
-    reason: str = Field("", description="why the part is missing, when it is")
-
-
-class ContractSummary(BaseModel):
-    id: str
-    number: str
-    title: str
-    status: str
-    value: Money | None
-    start_date: str
-    end_date: str
-
-
-class ReceivableSummary(BaseModel):
-    id: str
-    contract_number: str
-    label: str
-    amount: Money | None
-    outstanding: Money | None
-    due_date: str
-    status: str
-    days_overdue: int
-
-
-class ConvertedLead(BaseModel):
-    id: str
-    name: str
-    source: str
-    converted_opportunity_id: str
-
-
-class Account360(BaseModel):
-    account: AccountOut
-    contacts: list[ContactOut]
-    open_opportunities: list[OpportunityOut]
-    closed_opportunities: list[OpportunityOut] = Field(description="most recent first")
-    recent_follow_ups: list[FollowUpOut] = Field(description="on the account and its deals")
-    open_pipeline: Money | None = Field(description="sum of the open deals' amounts")
-    won_total: Money | None
-    converted_leads: list[ConvertedLead]
-    lead_follow_ups: list[LeadFollowUpOut] = Field(
-        description="follow-ups of the leads converted into this account, newest first"
-    )
-    contracts: list[ContractSummary]
-    receivables: list[ReceivableSummary]
-    parts: dict[str, PartStatus] = Field(
-        description="leads, contracts, receivables: ok, or unavailable with the reason"
-    )
 
 
 def _failure(exc: BaseException) -> str:
@@ -110,10 +73,10 @@ async def _part(call: Awaitable[T]) -> tuple[T | None, PartStatus]:
 
 
 async def _lead_part(
-    services: Any, options: dict[str, Any], account_id: str
+    lead_service: LeadServiceStub, options: Options, account_id: str
 ) -> tuple[list[ConvertedLead], list[LeadFollowUpOut]]:
     """The leads converted into the account and their newest follow-ups."""
-    found = await services.lead.ListLeads(
+    found = await lead_service.ListLeads(
         lead_pb2.ListLeadsRequest(
             filter=lead_pb2.LeadFilter(account_id=account_id),
             page=common_pb2.PageRequest(limit=LIMIT),
@@ -122,7 +85,7 @@ async def _lead_part(
     )
     replies = await asyncio.gather(
         *(
-            services.lead.ListFollowUps(
+            lead_service.ListFollowUps(
                 lead_pb2.ListFollowUpsRequest(
                     lead_id=lead.id, page=common_pb2.PageRequest(limit=LEAD_FOLLOW_UPS)
                 ),
@@ -146,24 +109,6 @@ async def _lead_part(
     return leads, [lead_follow_up_out(f) for f in follow_ups[:LIMIT]]
 
 
-def _contract(c: contract_pb2.Contract) -> ContractSummary:
-    return ContractSummary(
-        id=c.id, number=c.number, title=c.title,
-        status=enum_text(contract_pb2.ContractStatus, c.status, "CONTRACT_STATUS_"),
-        value=money_field(c, "value"), start_date=c.start_date, end_date=c.end_date,
-    )  # fmt: skip
-
-
-def _receivable(r: payment_pb2.Receivable) -> ReceivableSummary:
-    return ReceivableSummary(
-        id=r.id, contract_number=r.contract_number, label=r.label,
-        amount=money_field(r, "amount"), outstanding=money_field(r, "outstanding"),
-        due_date=r.due_date,
-        status=enum_text(payment_pb2.ReceivableStatus, r.status, "RECEIVABLE_STATUS_"),
-        days_overdue=r.days_overdue,
-    )  # fmt: skip
-
-
 @router.get(
     "/v1/accounts/{account_id}/360",
     response_model=Account360,
@@ -172,22 +117,24 @@ def _receivable(r: payment_pb2.Receivable) -> ReceivableSummary:
 async def account_360(
     account_id: AccountId,
     caller: Annotated[Caller, Depends(authorize("account:read"))],
-    request: Request,
+    opportunity_service: OpportunityClient,
+    lead_service: LeadClient,
+    contract_service: ContractClient,
+    payment_service: PaymentClient,
+    options: CallOptions,
 ) -> Account360:
-    services: Any = request.app.state.services
-    options = services.call_options(caller.principal)
     page = common_pb2.PageRequest(limit=LIMIT)
     core, leads, contracts, receivables = await asyncio.gather(
-        services.opportunity.GetAccount360Parts(
+        opportunity_service.GetAccount360Parts(
             pb.GetAccount360PartsRequest(account_id=account_id, opportunity_limit=LIMIT), **options
         ),
-        _part(_lead_part(services, options, account_id)),
-        _part(services.contract.ListContracts(
+        _part(_lead_part(lead_service, options, account_id)),
+        _part(contract_service.ListContracts(
             contract_pb2.ListContractsRequest(
                 filter=contract_pb2.ContractFilter(account_ids=[account_id]), page=page
             ), **options,
         )),
-        _part(services.payment.ListReceivables(
+        _part(payment_service.ListReceivables(
             payment_pb2.ListReceivablesRequest(
                 filter=payment_pb2.ReceivableFilter(account_ids=[account_id]), page=page
             ), **options,
@@ -207,9 +154,9 @@ async def account_360(
         won_total=money_field(core, "won_total"),
         converted_leads=lead_values[0] if lead_values else [],
         lead_follow_ups=lead_values[1] if lead_values else [],
-        contracts=[_contract(c) for c in contracts[0].contracts] if contracts[0] else [],
+        contracts=[contract_summary(c) for c in contracts[0].contracts] if contracts[0] else [],
         receivables=(
-            [_receivable(r) for r in receivables[0].receivables] if receivables[0] else []
+            [receivable_summary(r) for r in receivables[0].receivables] if receivables[0] else []
         ),
         parts={"leads": lead_status, "contracts": contracts[1], "receivables": receivables[1]},
     )

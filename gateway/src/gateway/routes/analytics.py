@@ -5,27 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from crm.analytics.v1 import analytics_pb2
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query
 
+from gateway.dependencies import AnalyticsClient, CallOptions
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES
+from gateway.schemas.analytics import LeadCountOut, LeadSummary
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=PROBLEM_RESPONSES)
 
 Day = Annotated[str, Query(max_length=10, description="UTC day, YYYY-MM-DD")]
-
-
-class LeadCountOut(BaseModel):
-    day: str
-    source: str
-    count: int
-
-
-class LeadSummary(BaseModel):
-    counts: list[LeadCountOut]
-    total: int
 
 
 @router.get(
@@ -35,16 +25,16 @@ class LeadSummary(BaseModel):
 )
 async def lead_summary(
     caller: Annotated[Caller, Depends(authorize("analytics:read"))],
-    request: Request,
+    analytics_service: AnalyticsClient,
+    options: CallOptions,
     from_: Annotated[
         str, Query(alias="from", max_length=10, description="First UTC day, YYYY-MM-DD")
     ] = "",
     to: Day = "",
 ) -> LeadSummary:
-    services = request.app.state.services
-    reply = await services.analytics.GetLeadSummary(
+    reply = await analytics_service.GetLeadSummary(
         analytics_pb2.GetLeadSummaryRequest(days=analytics_pb2.DayRange(from_day=from_, to_day=to)),
-        **services.call_options(caller.principal),
+        **options,
     )
     return LeadSummary(
         counts=[LeadCountOut(day=c.day, source=c.source, count=c.count) for c in reply.counts],

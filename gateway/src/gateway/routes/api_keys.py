@@ -17,9 +17,10 @@ from gateway.context import context
 from gateway.guard import authorize
 from gateway.identity.api_keys import KeyInfo
 from gateway.identity.caller import Caller
+from gateway.identity.teams import check_team
 from gateway.paging import DEFAULT, Cursor, IncludeRevoked, Limit
 from gateway.problems import LAST_ADMIN, PROBLEM_RESPONSES
-from gateway.routes.users import Role, check_team
+from gateway.schemas.users import Role
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api keys"], responses=PROBLEM_RESPONSES)
 SCOPE = r"^(\*|[a-z_0-9]+:(\*|[a-z_0-9]+))$"

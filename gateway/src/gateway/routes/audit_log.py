@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
 
 from gateway.context import context
 from gateway.guard import authorize
@@ -14,29 +12,9 @@ from gateway.identity.caller import Caller
 from gateway.instants import instant_query, parse_instant
 from gateway.paging import DEFAULT, Cursor, Limit
 from gateway.problems import PROBLEM_RESPONSES
+from gateway.schemas.audit_log import AuditEntryOut, AuditPage
 
 router = APIRouter(prefix="/v1/audit-log", tags=["audit"], responses=PROBLEM_RESPONSES)
-
-
-class AuditEntryOut(BaseModel):
-    id: str
-    at: datetime
-    actor_id: str = Field(description="The person or the API key's principal")
-    credential_kind: str = Field(description="user, api_key or form (a public web form)")
-    credential_id: str = Field(description="The API key's id, or session:<id> for a person")
-    roles: list[str]
-    action: str = Field(description="The action the route declares, e.g. lead:create")
-    method: str
-    path: str
-    resource: dict[str, str] = Field(description="The ids in the path")
-    status: int = Field(description="The HTTP status the write got")
-    replayed: bool = Field(description="Answered from an earlier request's Idempotency-Key")
-    request_id: str
-
-
-class AuditPage(BaseModel):
-    items: list[AuditEntryOut]
-    next_cursor: str
 
 
 @router.get("", response_model=AuditPage, summary="Who did what, when, with which credential")

@@ -3,54 +3,18 @@ publishes the keys that verify access tokens."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.audit import CALLER
 from gateway.context import context
 from gateway.guard import public
 from gateway.identity.signin import SignIn, TokenPair
 from gateway.problems import PUBLIC_PROBLEM_RESPONSES
+from gateway.schemas.auth import Jwks, RefreshRequest, SignInRequest, Tokens
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=PUBLIC_PROBLEM_RESPONSES)
 wellknown = APIRouter(tags=["auth"])
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-
-
-class SignInRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={
-            "examples": [
-                {"tenant": "acme", "email": "li.na@acme.cn", "password": "correct horse battery"}
-            ]
-        },
-    )
-
-    tenant: str = Field(min_length=1, max_length=40, description="The tenant's id")
-    email: str = Field(min_length=3, max_length=254)
-    password: str = Field(min_length=1, max_length=256)
-
-
-class RefreshRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"refresh_token": "crt_3f9a..._Qm9v..."}]},
-    )
-
-    refresh_token: str = Field(min_length=1, max_length=256)
-
-
-class Tokens(BaseModel):
-    access_token: str = Field(description="ES256 JWT for `Authorization: Bearer`")
-    token_type: str = "Bearer"  # noqa: S105 (the OAuth 2 token type, not a secret)
-    expires_in: int = Field(description="Seconds the access token stays valid")
-    refresh_token: str = Field(description="Single use; each refresh returns the next one")
-    refresh_expires_in: int
 
 
 def _tokens(pair: TokenPair, response: Response) -> Tokens:
@@ -101,10 +65,6 @@ async def sign_out(body: RefreshRequest, request: Request) -> Response:
     if caller is not None:
         setattr(request.state, CALLER, caller)
     return Response(status_code=204)
-
-
-class Jwks(BaseModel):
-    keys: list[dict[str, Any]]
 
 
 @wellknown.get(

@@ -24,24 +24,24 @@ from crm_runtime.errors import DomainError, FieldViolation, ValidationFailed
 from crm_runtime.principal import Principal
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
-from pydantic import BaseModel
 
 from gateway import problems
 from gateway.audit import CALLER
+from gateway.clients import options_for
 from gateway.context import Context, context
+from gateway.dependencies import Deadline, LeadClient
 from gateway.guard import public
 from gateway.identity.caller import Caller
-from gateway.lead_forms import LEAD_FIELDS, LeadForm
+from gateway.lead_forms import LeadForm
 from gateway.middleware import RATE_HEADERS
 from gateway.ratelimit import Bucket
-from gateway.routes.lead_forms import normalise_origin
-from gateway.routes.leads import custom_fields_in
+from gateway.schemas.form_submissions import MAX_VALUE_LENGTH, Receipt, form_lead_input
+from gateway.schemas.lead_forms import normalise_origin
 
 PATH = "/v1/forms/{form_key}/leads"
 FormKey = Annotated[str, Path(min_length=1, max_length=64, description="The form's public key")]
 MAX_BODY_BYTES = 64 * 1024  # a person's answers, not a file
 MAX_FIELDS = 100
-MAX_VALUE_LENGTH = 2000
 JSON, URLENCODED = "application/json", "application/x-www-form-urlencoded"
 EXPOSED = "Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-Id"
 EXAMPLE = {"name": "王芳", "phone": "13800138000", "company": "杭州某某制造", "budget": "50000"}
@@ -65,10 +65,6 @@ REQUEST_BODY = {
     },
 }
 router = APIRouter(tags=["lead forms"])
-
-
-class Receipt(BaseModel):
-    status: str = "received"
 
 
 def _documented(description: str) -> dict[str, Any]:
@@ -188,40 +184,6 @@ def _is_bot(form: LeadForm, data: dict[str, Any]) -> bool:
     return value is not None and str(value).strip() != ""
 
 
-def _lead_input(form: LeadForm, data: dict[str, Any]) -> pb.LeadInput:
-    violations: list[FieldViolation] = []
-    lead: dict[str, str] = {}
-    custom: dict[str, Any] = {}
-    for name, value in data.items():
-        shown = name[:64]
-        if name == form.honeypot_field or value is None:
-            continue
-        if name not in form.fields:
-            violations.append(FieldViolation(shown, "is not a field of this form"))
-        elif isinstance(value, bool) or not isinstance(value, str | int | float):
-            violations.append(FieldViolation(shown, "must be text or a number"))
-        elif isinstance(value, str) and len(value) > MAX_VALUE_LENGTH:
-            violations.append(
-                FieldViolation(shown, f"must be at most {MAX_VALUE_LENGTH} characters")
-            )
-        elif name in LEAD_FIELDS:
-            if isinstance(value, str):
-                lead[name] = value
-            else:
-                violations.append(FieldViolation(shown, "must be text"))
-        else:
-            custom[name] = value
-    if violations:
-        raise ValidationFailed(violations)
-    return pb.LeadInput(
-        **lead,
-        source=form.source,
-        channel_detail=form.channel_detail,
-        tags=list(form.tags),
-        custom_fields=custom_fields_in(custom),
-    )
-
-
 def _caller(form: LeadForm) -> Caller:
     actor = f"form:{form.id}"
     return Caller(Principal(form.tenant_id, actor, (), "own", "", actor), "form")
@@ -253,7 +215,9 @@ async def _problem(request: Request, exc: Exception) -> Response:
     openapi_extra={"requestBody": REQUEST_BODY},
     dependencies=[Depends(public("lead_form:submit"))],
 )
-async def submit(form_key: FormKey, request: Request) -> Response:
+async def submit(
+    form_key: FormKey, request: Request, lead_service: LeadClient, deadline: Deadline
+) -> Response:
     ctx, origin = context(request), _origin(request)
     form = await _usable(ctx, form_key, origin)
     headers = _cors(form, origin)
@@ -264,13 +228,12 @@ async def submit(form_key: FormKey, request: Request) -> Response:
         if _is_bot(form, data):
             outcome = "honeypot"  # answered as a success: a bot learns nothing
             return _received(form, media, headers)
-        lead = _lead_input(form, data)
+        lead = form_lead_input(form, data)
         caller = _caller(form)
         setattr(request.state, CALLER, caller)  # the audit log records the capture
-        services = ctx.services
         try:
-            await services.lead.CreateLead(
-                pb.CreateLeadRequest(lead=lead), **services.call_options(caller.principal)
+            await lead_service.CreateLead(
+                pb.CreateLeadRequest(lead=lead), **options_for(caller.principal, deadline)
             )
         except grpc.aio.AioRpcError as exc:
             # The duplicate policy refused it: the person is known already. Saying so

@@ -2,52 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated
 
 from crm.common.v1 import common_pb2
 from crm.notification.v1 import notification_pb2
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Query
 
+from gateway.dependencies import CallOptions, NotificationClient
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES
+from gateway.schemas.inbox import NotificationOut, NotificationPage
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"], responses=PROBLEM_RESPONSES)
-
-
-class NotificationOut(BaseModel):
-    id: str
-    kind: str
-    title: str
-    body: str
-    subject_type: str
-    subject_id: str
-    read: bool
-    created_at: datetime
-
-
-class NotificationPage(BaseModel):
-    items: list[NotificationOut]
-    next_cursor: str
-    unread_count: int
 
 
 @router.get("", response_model=NotificationPage, summary="List my notifications, newest first")
 async def list_notifications(
     caller: Annotated[Caller, Depends(authorize("notification:read"))],
-    request: Request,
+    notification_service: NotificationClient,
+    options: CallOptions,
     unread_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str, Query(max_length=512)] = "",
 ) -> NotificationPage:
-    services = request.app.state.services
-    reply = await services.notification.ListNotifications(
+    reply = await notification_service.ListNotifications(
         notification_pb2.ListNotificationsRequest(
             unread_only=unread_only, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
         ),
-        **services.call_options(caller.principal),
+        **options,
     )
     return NotificationPage(
         items=[

@@ -7,63 +7,24 @@ again answers the records the first conversion made."""
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any
+from typing import Annotated
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.crm_values import DATE_OR_EMPTY, CustomField, Money, customs_to_proto, money_to_proto
+from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.guard import authorize
 from gateway.idempotency import HEADER
 from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES
-from gateway.routes.accounts import AccountFields, AccountOut, account_input, account_out
-from gateway.routes.contacts import ContactFields, ContactOut, contact_input, contact_out
-from gateway.routes.leads import LeadId
-from gateway.routes.opportunities import OpportunityOut, opportunity_out
+from gateway.schemas.accounts import account_input, account_out
+from gateway.schemas.contacts import contact_input, contact_out
+from gateway.schemas.lead_conversion import ConversionOut, LeadConversion, opportunity_input
+from gateway.schemas.leads import LeadId
+from gateway.schemas.opportunities import opportunity_out
 
 router = APIRouter(tags=["leads"], responses=PROBLEM_RESPONSES)
 MAX_SERVICE_KEY = 128
-
-
-class OpportunityOverrides(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    name: str = Field("", max_length=200, description='empty: "<company> – <product line>"')
-    owner_id: str = Field("", max_length=64, description="empty: the lead's owner")
-    pipeline_id: str = Field("", max_length=64, description="empty: the default pipeline")
-    amount: Money | None = None
-    expected_close_date: str = Field("", max_length=10, pattern=DATE_OR_EMPTY)
-    description: str = Field("", max_length=4000, description="empty: the lead's notes")
-    tags: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=20)
-    custom_fields: list[CustomField] = Field(default_factory=list, max_length=50)
-
-
-class LeadConversion(BaseModel):
-    """Everything is optional: the account, contact and opportunity are made from the
-    lead; values given here override what is copied. `account_id` attaches the lead to
-    that account instead of the duplicate check's (then `account` must be empty)."""
-
-    model_config = ConfigDict(
-        extra="forbid", strict=True,
-        json_schema_extra={"examples": [{
-            "contact": {"title": "采购总监", "role": "decision_maker"},
-            "opportunity": {"amount": {"amount": "123.45", "currency": "CNY"},
-                            "expected_close_date": "2030-06-30"},
-        }]},
-    )  # fmt: skip
-    account_id: str = Field("", max_length=64, description="attach to this existing account")
-    account: AccountFields | None = None
-    contact: ContactFields | None = None
-    opportunity: OpportunityOverrides | None = None
-
-
-class ConversionOut(BaseModel):
-    account: AccountOut
-    contact: ContactOut
-    opportunity: OpportunityOut
-    account_created: bool = Field(description="false when attached to an existing account")
 
 
 def conversion_key(request: Request, lead_id: str) -> str:
@@ -76,15 +37,6 @@ def conversion_key(request: Request, lead_id: str) -> str:
     return "sha256:" + hashlib.sha256(given.encode()).hexdigest()
 
 
-def opportunity_input(body: OpportunityOverrides) -> pb.OpportunityInput:
-    plain = body.model_dump(exclude={"amount", "custom_fields"})
-    return pb.OpportunityInput(
-        **plain,
-        amount=money_to_proto(body.amount),
-        custom_fields=customs_to_proto(body.custom_fields),
-    )
-
-
 @router.post(
     "/v1/leads/{lead_id}/convert",
     response_model=ConversionOut,
@@ -94,10 +46,11 @@ async def convert_lead(
     lead_id: LeadId,
     body: LeadConversion,
     caller: Annotated[Caller, Depends(authorize("lead:convert"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
     request: Request,
 ) -> ConversionOut:
-    services: Any = request.app.state.services
-    reply = await services.opportunity.ConvertLead(
+    reply = await opportunity_service.ConvertLead(
         pb.ConvertLeadRequest(
             lead_id=lead_id,
             idempotency_key=conversion_key(request, lead_id),
@@ -106,7 +59,7 @@ async def convert_lead(
             contact=contact_input(body.contact) if body.contact else None,
             opportunity=opportunity_input(body.opportunity) if body.opportunity else None,
         ),
-        **services.call_options(caller.principal),
+        **options,
     )
     return ConversionOut(
         account=account_out(reply.account),

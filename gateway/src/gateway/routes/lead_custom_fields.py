@@ -3,122 +3,23 @@ kept by the lead service, which checks every value written to a lead against the
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from crm.lead.v1 import lead_pb2 as pb
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from fastapi import APIRouter, Depends
 
+from gateway.dependencies import CallOptions, LeadClient
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES
+from gateway.schemas.lead_custom_fields import (
+    CustomFields,
+    CustomFieldsOut,
+    definition_to_proto,
+    definitions_out,
+)
 
 router = APIRouter(tags=["lead configuration"], responses=PROBLEM_RESPONSES)
-FieldType = Literal["text", "number", "date", "choice"]
-Bound = int | float | None
-
-EXAMPLE: list[JsonValue] = [
-    {"key": "budget", "label": "预算（元）", "type": "number", "min_value": 0, "decimals": 2},
-    {"key": "visit_date", "label": "计划拜访日期", "type": "date"},
-    {
-        "key": "segment",
-        "label": "客户分层",
-        "type": "choice",
-        "choices": ["大客户", "中小企业"],
-        "required": True,
-    },
-    {"key": "wechat_id", "label": "微信号", "type": "text", "max_length": 40},
-]
-
-
-class CustomField(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE[0]]}
-    )
-
-    key: str = Field(
-        min_length=1,
-        max_length=40,
-        description="Lower-case letters, digits and _, starting with a letter; never a "
-        "built-in lead field. A key keeps its type for good.",
-    )
-    label: str = Field(min_length=1, max_length=100, description="What people see")
-    type: FieldType
-    required: bool = Field(False, description="A lead cannot be captured without it")
-    choices: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
-        default_factory=list, max_length=100, description="choice: the allowed values, in order"
-    )
-    max_length: int | None = Field(None, ge=1, le=2000, description="text: default 500")
-    min_value: Bound = Field(None, description="number: the smallest value allowed")
-    max_value: Bound = Field(None, description="number: the largest value allowed")
-    decimals: int | None = Field(None, ge=0, le=9, description="number: decimal places allowed")
-
-
-class CustomFieldOut(CustomField):
-    model_config = ConfigDict(extra="forbid", strict=True)
-    retired: bool = False
-
-
-class CustomFields(BaseModel):
-    """Every active field, in display order. A field left out is retired: leads keep its
-    values, it takes no new ones, and naming it again (same type) brings it back."""
-
-    model_config = ConfigDict(
-        extra="forbid", strict=True, json_schema_extra={"examples": [{"fields": EXAMPLE}]}
-    )
-    fields: list[CustomField] = Field(max_length=50)
-
-
-class CustomFieldsOut(BaseModel):
-    fields: list[CustomFieldOut] = Field(description="Active fields, in display order")
-    retired: list[CustomFieldOut] = Field(description="Retired fields: their values stay on leads")
-
-
-def _number(text: str) -> int | float:
-    number = Decimal(text)
-    return int(number) if number == number.to_integral_value() else float(number)
-
-
-def _out(reply: Any) -> CustomFieldsOut:
-    found: list[CustomFieldOut] = []
-    for f in reply.fields:
-        found.append(
-            CustomFieldOut(
-                key=f.key,
-                label=f.label,
-                type=pb.CustomFieldType.Name(f.type).removeprefix("CUSTOM_FIELD_TYPE_").lower(),
-                required=f.required,
-                choices=list(f.choices),
-                max_length=f.max_length if f.HasField("max_length") else None,
-                min_value=_number(f.min_value) if f.HasField("min_value") else None,
-                max_value=_number(f.max_value) if f.HasField("max_value") else None,
-                decimals=f.decimals if f.HasField("decimals") else None,
-                retired=f.retired,
-            )
-        )
-    return CustomFieldsOut(
-        fields=[f for f in found if not f.retired], retired=[f for f in found if f.retired]
-    )
-
-
-def _definition(field: CustomField) -> pb.CustomFieldDefinition:
-    message = pb.CustomFieldDefinition(
-        key=field.key,
-        label=field.label,
-        type=pb.CustomFieldType.Value(f"CUSTOM_FIELD_TYPE_{field.type.upper()}"),
-        required=field.required,
-        choices=field.choices,
-    )
-    if field.max_length is not None:
-        message.max_length = field.max_length
-    for name in ("min_value", "max_value"):
-        bound = getattr(field, name)
-        if bound is not None:
-            setattr(message, name, repr(bound))
-    if field.decimals is not None:
-        message.decimals = field.decimals
-    return message
 
 
 @router.get(
@@ -127,13 +28,14 @@ def _definition(field: CustomField) -> pb.CustomFieldDefinition:
     summary="The tenant's custom lead fields, retired ones apart",
 )
 async def get_custom_fields(
-    caller: Annotated[Caller, Depends(authorize("lead:read"))], request: Request
+    caller: Annotated[Caller, Depends(authorize("lead:read"))],
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> CustomFieldsOut:
-    services = request.app.state.services
-    reply = await services.lead.ListCustomFieldDefinitions(
-        pb.ListCustomFieldDefinitionsRequest(), **services.call_options(caller.principal)
+    reply = await lead_service.ListCustomFieldDefinitions(
+        pb.ListCustomFieldDefinitionsRequest(), **options
     )
-    return _out(reply)
+    return definitions_out(reply)
 
 
 @router.put(
@@ -144,13 +46,15 @@ async def get_custom_fields(
 async def put_custom_fields(
     body: CustomFields,
     caller: Annotated[Caller, Depends(authorize("lead:configure"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> CustomFieldsOut:
     """Bad definitions are 422 naming `fields[i].<rule>`; changing a key's type is refused
     (leads store values of its first type under it)."""
-    services = request.app.state.services
-    reply = await services.lead.ReplaceCustomFieldDefinitions(
-        pb.ReplaceCustomFieldDefinitionsRequest(fields=[_definition(f) for f in body.fields]),
-        **services.call_options(caller.principal),
+    reply = await lead_service.ReplaceCustomFieldDefinitions(
+        pb.ReplaceCustomFieldDefinitionsRequest(
+            fields=[definition_to_proto(f) for f in body.fields]
+        ),
+        **options,
     )
-    return _out(reply)
+    return definitions_out(reply)

@@ -10,88 +10,27 @@ from typing import Annotated
 
 import grpc
 from crm.lead.v1 import lead_pb2 as pb
-from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Response
 
+from gateway.dependencies import CallOptions, LeadClient
 from gateway.etag import IfMatch, expected_version, set_etag
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES, PreconditionFailed
-from gateway.routes.leads import (
-    CUSTOM_FIELDS_DESCRIPTION,
-    CustomIn,
+from gateway.schemas.lead_edits import (
+    DuplicateCheckOut,
+    DuplicateProbe,
+    LeadDuplicateOut,
+    LeadPatch,
+)
+from gateway.schemas.leads import (
     LeadId,
     LeadOut,
-    Source,
     custom_fields_in,
     lead_out,
 )
 
 router = APIRouter(tags=["leads"], responses=PROBLEM_RESPONSES)
-
-Tag = Annotated[str, Field(max_length=50)]
-
-
-class LeadPatch(BaseModel):
-    """The fields to change, and only those: a field left out keeps its value, an empty
-    string clears it. The owner changes by assignment, the status by a status change."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "phone": "+86 139-0013-9000",
-                    "notes": "换了新号码",
-                    "custom_fields": {"budget": 80000, "visit_date": None},
-                }
-            ]
-        },
-    )
-
-    name: str | None = Field(None, max_length=100)
-    company: str | None = Field(None, max_length=200)
-    phone: str | None = Field(None, max_length=32)
-    email: str | None = Field(None, max_length=254)
-    source: Source | None = None
-    region: str | None = Field(None, max_length=100)
-    industry: str | None = Field(None, max_length=100)
-    product_line: str | None = Field(None, max_length=100)
-    tags: list[Tag] | None = Field(None, max_length=20)
-    notes: str | None = Field(None, max_length=2000)
-    channel_detail: str | None = Field(None, max_length=50)
-    custom_fields: CustomIn | None = Field(
-        None,
-        max_length=50,
-        description=CUSTOM_FIELDS_DESCRIPTION + "; only the keys sent change, null clears one",
-    )
-
-
-class DuplicateProbe(BaseModel):
-    """What a capture would carry; the lead service matches its normal forms."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={
-            "examples": [{"name": "张伟", "phone": "+86 138 0013 8000", "email": "zw@example.cn"}]
-        },
-    )
-
-    name: str = Field("", max_length=100, description="Needed for a match on the company")
-    company: str = Field("", max_length=200)
-    phone: str = Field("", max_length=32)
-    email: str = Field("", max_length=254)
-
-
-class DuplicateOut(BaseModel):
-    lead_id: str
-    matched_on: list[str] = Field(description="phone, email and/or company")
-
-
-class DuplicateCheckOut(BaseModel):
-    matches: list[DuplicateOut] = Field(description="Live leads of the tenant, oldest first")
 
 
 @router.patch(
@@ -101,13 +40,13 @@ async def update_lead(
     lead_id: LeadId,
     body: LeadPatch,
     caller: Annotated[Caller, Depends(authorize("lead:update"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
     response: Response,
     if_match: IfMatch = None,
 ) -> LeadOut:
     """Validated as at capture (422 naming each field); a new phone, email or company
     is checked for duplicates (policy reject: 409); rescored when it counts."""
-    services = request.app.state.services
     changes = body.model_dump(exclude_unset=True)
     custom = changes.pop("custom_fields", None)
     fields = {k: v for k, v in changes.items() if v is not None}
@@ -116,21 +55,20 @@ async def update_lead(
         fields["custom_fields"] = custom_fields_in(cleared)
         changes["custom_fields"] = custom
     expected = expected_version(if_match)
-    call = services.call_options(caller.principal)
     try:
-        reply = await services.lead.UpdateLead(
+        reply = await lead_service.UpdateLead(
             pb.UpdateLeadRequest(
                 id=lead_id,
                 lead=pb.LeadInput(**fields),
                 update_mask=list(changes),
                 expected_version=expected or 0,
             ),
-            **call,
+            **options,
         )
     except grpc.aio.AioRpcError as exc:
         if expected is None or exc.code() is not grpc.StatusCode.ABORTED:
             raise
-        current = await services.lead.GetLead(pb.GetLeadRequest(id=lead_id), **call)
+        current = await lead_service.GetLead(pb.GetLeadRequest(id=lead_id), **options)
         raise PreconditionFailed(current.lead.version) from exc
     set_etag(response, reply.lead.version)
     return lead_out(reply.lead)
@@ -144,18 +82,18 @@ async def update_lead(
 async def check_duplicates(
     body: DuplicateProbe,
     caller: Annotated[Caller, Depends(authorize("lead:check_duplicates"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> DuplicateCheckOut:
     """Matches on normalised phone, lower-cased email and company (with the same name),
     across the tenant, whoever owns the lead; never another tenant's."""
-    services = request.app.state.services
-    reply = await services.lead.CheckDuplicates(
+    reply = await lead_service.CheckDuplicates(
         pb.CheckDuplicatesRequest(lead=pb.LeadInput(**body.model_dump())),
-        **services.call_options(caller.principal),
+        **options,
     )
     return DuplicateCheckOut(
         matches=[
-            DuplicateOut(lead_id=m.lead_id, matched_on=m.matched_on.split(","))
+            LeadDuplicateOut(lead_id=m.lead_id, matched_on=m.matched_on.split(","))
             for m in reply.matches
         ]
     )

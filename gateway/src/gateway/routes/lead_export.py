@@ -15,15 +15,17 @@ from typing import Annotated
 from crm.common.v1 import common_pb2
 from crm.lead.v1 import lead_pb2 as pb
 from crm_runtime.paging import MAX_LIMIT
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
+from gateway.dependencies import CallOptions, LeadClient
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.instants import instant_query, parse_instant
+from gateway.paging import Many
 from gateway.problems import PROBLEM_RESPONSES
-from gateway.routes.lead_work import Band, Many, Status, _filter
-from gateway.routes.leads import LeadOut, Source, lead_out
+from gateway.schemas.lead_work import Band, Status, lead_filter
+from gateway.schemas.leads import LeadOut, Source, lead_out
 from gateway.spreadsheets import CSV_MEDIA_TYPE, attachment, csv_lines
 
 router = APIRouter(tags=["leads"], responses=PROBLEM_RESPONSES)
@@ -56,7 +58,8 @@ def _cells(lead: LeadOut, custom: list[str]) -> list[object]:
 )
 async def export_leads(
     caller: Annotated[Caller, Depends(authorize("lead:export"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
     owner_id: Annotated[list[str], Many],
     status: Annotated[list[Status], Many],
     source: Annotated[list[Source], Many],
@@ -71,15 +74,13 @@ async def export_leads(
     field under its label), one lead per line; a cell that a spreadsheet would run as a
     formula (`=`, `+`, `-`, `@`) starts with `'`. Reps may not export: a list leaves
     with whoever has it."""
-    services = request.app.state.services
-    options = services.call_options(caller.principal)
-    wanted = _filter(
+    wanted = lead_filter(
         owner_id, status, source, score_band, tag,
         parse_instant("created_from", created_from), parse_instant("created_to", created_to), q,
     )  # fmt: skip
 
     async def page(cursor: str) -> pb.ListLeadsResponse:
-        return await services.lead.ListLeads(
+        return await lead_service.ListLeads(
             pb.ListLeadsRequest(
                 filter=wanted, page=common_pb2.PageRequest(limit=MAX_LIMIT, cursor=cursor)
             ),
@@ -87,7 +88,7 @@ async def export_leads(
         )
 
     first = await page("")  # before the answer starts: a bad filter is still a 422
-    fields = await services.lead.ListCustomFieldDefinitions(
+    fields = await lead_service.ListCustomFieldDefinitions(
         pb.ListCustomFieldDefinitionsRequest(), **options
     )
     custom = [f.key for f in fields.fields]

@@ -6,175 +6,52 @@ field and its rate limits. Forms live in the gateway's database (gateway/lead_fo
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from crm.lead.v1 import lead_pb2 as pb
+from crm.lead.v1.lead_pb2_grpc import LeadServiceStub
 from crm_runtime.errors import FieldViolation, ValidationFailed
 from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.clients import Options
 from gateway.context import context
+from gateway.dependencies import CallOptions, LeadClient
 from gateway.etag import IfMatch, expected_version, set_etag
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.lead_forms import LEAD_FIELDS, LeadForm
+from gateway.lead_forms import LEAD_FIELDS
 from gateway.paging import DEFAULT, Cursor, IncludeRevoked, Limit
 from gateway.problems import PROBLEM_RESPONSES
-from gateway.routes.leads import Source
+from gateway.schemas.lead_forms import (
+    DEFAULT_PORTS,
+    LeadFormIn,
+    LeadFormOut,
+    LeadFormPage,
+    LeadFormPatch,
+    form_out,
+    normalise_origin,
+)
 
 router = APIRouter(prefix="/v1/lead-forms", tags=["lead forms"], responses=PROBLEM_RESPONSES)
 FormId = Annotated[str, Path(min_length=1, max_length=64, description="The form's id")]
-FieldName = Annotated[str, Field(min_length=1, max_length=40)]
-Origin = Annotated[str, Field(min_length=1, max_length=200)]
-Tag = Annotated[str, Field(min_length=1, max_length=50)]
 HONEYPOT = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-EXAMPLE: dict[str, Any] = {
-    "name": "官网-产品试用申请",
-    "fields": ["name", "company", "phone", "email", "budget"],
-    "allowed_origins": ["https://www.example.cn"],
-    "source": "web",
-    "channel_detail": "产品试用申请",
-    "tags": ["试用"],
-    "honeypot_field": "website",
-    "limit_per_minute": 60,
-    "limit_per_address_per_hour": 20,
-    "redirect_url": "https://www.example.cn/thanks",
-}
 
 
-class LeadFormIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE]}
-    )
-
-    name: str = Field(min_length=1, max_length=100, description="What the form is, for people")
-    fields: list[FieldName] = Field(
-        min_length=1,
-        max_length=50,
-        description=f"What the form takes: `name` (required) and any of {', '.join(LEAD_FIELDS[1:])}"
-        ", and custom field keys",
-    )
-    allowed_origins: list[Origin] = Field(
-        default_factory=list,
-        max_length=20,
-        description="Pages that may post (`https://www.example.cn`); empty: any origin",
-    )
-    source: Source = Field("web", description="The channel of the form's leads")
-    channel_detail: str | None = Field(None, max_length=50, description="Default: the name")
-    tags: list[Tag] = Field(default_factory=list, max_length=20, description="Put on every lead")
-    honeypot_field: str = Field(
-        "website", max_length=40, description="A field people never see: filled means a bot"
-    )
-    limit_per_minute: int = Field(60, ge=1, le=10_000, description="Submissions, all clients")
-    limit_per_address_per_hour: int = Field(20, ge=1, le=10_000, description="Per client address")
-    redirect_url: str = Field(
-        "", max_length=500, description="After an HTML form's post, send the browser here (303)"
-    )
-
-
-class LeadFormPatch(BaseModel):
-    """The settings to change; the key stays, so pages need no change."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"enabled": False}, {"allowed_origins": ["https://a.cn"]}]},
-    )
-
-    name: str | None = Field(None, min_length=1, max_length=100)
-    fields: list[FieldName] | None = Field(None, min_length=1, max_length=50)
-    allowed_origins: list[Origin] | None = Field(None, max_length=20)
-    source: Source | None = None
-    channel_detail: str | None = Field(None, max_length=50)
-    tags: list[Tag] | None = Field(None, max_length=20)
-    honeypot_field: str | None = Field(None, max_length=40)
-    limit_per_minute: int | None = Field(None, ge=1, le=10_000)
-    limit_per_address_per_hour: int | None = Field(None, ge=1, le=10_000)
-    redirect_url: str | None = Field(None, max_length=500)
-    enabled: bool | None = Field(None, description="false: the key answers 404 until re-enabled")
-
-
-class LeadFormOut(BaseModel):
-    id: str
-    key: str = Field(description="Public: goes into the page's HTML; identifies, does not prove")
-    submit_path: str = Field(description="Where the page posts: /v1/forms/{key}/leads")
-    name: str
-    fields: list[str]
-    allowed_origins: list[str]
-    source: str
-    channel_detail: str
-    tags: list[str]
-    honeypot_field: str
-    limit_per_minute: int
-    limit_per_address_per_hour: int
-    redirect_url: str
-    enabled: bool
-    revoked: bool
-    created_at: datetime
-    created_by: str
-    version: int = Field(description="Also the ETag; send it back in If-Match")
-
-
-class LeadFormPage(BaseModel):
-    items: list[LeadFormOut]
-    next_cursor: str
-
-
-def form_out(form: LeadForm) -> LeadFormOut:
-    return LeadFormOut(
-        id=form.id,
-        key=form.key,
-        submit_path=f"/v1/forms/{form.key}/leads",
-        name=form.name,
-        fields=list(form.fields),
-        allowed_origins=list(form.allowed_origins),
-        source=form.source,
-        channel_detail=form.channel_detail,
-        tags=list(form.tags),
-        honeypot_field=form.honeypot_field,
-        limit_per_minute=form.limit_per_minute,
-        limit_per_address_per_hour=form.limit_per_address_per_hour,
-        redirect_url=form.redirect_url,
-        enabled=form.enabled,
-        revoked=form.revoked,
-        created_at=form.created_at,
-        created_by=form.created_by,
-        version=form.version,
-    )
-
-
-def normalise_origin(raw: str) -> str:
-    """`https://WWW.Example.cn:443` -> `https://www.example.cn`, as browsers send Origin;
-    "" when `raw` is not an http(s) origin (a path, a query, credentials)."""
-    try:
-        parts = urlsplit(raw.strip())
-        port = parts.port
-    except ValueError:
-        return ""
-    if parts.scheme not in DEFAULT_PORTS or not parts.hostname or parts.username is not None:
-        return ""
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        return ""
-    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-    shown_port = "" if port in (None, DEFAULT_PORTS[parts.scheme]) else f":{port}"
-    return f"{parts.scheme}://{host}{shown_port}"
-
-
-async def _custom_fields(request: Request, caller: Caller) -> tuple[set[str], set[str]]:
+async def _custom_fields(
+    lead_service: LeadServiceStub, options: Options
+) -> tuple[set[str], set[str]]:
     """The tenant's active custom field keys, and which of them are required."""
-    services = request.app.state.services
-    reply = await services.lead.ListCustomFieldDefinitions(
-        pb.ListCustomFieldDefinitionsRequest(), **services.call_options(caller.principal)
+    reply = await lead_service.ListCustomFieldDefinitions(
+        pb.ListCustomFieldDefinitionsRequest(), **options
     )
     active = [f for f in reply.fields if not f.retired]
     return {f.key for f in active}, {f.key for f in active if f.required}
 
 
-async def _checked(request: Request, caller: Caller, values: dict[str, Any]) -> dict[str, Any]:
+async def _checked(
+    lead_service: LeadServiceStub, options: Options, values: dict[str, Any]
+) -> dict[str, Any]:
     """The form's settings as stored, or ValidationFailed naming every bad one."""
     violations: list[FieldViolation] = []
     if "allowed_origins" in values:
@@ -194,7 +71,7 @@ async def _checked(request: Request, caller: Caller, values: dict[str, Any]) -> 
         violations.append(FieldViolation("redirect_url", "must be an http(s) URL"))
     fields = values.get("fields")
     if fields is not None:
-        custom, required = await _custom_fields(request, caller)
+        custom, required = await _custom_fields(lead_service, options)
         for i, name in enumerate(fields):
             if name not in LEAD_FIELDS and name not in custom:
                 violations.append(
@@ -229,13 +106,15 @@ async def _checked(request: Request, caller: Caller, values: dict[str, Any]) -> 
 async def create_form(
     body: LeadFormIn,
     caller: Annotated[Caller, Depends(authorize("lead_form:manage"))],
+    lead_service: LeadClient,
+    options: CallOptions,
     request: Request,
     response: Response,
 ) -> LeadFormOut:
     values = body.model_dump()
     if values["channel_detail"] is None:
         values["channel_detail"] = body.name[:50]
-    values = await _checked(request, caller, values)
+    values = await _checked(lead_service, options, values)
     form = await context(request).forms.create(caller.tenant_id, caller.principal.user_id, values)
     set_etag(response, form.version)
     response.headers["Location"] = f"/v1/lead-forms/{form.id}"
@@ -273,6 +152,8 @@ async def update_form(
     form_id: FormId,
     body: LeadFormPatch,
     caller: Annotated[Caller, Depends(authorize("lead_form:manage"))],
+    lead_service: LeadClient,
+    options: CallOptions,
     request: Request,
     response: Response,
     if_match: IfMatch = None,
@@ -285,7 +166,7 @@ async def update_form(
         changes.setdefault("fields", list(current.fields))
         changes.setdefault("honeypot_field", current.honeypot_field)
     form = await forms.update(
-        caller.tenant_id, form_id, await _checked(request, caller, changes), expected
+        caller.tenant_id, form_id, await _checked(lead_service, options, changes), expected
     )
     set_etag(response, form.version)
     return form_out(form)

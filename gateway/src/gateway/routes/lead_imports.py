@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from crm.common.v1 import common_pb2
 from crm.lead.v1 import lead_pb2 as pb
@@ -21,15 +20,16 @@ from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.paging import MAX_LIMIT
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
 
+from gateway.dependencies import CallOptions, LeadClient
 from gateway.guard import authorize
 from gateway.idempotency import HEADER
 from gateway.identity.caller import Caller
 from gateway.middleware import UPLOAD_BODY_BYTES
 from gateway.paging import DEFAULT, Cursor, Limit
 from gateway.problems import PROBLEM_RESPONSES, TITLES, Problem
-from gateway.routes.leads import Source
+from gateway.schemas.lead_imports import ImportJobOut, ImportJobPage, job_out
+from gateway.schemas.leads import Source
 from gateway.spreadsheets import CSV_MEDIA_TYPE, attachment, csv_lines
 
 router = APIRouter(tags=["lead imports"], responses=PROBLEM_RESPONSES)
@@ -54,48 +54,6 @@ UPLOAD_BODY = {
     },
 }
 CSV_ANSWER = {"content": {"text/csv": {"schema": {"type": "string"}}}}
-
-
-class ImportJobOut(BaseModel):
-    id: str
-    status: Literal["queued", "running", "done", "failed"]
-    total_rows: int = Field(description="rows of the file to import (blank rows left out)")
-    processed_rows: int = Field(description="rows imported or reported so far")
-    created: int = Field(description="new leads")
-    flagged: int = Field(description="new leads marked as a probable duplicate (policy flag)")
-    merged: int = Field(description="rows merged into an existing lead (policy merge)")
-    failed: int = Field(description="rows not imported: see GET .../errors")
-    rejected_duplicates: int = Field(description="of failed: duplicates (policy reject)")
-    encoding: str = Field(description="how the file was read: utf-8, utf-8-sig or gb18030")
-    header_map: dict[str, str] = Field(description="the columns read: CSV header -> lead field")
-    default_source: str
-    file_name: str
-    created_by: str
-    error: str = Field(description="why a failed import failed")
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-
-
-class ImportJobPage(BaseModel):
-    items: list[ImportJobOut]
-    next_cursor: str
-
-
-def _instant(message: Any, name: str) -> datetime | None:
-    return getattr(message, name).ToDatetime(tzinfo=UTC) if message.HasField(name) else None
-
-
-def job_out(job: pb.ImportJob) -> ImportJobOut:
-    return ImportJobOut(
-        id=job.id, status=job.status, total_rows=job.total_rows,
-        processed_rows=job.processed_rows, created=job.created, flagged=job.flagged,
-        merged=job.merged, failed=job.failed, rejected_duplicates=job.rejected_duplicates,
-        encoding=job.encoding, header_map=dict(job.header_map),
-        default_source=job.default_source, file_name=job.file_name, created_by=job.created_by,
-        error=job.error, created_at=job.created_at.ToDatetime(tzinfo=UTC),
-        started_at=_instant(job, "started_at"), finished_at=_instant(job, "finished_at"),
-    )  # fmt: skip
 
 
 def _text(value: str) -> str | None:
@@ -157,6 +115,8 @@ async def _body(request: Request) -> bytes:
 )
 async def start_import(
     caller: Annotated[Caller, Depends(authorize("lead:import"))],
+    lead_service: LeadClient,
+    options: CallOptions,
     request: Request,
     response: Response,
     encoding: Annotated[
@@ -184,24 +144,22 @@ async def start_import(
     With an `Idempotency-Key`, sending the file again never starts a second import."""
     columns = _header_map(header_map)
     data = await _body(request)
-    services = request.app.state.services
-    options = services.call_options(caller.principal)
     upload_id = uuid.uuid4().hex
     count = -(-len(data) // CHUNK)
     for seq in range(count):
-        await services.lead.UploadImportChunk(
+        await lead_service.UploadImportChunk(
             pb.UploadImportChunkRequest(
                 upload_id=upload_id, seq=seq, data=data[seq * CHUNK : (seq + 1) * CHUNK]
             ),
             **options,
         )
-    reply = await services.lead.StartImport(
+    reply = await lead_service.StartImport(
         pb.StartImportRequest(
             upload_id=upload_id, chunk_count=count, encoding=encoding or "",
             header_map=columns, idempotency_key=request.headers.get(HEADER, ""),
             default_source=default_source or "", file_name=file_name,
         ),
-        **{**options, "timeout": services.deadline * 6},  # reading 64 MiB takes a moment
+        **{**options, "timeout": options["timeout"] * 6},  # reading 64 MiB takes a moment
     )  # fmt: skip
     response.headers["Location"] = f"/v1/lead-imports/{reply.job.id}"
     return job_out(reply.job)
@@ -210,15 +168,15 @@ async def start_import(
 @router.get("/v1/lead-imports", response_model=ImportJobPage, summary="Imports, newest first")
 async def list_imports(
     caller: Annotated[Caller, Depends(authorize("lead:import"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
     limit: Limit = DEFAULT,
     cursor: Cursor = "",
 ) -> ImportJobPage:
     """The caller's own imports; all of the tenant's for roles that see everything."""
-    services = request.app.state.services
-    reply = await services.lead.ListImports(
+    reply = await lead_service.ListImports(
         pb.ListImportsRequest(page=common_pb2.PageRequest(limit=limit, cursor=cursor)),
-        **services.call_options(caller.principal),
+        **options,
     )
     return ImportJobPage(items=[job_out(j) for j in reply.jobs], next_cursor=reply.page.next_cursor)
 
@@ -229,12 +187,10 @@ async def list_imports(
 async def get_import(
     import_id: ImportId,
     caller: Annotated[Caller, Depends(authorize("lead:import"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> ImportJobOut:
-    services = request.app.state.services
-    reply = await services.lead.GetImport(
-        pb.GetImportRequest(id=import_id), **services.call_options(caller.principal)
-    )
+    reply = await lead_service.GetImport(pb.GetImportRequest(id=import_id), **options)
     return job_out(reply.job)
 
 
@@ -260,17 +216,16 @@ def _error_lines(page: pb.ListImportErrorsResponse) -> list[list[object]]:
 async def import_errors(
     import_id: ImportId,
     caller: Annotated[Caller, Depends(authorize("lead:import"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> StreamingResponse:
     """One line per row not imported: `row` (as a spreadsheet numbers it), the `field`s,
     their CSV `column`s and the `rule`s each broke (or `duplicate of <lead id>`), then
     the row's cells as read, under the file's own header: fix them and import the file
     again (the first four columns are ignored then). UTF-8 with a byte-order mark."""
-    services = request.app.state.services
-    options = services.call_options(caller.principal)
 
     async def page(cursor: str) -> pb.ListImportErrorsResponse:
-        return await services.lead.ListImportErrors(
+        return await lead_service.ListImportErrors(
             pb.ListImportErrorsRequest(
                 id=import_id, page=common_pb2.PageRequest(limit=MAX_LIMIT, cursor=cursor)
             ),

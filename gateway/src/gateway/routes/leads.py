@@ -2,214 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
-from crm.common.v1.common_pb2 import CustomFieldValue
 from crm.lead.v1 import lead_pb2
-from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends
 
+from gateway.dependencies import CallOptions, LeadClient
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.problems import PROBLEM_RESPONSES
+from gateway.schemas.leads import LeadCreate, LeadId, LeadOut, custom_fields_in, lead_out
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"], responses=PROBLEM_RESPONSES)
-
-Source = Literal["web", "wechat", "trade_show", "third_party", "referral", "phone", "import", "api"]
-LeadId = Annotated[str, Path(min_length=1, max_length=64, description="The lead's id")]
-CustomKey = Annotated[str, Field(min_length=1, max_length=40)]
-# Text is parsed by the field's type (as forms send it); a JSON number is a number. Send
-# numbers beyond what a double holds exactly as text: the lead service parses it exactly.
-CustomIn = dict[CustomKey, str | int | float | None]
-CustomOut = dict[str, str | int | float]
-CUSTOM_FIELDS_DESCRIPTION = (
-    "The tenant's custom fields by key (GET /v1/lead-custom-fields): text, a number, a "
-    "date as YYYY-MM-DD or one of a choice field's values; null or empty: not given"
-)
-
-
-def custom_fields_in(values: Mapping[str, str | int | float | None]) -> list[CustomFieldValue]:
-    found = []
-    for key, value in values.items():
-        if value is None:
-            continue
-        if isinstance(value, str):
-            found.append(CustomFieldValue(key=key, text=value))
-        else:  # bool never gets here: the models are strict
-            found.append(CustomFieldValue(key=key, number=repr(value)))
-    return found
-
-
-def custom_fields_out(values: Iterable[CustomFieldValue]) -> CustomOut:
-    """Typed JSON: numbers as numbers (at most 15 significant digits, so exact in any
-    JSON reader), dates as YYYY-MM-DD, text and choices as strings."""
-    found: CustomOut = {}
-    for value in values:
-        slot = value.WhichOneof("value")
-        raw = getattr(value, slot) if slot else ""
-        if slot == "number":
-            number = Decimal(raw)
-            found[value.key] = (
-                int(number) if number == number.to_integral_value() else float(number)
-            )
-        else:
-            found[value.key] = raw
-    return found
-
-
-class LeadCreate(BaseModel):
-    """A new lead. The lead service checks the rules (lengths, phone, email) and
-    names every field that breaks one."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "张伟",
-                    "company": "上海云图科技有限公司",
-                    "phone": "+86 138-0013-8000",
-                    "email": "zhang.wei@example.cn",
-                    "source": "web",
-                    "region": "上海",
-                    "industry": "软件",
-                    "tags": ["官网", "SaaS"],
-                    "channel_detail": "产品试用申请",
-                    "custom_fields": {"budget": 50000, "visit_date": "2026-12-01"},
-                }
-            ]
-        },
-    )
-
-    name: str = Field(max_length=100, description="Contact name; required")
-    company: str = Field("", max_length=200, description="Company name")
-    phone: str = Field("", max_length=32, description="Phone; Chinese mobiles with or without +86")
-    email: str = Field("", max_length=254, description="Email address")
-    source: Source = Field(description="Channel the lead came from")
-    owner_id: str = Field("", max_length=64, description="Owner user id; empty: the caller")
-    region: str = Field("", max_length=100)
-    industry: str = Field("", max_length=100)
-    product_line: str = Field("", max_length=100)
-    tags: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=20)
-    notes: str = Field("", max_length=2000, description="Free text")
-    channel_detail: str = Field(
-        "",
-        max_length=50,
-        description="Which one of the source: the trade show, platform, referrer or form; "
-        "the lead is also tagged `<source>:<detail>`",
-    )
-    custom_fields: CustomIn = Field(
-        default_factory=dict, max_length=50, description=CUSTOM_FIELDS_DESCRIPTION
-    )
-
-
-class ScoreReasonOut(BaseModel):
-    rule: str
-    points: int
-    explanation: str
-
-
-class LeadOut(BaseModel):
-    id: str
-    name: str
-    company: str
-    phone: str = Field(description="E.164")
-    email: str
-    source: str
-    owner_id: str
-    status: str = Field(description="new, assigned, contacted, qualified, disqualified, converted")
-    region: str
-    industry: str
-    product_line: str
-    tags: list[str]
-    notes: str
-    score: int
-    created_at: datetime
-    updated_at: datetime
-    version: int
-    score_band: str = Field("", description="hot, warm or cold (tenant thresholds)")
-    score_reasons: list[ScoreReasonOut] = Field(
-        default_factory=list, description="what made the score"
-    )
-    assignment_rule: str = Field("", description='"manual", "claim", "pool" or the rule\'s name')
-    assignment_reason: str = Field("", description="why the lead went where it went, in words")
-    duplicate_of: str = Field("", description="flagged as a probable duplicate of that lead")
-    merged_into: str = ""
-    disqualify_reason: str = ""
-    owned_since: datetime | None = None
-    last_follow_up_at: datetime | None = None
-    channel_detail: str = ""
-    created_by: str = Field("", description="Who captured it: a person, a key, or form:<form id>")
-    custom_fields: CustomOut = Field(
-        default_factory=dict, description="Typed values, retired fields' values included"
-    )
-    account_id: str = Field("", description="set once converted: the account it became")
-    contact_id: str = Field("", description="set once converted: its contact")
-    opportunity_id: str = Field("", description="set once converted: its opportunity")
-
-
-def lead_out(lead: lead_pb2.Lead) -> LeadOut:
-    return LeadOut(
-        id=lead.id,
-        name=lead.name,
-        company=lead.company,
-        phone=lead.phone,
-        email=lead.email,
-        source=lead.source,
-        owner_id=lead.owner_id,
-        status=lead_pb2.LeadStatus.Name(lead.status).removeprefix("LEAD_STATUS_").lower(),
-        region=lead.region,
-        industry=lead.industry,
-        product_line=lead.product_line,
-        tags=list(lead.tags),
-        notes=lead.notes,
-        score=lead.score,
-        created_at=lead.created_at.ToDatetime(tzinfo=UTC),
-        updated_at=lead.updated_at.ToDatetime(tzinfo=UTC),
-        version=lead.version,
-        score_band=lead.score_band,
-        score_reasons=[
-            ScoreReasonOut(rule=r.rule, points=r.points, explanation=r.explanation)
-            for r in lead.score_reasons
-        ],
-        assignment_rule=lead.assignment_rule,
-        assignment_reason=lead.assignment_reason,
-        duplicate_of=lead.duplicate_of,
-        merged_into=lead.merged_into,
-        disqualify_reason=lead.disqualify_reason,
-        owned_since=lead.owned_since.ToDatetime(tzinfo=UTC)
-        if lead.HasField("owned_since")
-        else None,
-        last_follow_up_at=(
-            lead.last_follow_up_at.ToDatetime(tzinfo=UTC)
-            if lead.HasField("last_follow_up_at")
-            else None
-        ),
-        channel_detail=lead.channel_detail,
-        created_by=lead.created_by,
-        custom_fields=custom_fields_out(lead.custom_fields),
-        account_id=lead.account_id,
-        contact_id=lead.contact_id,
-        opportunity_id=lead.opportunity_id,
-    )
 
 
 @router.post("", status_code=201, response_model=LeadOut, summary="Capture a lead")
 async def create_lead(
     body: LeadCreate,
     caller: Annotated[Caller, Depends(authorize("lead:create"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> LeadOut:
-    services = request.app.state.services
     fields = body.model_dump(exclude={"custom_fields"})
     lead = lead_pb2.LeadInput(**fields, custom_fields=custom_fields_in(body.custom_fields))
-    reply = await services.lead.CreateLead(
+    reply = await lead_service.CreateLead(
         lead_pb2.CreateLeadRequest(lead=lead),
-        **services.call_options(caller.principal),
+        **options,
     )
     return lead_out(reply.lead)
 
@@ -218,10 +36,8 @@ async def create_lead(
 async def get_lead(
     lead_id: LeadId,
     caller: Annotated[Caller, Depends(authorize("lead:read"))],
-    request: Request,
+    lead_service: LeadClient,
+    options: CallOptions,
 ) -> LeadOut:
-    services = request.app.state.services
-    reply = await services.lead.GetLead(
-        lead_pb2.GetLeadRequest(id=lead_id), **services.call_options(caller.principal)
-    )
+    reply = await lead_service.GetLead(lead_pb2.GetLeadRequest(id=lead_id), **options)
     return lead_out(reply.lead)

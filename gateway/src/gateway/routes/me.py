@@ -2,40 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from crm_runtime.errors import FieldViolation, NotFound, ValidationFailed
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.authz import MATRIX, ROLE_SCOPES, ROLES, actions_of, within_scopes
 from gateway.context import context
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.identity.passwords import (
-    MAX_LENGTH,
-    MIN_LENGTH,
     check_policy,
     hash_password,
     verify_password,
 )
 from gateway.identity.signin import SignIn
 from gateway.problems import PROBLEM_RESPONSES
+from gateway.schemas.me import Me, PasswordChange, RoleOut, Roles, TenantOut
 
 router = APIRouter(prefix="/v1", tags=["identity"], responses=PROBLEM_RESPONSES)
-
-
-class Me(BaseModel):
-    tenant_id: str
-    user_id: str
-    roles: list[str]
-    data_scope: str = Field(description="own, team or all: which records the services show")
-    team_id: str
-    credential_kind: str = Field(description="user (access token) or api_key")
-    credential_id: str
-    scopes: list[str] = Field(description="Actions an API key is limited to; `*` for people")
-    actions: list[str] = Field(description="Every action this credential may perform")
 
 
 @router.get("/me", response_model=Me, summary="The calling credential and what it may do")
@@ -52,24 +37,6 @@ async def me(caller: Annotated[Caller, Depends(authorize("self:read"))]) -> Me:
         scopes=list(caller.scopes),
         actions=[a for a in actions_of(p.roles) if within_scopes(caller.scopes, a)],
     )
-
-
-class PasswordChange(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "current_password": "correct horse battery",
-                    "new_password": "staple 7 violet tides",
-                }
-            ]
-        },
-    )
-
-    current_password: str = Field(min_length=1, max_length=256)
-    new_password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 
 @router.post(
@@ -102,17 +69,6 @@ async def change_password(
     return Response(status_code=204)
 
 
-class TenantOut(BaseModel):
-    id: str
-    name: str
-    plan: str
-    credential_rate: float = Field(description="Requests per second per API key or person")
-    credential_burst: int
-    tenant_rate: float = Field(description="Requests per second for the whole tenant")
-    tenant_burst: int
-    created_at: datetime
-
-
 @router.get("/tenant", response_model=TenantOut, summary="My tenant, its plan and rate limits")
 async def tenant(
     caller: Annotated[Caller, Depends(authorize("tenant:read"))], request: Request
@@ -128,17 +84,6 @@ async def tenant(
         tenant_burst=found.limits.tenant_burst,
         created_at=found.created_at,
     )
-
-
-class RoleOut(BaseModel):
-    role: str
-    data_scope: str
-    actions: list[str]
-
-
-class Roles(BaseModel):
-    roles: list[RoleOut]
-    actions: list[str]
 
 
 @router.get("/roles", response_model=Roles, summary="Every role, its data scope and actions")

@@ -5,224 +5,39 @@ data scope (OpportunityService over gRPC)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query, Response
 
-from gateway.crm_values import (
-    AMOUNT,
-    AMOUNT_OR_EMPTY,
-    DATE_OR_EMPTY,
-    STALE,
-    CustomField,
-    Money,
-    customs_out,
-    customs_to_proto,
-    enum_number,
-    enum_text,
-    instant,
-    money_field,
-    money_to_proto,
-)  # fmt: skip
+from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.etag import set_etag
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.paging import DEFAULT, Cursor, Limit
+from gateway.paging import DEFAULT, Cursor, Limit, Many
 from gateway.problems import PROBLEM_RESPONSES
-from gateway.routes.accounts import opportunity_service
+from gateway.schemas.opportunities import (
+    STATUS,
+    OpportunityCreate,
+    OpportunityId,
+    OpportunityOut,
+    OpportunityPage,
+    OpportunityPatch,
+    opportunity_input,
+    opportunity_out,
+)
+from gateway.schemas.values import (
+    AMOUNT_OR_EMPTY,
+    DATE_OR_EMPTY,
+    STALE,
+    Money,
+    enum_number,
+    money_to_proto,
+)  # fmt: skip
 
 router = APIRouter(tags=["opportunities"], responses=PROBLEM_RESPONSES)
-OpportunityId = Annotated[
-    str, Path(min_length=1, max_length=64, description="The opportunity's id")
-]
 Status = Literal["open", "won", "lost"]
-Forecast = Literal["", "pipeline", "best_case", "commit", "omitted"]
-Ids = list[Annotated[str, Field(min_length=1, max_length=64)]]
-STATUS = "OPPORTUNITY_STATUS_"
-Many = Query(default_factory=list, max_length=20)
-
-
-class LineItemIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-    product_code: str = Field("", max_length=64)
-    name: str = Field("", max_length=200)
-    quantity: str = Field(pattern=AMOUNT, max_length=25, description='decimal, e.g. "10"')
-    unit_price: Money
-
-
-class OpportunityFields(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-    name: str = Field("", max_length=200)
-    primary_contact_id: str = Field("", max_length=64)
-    contact_ids: Ids = Field(default_factory=list, max_length=50)
-    owner_id: str = Field("", max_length=64, description="empty: the caller")
-    team_id: str = Field(
-        "", max_length=64, description="empty: the caller's team when the caller owns it"
-    )
-    amount: Money | None = None
-    expected_close_date: str = Field("", max_length=10, pattern=DATE_OR_EMPTY)
-    description: str = Field("", max_length=4000)
-    tags: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=20)
-    custom_fields: list[CustomField] = Field(default_factory=list, max_length=50)
-    source: str = Field("", max_length=32)
-    line_items: list[LineItemIn] = Field(default_factory=list, max_length=100)
-    forecast_category: Forecast = ""
-    competitors: list[Annotated[str, Field(max_length=100)]] = Field(
-        default_factory=list, max_length=20
-    )
-    next_step: str = Field("", max_length=500)
-
-
-class OpportunityCreate(OpportunityFields):
-    """A new deal at the first stage of its pipeline (the tenant's default when none)."""
-
-    model_config = ConfigDict(
-        extra="forbid", strict=True,
-        json_schema_extra={"examples": [{
-            "name": "云图科技 200 座席 CRM", "account_id": "5b1d7c6e-0000-4000-8000-000000000001",
-            "amount": {"amount": "680000.00", "currency": "CNY"}, "expected_close_date": "2030-06-30",
-            "line_items": [{"product_code": "CRM-PRO", "name": "专业版", "quantity": "200",
-                            "unit_price": {"amount": "3400", "currency": "CNY"}}],
-            "forecast_category": "best_case", "competitors": ["某友商"], "next_step": "安排演示",
-        }]},
-    )  # fmt: skip
-    name: str = Field(max_length=200, description="required")
-    account_id: str = Field(min_length=1, max_length=64)
-    pipeline_id: str = Field(
-        "", max_length=64, description="empty: the default pipeline; fixed once created"
-    )
-
-
-class OpportunityPatch(OpportunityFields):
-    """Only the fields sent change; amount, close date and products of a closed deal
-    change only after reopening it."""
-
-    model_config = ConfigDict(
-        extra="forbid", strict=True,
-        json_schema_extra={"examples": [{"amount": {"amount": "720000", "currency": "CNY"}, "expected_version": 3}]},
-    )  # fmt: skip
-    expected_version: int = Field(
-        0, ge=0, description="0: no check; else 409 if it changed meanwhile"
-    )
-
-
-def opportunity_input(body: OpportunityFields) -> pb.OpportunityInput:
-    plain = body.model_dump(
-        exclude={
-            "amount",
-            "custom_fields",
-            "line_items",
-            "expected_version",
-            "account_id",
-            "pipeline_id",
-        }
-    )
-    return pb.OpportunityInput(
-        **plain, account_id=getattr(body, "account_id", ""), pipeline_id=getattr(body, "pipeline_id", ""),
-        amount=money_to_proto(body.amount), custom_fields=customs_to_proto(body.custom_fields),
-        line_items=[
-            pb.LineItemInput(product_code=i.product_code, name=i.name, quantity=i.quantity,
-                             unit_price=money_to_proto(i.unit_price))
-            for i in body.line_items
-        ],
-    )  # fmt: skip
-
-
-class ArtefactOut(BaseModel):
-    id: str
-    kind: str
-    name: str
-    file_uri: str
-    stage: str
-    uploaded_by: str
-    uploaded_at: datetime
-
-
-class LineItemOut(BaseModel):
-    product_code: str
-    name: str
-    quantity: str
-    unit_price: Money | None
-    total: Money | None
-
-
-class OpportunityOut(BaseModel):
-    id: str
-    name: str
-    account_id: str
-    account_name: str
-    primary_contact_id: str
-    contact_ids: list[str]
-    owner_id: str
-    team_id: str
-    pipeline_id: str
-    pipeline_version: int = Field(description="the pipeline version whose rules the deal follows")
-    stage: str
-    stage_entered_at: datetime
-    probability: int
-    status: str = Field(description="open, won or lost")
-    amount: Money | None
-    expected_close_date: str
-    closed_date: str
-    closed_from_stage: str
-    won_quote_id: str
-    loss_reason: str
-    competitor: str
-    competitors: list[str]
-    pending_approval_id: str = Field(description="set while a stage change waits for approval")
-    source_lead_id: str
-    source: str
-    description: str
-    next_step: str
-    forecast_category: str
-    tags: list[str]
-    line_items: list[LineItemOut]
-    artefacts: list[ArtefactOut]
-    custom_fields: list[CustomField]
-    last_activity_at: datetime | None
-    next_follow_up_due_at: datetime | None
-    created_by: str
-    created_at: datetime
-    updated_at: datetime
-    version: int = Field(description="also the ETag; send it back as expected_version")
-
-
-class OpportunityPage(BaseModel):
-    items: list[OpportunityOut]
-    next_cursor: str
-
-
-def opportunity_out(o: pb.Opportunity) -> OpportunityOut:
-    return OpportunityOut(
-        id=o.id, name=o.name, account_id=o.account_id, account_name=o.account_name,
-        primary_contact_id=o.primary_contact_id, contact_ids=list(o.contact_ids), owner_id=o.owner_id,
-        team_id=o.team_id, pipeline_id=o.pipeline_id, pipeline_version=o.pipeline_version, stage=o.stage,
-        stage_entered_at=o.stage_entered_at.ToDatetime(tzinfo=UTC), probability=o.probability,
-        status=enum_text(pb.OpportunityStatus, o.status, STATUS), amount=money_field(o, "amount"),
-        expected_close_date=o.expected_close_date, closed_date=o.closed_date,
-        closed_from_stage=o.closed_from_stage, won_quote_id=o.won_quote_id, loss_reason=o.loss_reason,
-        competitor=o.competitor, competitors=list(o.competitors), pending_approval_id=o.pending_approval_id,
-        source_lead_id=o.source_lead_id, source=o.source, description=o.description, next_step=o.next_step,
-        forecast_category=o.forecast_category, tags=list(o.tags),
-        line_items=[
-            LineItemOut(product_code=i.product_code, name=i.name, quantity=i.quantity,
-                        unit_price=money_field(i, "unit_price"), total=money_field(i, "total"))
-            for i in o.line_items
-        ],
-        artefacts=[
-            ArtefactOut(id=a.id, kind=a.kind, name=a.name, file_uri=a.file_uri, stage=a.stage,
-                        uploaded_by=a.uploaded_by, uploaded_at=a.uploaded_at.ToDatetime(tzinfo=UTC))
-            for a in o.artefacts
-        ],
-        custom_fields=customs_out(o.custom_fields), last_activity_at=instant(o, "last_activity_at"),
-        next_follow_up_due_at=instant(o, "next_follow_up_due_at"), created_by=o.created_by,
-        created_at=o.created_at.ToDatetime(tzinfo=UTC), updated_at=o.updated_at.ToDatetime(tzinfo=UTC),
-        version=o.version,
-    )  # fmt: skip
 
 
 @router.post(
@@ -232,11 +47,13 @@ def opportunity_out(o: pb.Opportunity) -> OpportunityOut:
     summary="Create an opportunity",
 )
 async def create_opportunity(
-    body: OpportunityCreate, caller: Annotated[Caller, Depends(authorize("opportunity:create"))],
-    request: Request, response: Response,
-) -> OpportunityOut:  # fmt: skip
-    service, options = opportunity_service(request, caller)
-    reply = await service.CreateOpportunity(
+    body: OpportunityCreate,
+    caller: Annotated[Caller, Depends(authorize("opportunity:create"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    response: Response,
+) -> OpportunityOut:
+    reply = await opportunity_service.CreateOpportunity(
         pb.CreateOpportunityRequest(opportunity=opportunity_input(body)), **options
     )
     set_etag(response, reply.opportunity.version)
@@ -255,7 +72,8 @@ def _money_bound(amount: str, currency: str) -> common_pb2.Money | None:
 )
 async def list_opportunities(
     caller: Annotated[Caller, Depends(authorize("opportunity:read"))],
-    request: Request,
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
     stage: Annotated[list[str], Many],
     owner_id: Annotated[list[str], Many],
     team_id: Annotated[list[str], Many],
@@ -298,7 +116,6 @@ async def list_opportunities(
 ) -> OpportunityPage:
     """A rep sees their own deals, a manager the team's, other roles all. The close
     date is the actual one once closed, the expected one before."""
-    service, options = opportunity_service(request, caller)
     filter_ = pb.OpportunityFilter(
         stages=stage, owner_ids=owner_id, team_ids=team_id, account_ids=account_id, pipeline_ids=pipeline_id,
         statuses=[enum_number(pb.OpportunityStatus, STATUS, s) for s in status],
@@ -306,7 +123,7 @@ async def list_opportunities(
         close_date_from=close_date_from, close_date_to=close_date_to, probability_min=probability_min,
         probability_max=probability_max, text=q,
     )  # fmt: skip
-    reply = await service.ListOpportunities(
+    reply = await opportunity_service.ListOpportunities(
         pb.ListOpportunitiesRequest(
             filter=filter_, sort=sort, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
         ),
@@ -323,11 +140,15 @@ async def list_opportunities(
     summary="Read one opportunity (ETag)",
 )
 async def get_opportunity(
-    opportunity_id: OpportunityId, caller: Annotated[Caller, Depends(authorize("opportunity:read"))],
-    request: Request, response: Response,
-) -> OpportunityOut:  # fmt: skip
-    service, options = opportunity_service(request, caller)
-    reply = await service.GetOpportunity(pb.GetOpportunityRequest(id=opportunity_id), **options)
+    opportunity_id: OpportunityId,
+    caller: Annotated[Caller, Depends(authorize("opportunity:read"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    response: Response,
+) -> OpportunityOut:
+    reply = await opportunity_service.GetOpportunity(
+        pb.GetOpportunityRequest(id=opportunity_id), **options
+    )
     set_etag(response, reply.opportunity.version)
     return opportunity_out(reply.opportunity)
 
@@ -339,12 +160,15 @@ async def get_opportunity(
     summary="Change an opportunity",
 )
 async def update_opportunity(
-    opportunity_id: OpportunityId, body: OpportunityPatch,
-    caller: Annotated[Caller, Depends(authorize("opportunity:update"))], request: Request, response: Response,
-) -> OpportunityOut:  # fmt: skip
-    service, options = opportunity_service(request, caller)
+    opportunity_id: OpportunityId,
+    body: OpportunityPatch,
+    caller: Annotated[Caller, Depends(authorize("opportunity:update"))],
+    opportunity_service: OpportunityClient,
+    options: CallOptions,
+    response: Response,
+) -> OpportunityOut:
     mask = sorted(body.model_fields_set - {"expected_version"})
-    reply = await service.UpdateOpportunity(
+    reply = await opportunity_service.UpdateOpportunity(
         pb.UpdateOpportunityRequest(
             id=opportunity_id, opportunity=opportunity_input(body), update_mask=mask,
             expected_version=body.expected_version,

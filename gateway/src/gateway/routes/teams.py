@@ -6,70 +6,21 @@ would mean nothing for a team they are not part of.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from crm_runtime.errors import FieldViolation, NotFound, ValidationFailed
 from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.context import Context, context
 from gateway.etag import IfMatch, expected_version, set_etag
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.identity.teams import Team
 from gateway.paging import DEFAULT, Cursor, Limit
 from gateway.problems import PROBLEM_RESPONSES
+from gateway.schemas.teams import TeamCreate, TeamOut, TeamPage, TeamUpdate, team_out
 
 router = APIRouter(prefix="/v1/teams", tags=["teams"], responses=PROBLEM_RESPONSES)
 TeamId = Annotated[str, Path(min_length=1, max_length=64, description="The team's id")]
-
-
-class TeamCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"name": "华东大客户组", "manager_id": ""}]},
-    )
-
-    name: str = Field(min_length=1, max_length=100)
-    manager_id: str = Field("", max_length=64, description="A user of the tenant; empty: none")
-
-
-class TeamUpdate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", strict=True, json_schema_extra={"examples": [{"name": "华东一组"}]}
-    )
-
-    name: str | None = Field(None, min_length=1, max_length=100)
-    manager_id: str | None = Field(None, max_length=64)
-
-
-class TeamOut(BaseModel):
-    id: str
-    name: str
-    manager_id: str
-    member_ids: list[str] = Field(description="Up to 200 members, oldest first")
-    created_at: datetime
-    updated_at: datetime
-    version: int = Field(description="Also the ETag; send it back in If-Match")
-
-
-class TeamPage(BaseModel):
-    items: list[TeamOut]
-    next_cursor: str
-
-
-def team_out(team: Team, member_ids: list[str] | None = None) -> TeamOut:
-    return TeamOut(
-        id=team.id,
-        name=team.name,
-        manager_id=team.manager_id,
-        member_ids=member_ids or [],
-        created_at=team.created_at,
-        updated_at=team.updated_at,
-        version=team.version,
-    )
 
 
 async def _check_manager(ctx: Context, tenant_id: str, manager_id: str) -> None:

@@ -7,119 +7,26 @@ deactivated or stripped of the role (409, identity/admins.py). Updates honour If
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, get_args
 
 from crm_runtime.errors import FieldViolation, NotFound, ValidationFailed
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.authz import ROLES
-from gateway.context import Context, context
+from gateway.context import context
 from gateway.etag import IfMatch, expected_version, set_etag
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.identity.passwords import MAX_LENGTH, MIN_LENGTH, check_policy, hash_password
-from gateway.identity.users import EMAIL, User, check_roles
+from gateway.identity.passwords import check_policy, hash_password
+from gateway.identity.teams import check_team
+from gateway.identity.users import User, check_roles
 from gateway.paging import DEFAULT, Cursor, Limit
 from gateway.problems import LAST_ADMIN, PROBLEM_RESPONSES
+from gateway.schemas.users import Role, UserCreate, UserOut, UserPage, UserUpdate, user_out
 
 router = APIRouter(prefix="/v1/users", tags=["users"], responses=PROBLEM_RESPONSES)
 UserId = Annotated[str, Path(min_length=1, max_length=64, description="The user's id")]
-Role = Literal[
-    "admin",
-    "sales_director",
-    "sales_manager",
-    "sales_rep",
-    "marketing",
-    "legal",
-    "finance",
-    "after_sales",
-    "integration",
-]
 assert set(get_args(Role)) == set(ROLES)  # the document's enum is the matrix's roles
-
-
-class UserCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "email": "li.na@acme.cn",
-                    "display_name": "李娜",
-                    "roles": ["sales_rep"],
-                    "team_id": "",
-                    "password": "correct horse battery",
-                }
-            ]
-        },
-    )
-
-    email: str = Field(min_length=3, max_length=254, pattern=EMAIL.pattern)
-    display_name: str = Field(min_length=1, max_length=100)
-    roles: list[Role] = Field(min_length=1, max_length=len(ROLES))
-    team_id: str = Field("", max_length=64, description="The team the person belongs to")
-    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
-
-
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={
-            "examples": [{"display_name": "李娜 (华东)", "roles": ["sales_manager"]}]
-        },
-    )
-
-    display_name: str | None = Field(None, min_length=1, max_length=100)
-    roles: list[Role] | None = Field(None, min_length=1, max_length=len(ROLES))
-    team_id: str | None = Field(None, max_length=64)
-    active: bool | None = None
-    password: str | None = Field(
-        None, min_length=MIN_LENGTH, max_length=MAX_LENGTH, description="Reset"
-    )
-
-
-class UserOut(BaseModel):
-    id: str
-    email: str
-    display_name: str
-    roles: list[str]
-    team_id: str
-    active: bool
-    created_at: datetime
-    updated_at: datetime
-    version: int = Field(description="Also the ETag; send it back in If-Match")
-
-
-class UserPage(BaseModel):
-    items: list[UserOut]
-    next_cursor: str
-
-
-def user_out(user: User) -> UserOut:
-    return UserOut(
-        id=user.id,
-        email=user.email,
-        display_name=user.display_name,
-        roles=list(user.roles),
-        team_id=user.team_id,
-        active=user.active,
-        created_at=user.created_at,
-        updated_at=user.updated_at,
-        version=user.version,
-    )
-
-
-async def check_team(ctx: Context, tenant_id: str, team_id: str) -> None:
-    if not team_id:
-        return
-    try:
-        await ctx.teams(tenant_id).get(team_id)
-    except NotFound as exc:
-        raise ValidationFailed([FieldViolation("team_id", "names no team of this tenant")]) from exc
 
 
 def _visible(caller: Caller, user: User) -> bool:

@@ -48,7 +48,7 @@ def money_field(parent: Any, name: str) -> Money | None:
     return money_out(getattr(parent, name), parent.HasField(name))
 
 
-class CustomField(BaseModel):
+class SalesCustomField(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         strict=True,
@@ -59,15 +59,15 @@ class CustomField(BaseModel):
     value: str = Field(max_length=2000)
 
 
-def customs_to_proto(values: list[CustomField]) -> list[common_pb2.CustomFieldValue]:
+def customs_to_proto(values: list[SalesCustomField]) -> list[common_pb2.CustomFieldValue]:
     return [common_pb2.CustomFieldValue(key=v.key, **{v.kind: v.value}) for v in values]
 
 
-def customs_out(values: Any) -> list[CustomField]:
+def customs_out(values: Any) -> list[SalesCustomField]:
     found = []
     for v in values:
         kind = v.WhichOneof("value") or "text"
-        found.append(CustomField.model_construct(key=v.key, kind=kind, value=getattr(v, kind)))
+        found.append(SalesCustomField.model_construct(key=v.key, kind=kind, value=getattr(v, kind)))
     return found
 
 

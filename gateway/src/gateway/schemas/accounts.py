@@ -1,0 +1,134 @@
+"""Accounts (客户): the fields sent and answered, the duplicate check's matches, and
+their mapping to and from crm.opportunity.v1."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from crm.opportunity.v1 import opportunity_pb2 as pb
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.schemas.mapping import from_proto
+from gateway.schemas.values import (
+    SalesCustomField,
+    customs_to_proto,
+    enum_number,
+)
+
+AccountId = Annotated[str, Path(min_length=1, max_length=64, description="The account's id")]
+
+
+ManualTier = Literal["", "high", "medium", "low", "strategic"]
+
+
+TIER = "ACCOUNT_TIER_"
+
+
+EXAMPLE: dict[str, Any] = {
+    "name": "上海云图科技有限公司",
+    "unified_social_credit_code": "91350100M000100Y43",
+    "industry": "软件",
+    "region": "上海",
+    "phone": "021-6888 8888",
+    "tags": ["重点客户"],
+    "custom_fields": [{"key": "employees", "kind": "number", "value": "320"}],
+}
+
+
+class AccountFields(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: str = Field("", max_length=200)
+    unified_social_credit_code: str = Field(
+        "", max_length=32, description="统一社会信用代码, 18 characters"
+    )
+    industry: str = Field("", max_length=100)
+    region: str = Field("", max_length=100)
+    address: str = Field("", max_length=500)
+    phone: str = Field("", max_length=32)
+    website: str = Field("", max_length=255)
+    owner_id: str = Field("", max_length=64, description="empty: the caller")
+    team_id: str = Field(
+        "", max_length=64, description="empty: the caller's team when the caller owns it"
+    )
+    tier: ManualTier = Field("", description="by hand; dormant is set by the dormancy check")
+    tags: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=20)
+    notes: str = Field("", max_length=4000)
+    custom_fields: list[SalesCustomField] = Field(default_factory=list, max_length=50)
+
+
+class AccountCreate(AccountFields):
+    """A new account; one of the same normalised name or credit code in the tenant is 409."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE]}
+    )
+    name: str = Field(max_length=200, description="required")
+
+
+class AccountPatch(AccountFields):
+    """Only the fields sent change; `expected_version` (from the ETag) makes a stale
+    edit 409 instead of overwriting someone else's."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True,
+        json_schema_extra={"examples": [{"industry": "智能制造", "tier": "strategic", "expected_version": 1}]},
+    )  # fmt: skip
+    expected_version: int = Field(0, ge=0, description="0: no check")
+
+
+def account_input(body: AccountFields) -> pb.AccountInput:
+    values = body.model_dump(exclude={"expected_version", "tier", "custom_fields"})
+    return pb.AccountInput(
+        **values,
+        tier=enum_number(pb.AccountTier, TIER, body.tier),
+        custom_fields=customs_to_proto(body.custom_fields),
+    )
+
+
+class AccountOut(BaseModel):
+    id: str
+    name: str
+    normalized_name: str = Field(description="what duplicates are matched on")
+    unified_social_credit_code: str
+    industry: str
+    region: str
+    address: str
+    phone: str = Field(description="E.164")
+    website: str
+    owner_id: str
+    team_id: str
+    tier: str = Field(description="high, medium, low, dormant, strategic, or empty")
+    tier_reason: str
+    tags: list[str]
+    notes: str
+    custom_fields: list[SalesCustomField]
+    source_lead_id: str
+    source: str
+    last_activity_at: datetime | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(description="also the ETag; send it back as expected_version")
+
+
+class AccountPage(BaseModel):
+    items: list[AccountOut]
+    next_cursor: str
+
+
+def account_out(a: pb.Account) -> AccountOut:
+    return from_proto(AccountOut, a)
+
+
+class AccountDuplicateOut(BaseModel):
+    account_id: str
+    name: str
+    owner_id: str
+    matched_on: str = Field(description="name (normalised) or credit_code")
+
+
+class Duplicates(BaseModel):
+    matches: list[AccountDuplicateOut]
