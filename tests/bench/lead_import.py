@@ -191,7 +191,7 @@ def run_direct(rows: int, duplicates: float) -> dict[str, Any]:
     from crm_runtime.wiring import unit_of_work
     from lead.imports.runner import ImportRunner
     from lead.imports.use_cases import ImportApp, StartImport
-    from lead.storage import MongoLeadStorage
+    from lead.mongo_storage import MongoLeadStorage
     from lead.store import ensure_indexes
 
     data = make_csv(rows, duplicates)

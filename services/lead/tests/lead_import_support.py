@@ -19,7 +19,7 @@ from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.testdata import shared_testdata
 from crm_runtime.wiring import unit_of_work
 from lead.imports.runner import ImportRunner
-from lead.storage import MongoLeadStorage
+from lead.mongo_storage import MongoLeadStorage
 from lead.store import ensure_indexes
 
 TESTDATA = shared_testdata("leads")

@@ -25,8 +25,8 @@ from lead.domain.lead import LeadStatus
 from lead.edits import LeadEditApp
 from lead.imports import grpc_convert as import_convert
 from lead.imports.use_cases import ImportApp
+from lead.mongo_storage import MongoLeadStorage
 from lead.ports import LeadStorage
-from lead.storage import MongoLeadStorage
 from lead.tenant_config import LeadConfigApp
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["LeadService"].full_name

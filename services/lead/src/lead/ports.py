@@ -8,6 +8,7 @@ that `capture()` runs on it unchanged. One contract suite runs against every sto
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -137,7 +138,7 @@ class Slots(Routing, Protocol):
         """Advance each group's counter by the turns a batch used."""
 
 
-class HeldSlots:
+class HeldSlots(ABC):
     """What every `Slots` keeps the same way: the slots this use case holds, kept on
     commit (`keep`) or freed (`release`) by the implementation."""
 
@@ -159,11 +160,13 @@ class HeldSlots:
             self.release(rep_id, lead_id)
         self.held.clear()
 
+    @abstractmethod
     def keep(self, rep_id: str, lead_ids: list[str]) -> None:
-        raise NotImplementedError
+        """Make the slots the leads' for good (the implementation's store)."""
 
+    @abstractmethod
     def release(self, rep_id: str, lead_id: str) -> bool:
-        raise NotImplementedError
+        """Free one slot; whether it was held."""
 
 
 class Stores(Protocol):

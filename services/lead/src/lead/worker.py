@@ -11,7 +11,7 @@ from crm_runtime.worker import AppProvider, every
 
 from lead.checks import LeadChecks
 from lead.imports.runner import ImportRunner
-from lead.storage import MongoLeadStorage
+from lead.mongo_storage import MongoLeadStorage
 from lead.store import ensure_indexes
 
 CHECK_INTERVAL_SECONDS = 30

@@ -11,7 +11,7 @@ from crm_runtime.principal import Principal
 from google.protobuf.timestamp_pb2 import Timestamp
 from lead.checks import LeadChecks
 from lead.listing import LeadQuery
-from lead.storage import MongoLeadStorage
+from lead.mongo_storage import MongoLeadStorage
 from lead.store import NEWEST_FIRST, index_for
 
 from conftest import ADMIN, create, owned

@@ -13,7 +13,7 @@ from lead.app import LeadApp
 from lead.checks import LeadChecks
 from lead.config_store import Reservations
 from lead.domain.lead import LeadDraft
-from lead.storage import MongoLeadStorage
+from lead.mongo_storage import MongoLeadStorage
 from pymongo.errors import DuplicateKeyError
 
 from conftest import ADMIN, configure, create

@@ -14,7 +14,7 @@ from crm_runtime.wiring import unit_of_work
 from lead.imports.runner import ImportRunner
 from lead.imports.store import NEVER
 from lead.imports.use_cases import ImportApp, StartImport
-from lead.storage import MongoLeadStorage
+from lead.mongo_storage import MongoLeadStorage
 from lead.store import ensure_indexes
 from lead.worker import ImportRunnerProvider, LeadWorker
 

@@ -22,7 +22,7 @@ from lead.imports.domain.rows import lead_id_for
 from lead.imports.runner import ImportRunner
 from lead.imports.store import ImportRepository
 from lead.imports.use_cases import ImportApp, StartImport
-from lead.storage import MongoLeadStorage
+from lead.mongo_storage import MongoLeadStorage
 from lead.store import ensure_indexes
 from lead_import_support import IMPORTER, MD, TENANT, get, run_all, runner, start, synthetic
 from pymongo import MongoClient
@@ -89,7 +89,7 @@ from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.mongo import connect
 from crm_runtime.wiring import unit_of_work
 from lead.imports.runner import ImportRunner
-from lead.storage import MongoLeadStorage
+from lead.mongo_storage import MongoLeadStorage
 settings = settings_for("lead", "worker", sys.argv[1], sys.argv[2])
 uow = unit_of_work(settings, connect(settings))
 runner = ImportRunner(MongoLeadStorage(uow), batch_size=10, budget=0.0, max_backlog=0)
