@@ -10,6 +10,7 @@ from crm_runtime.grpc_errors import field_violations
 from crm_runtime.mongo import UnitOfWork
 from crm_runtime.outbox import OutboxWriter
 from opportunity.checks import OpportunityChecks
+from opportunity.storage import MongoOpportunityStorage
 from opportunity_grpc_support import account, contact, deal, md
 
 pytest_plugins = ["opportunity_grpc_support"]  # fixtures: opportunity_stub
@@ -68,7 +69,7 @@ def test_bad_follow_ups_are_named_and_others_deals_are_not_found(stub):
 
 def _replicas(mongo_client, database_name, at):
     uow = UnitOfWork(mongo_client, database_name, OutboxWriter("opportunity"))
-    return [OpportunityChecks(uow, clock=lambda: at) for _ in range(2)]
+    return [OpportunityChecks(MongoOpportunityStorage(uow), clock=lambda: at) for _ in range(2)]
 
 
 def test_cadence_reminders_are_raised_once_across_replicas(stub, mongo_client, database_name):

@@ -14,6 +14,7 @@ from crm_runtime.mongo import UnitOfWork
 from crm_runtime.outbox import OutboxWriter
 from opportunity.checks import OpportunityChecks
 from opportunity.quotes.use_cases import tenant_today
+from opportunity.storage import MongoOpportunityStorage
 from opportunity_grpc_support import DIRECTOR, account, deal, md
 
 pytest_plugins = ["opportunity_grpc_support"]  # fixtures: opportunity_stub
@@ -260,9 +261,11 @@ def test_issued_and_waiting_quotes_expire_after_their_last_day(
     waiting, approval = _pending(stub, opp)
     draft = create(stub, opp.id, VAT_LINES, valid_until=tomorrow)
     uow = UnitOfWork(mongo_client, database_name, OutboxWriter("opportunity"))
-    assert OpportunityChecks(uow, clock=utcnow).run() == 0  # not due yet
+    assert OpportunityChecks(MongoOpportunityStorage(uow), clock=utcnow).run() == 0  # not due yet
     later = utcnow() + timedelta(days=40)
-    replicas = [OpportunityChecks(uow, clock=lambda: later) for _ in range(2)]
+    replicas = [
+        OpportunityChecks(MongoOpportunityStorage(uow), clock=lambda: later) for _ in range(2)
+    ]
     with ThreadPoolExecutor(max_workers=2) as pool:  # two workers at once: each acts once
         changed = sum(pool.map(lambda checks: checks.run(), replicas))
     assert changed >= 2  # the two quotes (and the idle deal's reminder)
