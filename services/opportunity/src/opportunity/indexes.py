@@ -32,6 +32,7 @@ def sort_key(field: str, descending: bool, kind: str = "instant") -> SortKey:
 
 
 QUOTE_SORT = sort_key("created_at", descending=True)
+APPROVAL_SORT = SortKey("requested_at", descending=True)
 
 NEWEST: list[IndexKey] = [("created_at", -1), ("_id", -1)]
 BY_TIME: list[IndexKey] = [("at", -1), ("_id", -1)]

@@ -29,6 +29,7 @@ from opportunity.quotes.domain.quote import Quote
 T = TypeVar("T")
 Query = dict[str, Any]  # a list query: field conditions as Mongo writes them
 Position = tuple[Any, str] | None  # where the previous page ended (None: the start)
+MAX_CONTACTS_PER_ACCOUNT = 2000
 
 
 class Accounts(Protocol):
@@ -70,7 +71,7 @@ class Contacts(Protocol):
     def get(self, contact_id: str) -> Contact | None: ...
 
     def of_account(self, account_id: str) -> list[Contact]:
-        """Every contact of the account, newest first."""
+        """The account's contacts, newest first (at most MAX_CONTACTS_PER_ACCOUNT)."""
 
     def page(self, query: Query, sort: SortKey, limit: int, after: Position) -> list[Contact]: ...
 

@@ -33,8 +33,7 @@ from opportunity.indexes import (
     FOLLOW_UPS,
     NEWEST,
 )
-
-MAX_CONTACTS_PER_ACCOUNT = 2000
+from opportunity.ports import MAX_CONTACTS_PER_ACCOUNT
 
 
 def list_index(keys: tuple[str, ...], query: dict[str, Any], sort: SortKey) -> str:
