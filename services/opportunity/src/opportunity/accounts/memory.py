@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.errors import AlreadyExists
 from crm_runtime.memory import DuplicateId, MemoryTransaction, TenantTable
 from crm_runtime.store import SortKey
 
@@ -18,7 +17,7 @@ from opportunity.accounts.documents import (
     follow_up_from_doc,
     follow_up_to_doc,
 )
-from opportunity.domain.account import Account
+from opportunity.domain.account import Account, key_moves, key_taken
 from opportunity.domain.contact import Contact
 from opportunity.domain.followups import FollowUp
 from opportunity.indexes import ACCOUNT_KEYS, ACCOUNTS, CONTACTS, FOLLOW_UPS, NEWEST
@@ -68,19 +67,16 @@ class MemoryAccounts:
         return list(found.values())
 
     def claim_keys(self, account_id: str, keys: dict[str, str], released: dict[str, str]) -> None:
-        for matched_on, key in released.items():
-            held = self.keys.get(f"{matched_on}:{key}")
-            if keys.get(matched_on) != key and held and held["account_id"] == account_id:
-                self.keys.delete(f"{matched_on}:{key}")
-        for matched_on, key in keys.items():
-            if released.get(matched_on) == key:
-                continue
+        dropped, taken = key_moves(keys, released)
+        for key in dropped:
+            held = self.keys.get(key)
+            if held and held["account_id"] == account_id:
+                self.keys.delete(key)
+        for matched_on, key in taken:
             try:
-                self.keys.insert({"_id": f"{matched_on}:{key}", "account_id": account_id})
+                self.keys.insert({"_id": key, "account_id": account_id})
             except DuplicateId as exc:
-                raise AlreadyExists(
-                    f"an account with this {matched_on.replace('_', ' ')} already exists"
-                ) from exc
+                raise key_taken(matched_on) from exc
 
     def page(self, query: Query, sort: SortKey, limit: int, after: Position) -> list[Account]:
         return [account_from_doc(d) for d in self.accounts.page(query, sort, limit, after)]
