@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 import pytest
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from opportunity_calls import account, contact, deal, md
+from opportunity_calls import account, cny, contact, deal, md, move
 
 REP = md("rep-1", scope="own")
 
@@ -22,6 +22,20 @@ def ready(stub):
     kdm = contact(stub, acme.id, REP, role=pb.CONTACT_ROLE_DECISION_MAKER)
     opp = deal(stub, acme.id, REP, expected_close_date="2030-06-30", primary_contact_id=kdm.id)
     return acme, kdm, opp
+
+
+def at_solution(stub, amount):
+    """A deal of rep-1 of `amount` yuan with a close date and a primary contact, moved on
+    to the solution stage (the next move needs the requirements document)."""
+    acme = account(stub, REP)
+    kdm = contact(stub, acme.id, REP)
+    opp = deal(
+        stub, acme.id, REP, amount=cny(amount), expected_close_date="2030-01-31",
+        primary_contact_id=kdm.id,
+    )  # fmt: skip
+    for stage in ("needs_confirmed", "solution"):
+        move(stub, opp.id, stage, REP)
+    return opp
 
 
 def fails(call, code):

@@ -6,8 +6,8 @@ import threading
 import grpc
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm_runtime.grpc_errors import field_violations
-from deals_calls import DOC, REP, fails
-from opportunity_grpc_support import DIRECTOR, account, cny, contact, deal, move
+from deals_calls import DOC, REP, at_solution, fails
+from opportunity_grpc_support import DIRECTOR, cny, move
 
 pytest_plugins = ["opportunity_grpc_support", "deals_calls"]
 
@@ -66,18 +66,7 @@ def test_a_gate_names_the_missing_artefact_and_writes_nothing(
 
 
 def test_a_big_deal_waits_for_the_directors_approval(stub, mongo_client, database_name):
-    acme = account(stub, REP)
-    kdm = contact(stub, acme.id, REP)
-    opp = deal(
-        stub,
-        acme.id,
-        REP,
-        amount=cny(800_000),
-        expected_close_date="2030-01-31",
-        primary_contact_id=kdm.id,
-    )
-    for stage in ("needs_confirmed", "solution"):
-        move(stub, opp.id, stage, REP)
+    opp = at_solution(stub, 800_000)
     waiting = move(stub, opp.id, "quote_negotiation", REP, artefacts=[DOC], note="大单")
     assert waiting.outcome == pb.CHANGE_STAGE_OUTCOME_APPROVAL_PENDING and waiting.approval_id
     assert (

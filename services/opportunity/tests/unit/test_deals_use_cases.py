@@ -8,8 +8,8 @@ import grpc
 import pytest
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm_runtime.grpc_errors import field_violations
-from deals_calls import DOC, REP, fails
-from opportunity_fake_support import ADMIN, DIRECTOR, account, cny, contact, deal, md, move
+from deals_calls import DOC, REP, at_solution, fails
+from opportunity_fake_support import ADMIN, DIRECTOR, account, cny, deal, md, move
 
 pytest_plugins = ["opportunity_fake_support", "deals_calls"]
 
@@ -33,18 +33,7 @@ def test_skipping_a_stage_that_forbids_it_is_refused(stub, ready):
 
 
 def test_a_rejection_needs_a_reason_and_leaves_the_deal_where_it_was(stub):
-    acme = account(stub, REP)
-    kdm = contact(stub, acme.id, REP)
-    opp = deal(
-        stub,
-        acme.id,
-        REP,
-        amount=cny(600_000),
-        expected_close_date="2030-01-31",
-        primary_contact_id=kdm.id,
-    )
-    for stage in ("needs_confirmed", "solution"):
-        move(stub, opp.id, stage, REP)
+    opp = at_solution(stub, 600_000)
     waiting = move(stub, opp.id, "quote_negotiation", REP, artefacts=[DOC])
     no_reason = pb.DecideApprovalRequest(
         approval_id=waiting.approval_id, decision=pb.DECISION_REJECT
