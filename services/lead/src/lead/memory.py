@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from crm_runtime.errors import AlreadyExists, Conflict
 from crm_runtime.events import DomainEvent
 from crm_runtime.memory import Doc, MemoryTransaction, MemoryUnitOfWork, Table, matches
+from crm_runtime.store import SortKey
 
 from lead.config_memory import MemoryConfig, MemorySlots
 from lead.documents import follow_up_from_doc, follow_up_to_doc, lead_from_doc, lead_to_doc
@@ -25,7 +26,7 @@ from lead.imports.domain.jobs import ImportJob
 from lead.imports.memory import MemoryImportJobs, MemoryImportQueue
 from lead.imports.ports import ImportJobs
 from lead.ports import Leads, LeadStorage, Slots, Stores, TenantConfig
-from lead.store import duplicate_lookups
+from lead.store import FOLLOW_UPS_NEWEST, NEWEST, duplicate_lookups
 
 T = TypeVar("T")
 IDENTIFIER_KEYS = (("phone", "phone"), ("email", "email"), ("company", "company_key"))
@@ -35,12 +36,10 @@ def _newest_first(docs: list[Doc], at: str) -> list[Doc]:
     return sorted(docs, key=lambda d: (d[at], d["_id"]), reverse=True)
 
 
-def _after(query: Mapping[str, Any], at: str, after: tuple[datetime, str] | None) -> Doc:
+def _after(query: Mapping[str, Any], sort: SortKey, after: tuple[datetime, str] | None) -> Doc:
     if after is None:
         return dict(query)
-    moment, last_id = after
-    keyset = [{at: {"$lt": moment}}, {at: moment, "_id": {"$lt": last_id}}]
-    return {**query, "$and": [*query.get("$and", []), {"$or": keyset}]}
+    return {**query, "$and": [*query.get("$and", []), sort.after(after)]}
 
 
 class MemoryLeads:
@@ -96,9 +95,7 @@ class MemoryLeads:
     def page(
         self, query: Mapping[str, Any], limit: int, after: tuple[datetime, str] | None
     ) -> list[Lead]:
-        docs = _newest_first(
-            self._docs(self.leads, _after(query, "created_at", after)), "created_at"
-        )
+        docs = _newest_first(self._docs(self.leads, _after(query, NEWEST, after)), "created_at")
         return [lead_from_doc(d) for d in docs[:limit]]
 
     def add_follow_up(self, follow_up: FollowUp) -> None:
@@ -111,7 +108,7 @@ class MemoryLeads:
     def follow_up_page(
         self, lead_id: str, limit: int, after: tuple[datetime, str] | None
     ) -> list[FollowUp]:
-        docs = self._docs(self.follow_ups, _after({"lead_id": lead_id}, "at", after))
+        docs = self._docs(self.follow_ups, _after({"lead_id": lead_id}, FOLLOW_UPS_NEWEST, after))
         return [follow_up_from_doc(d) for d in _newest_first(docs, "at")[:limit]]
 
     def record_claim(self, rep_id: str, lead_id: str, at: datetime) -> None:

@@ -7,10 +7,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.errors import Conflict
 from crm_runtime.mongo import Doc, TenantCollection, Transaction
 from crm_runtime.outbox import ensure_outbox_indexes
-from pymongo import ASCENDING, DESCENDING, UpdateOne
+from crm_runtime.store import (
+    IndexSpec,
+    SortKey,
+    create_indexes,
+    index_name,
+    page_docs,
+    save_versioned,
+    tenant_index,
+)
+from pymongo import UpdateOne
 from pymongo.database import Database
 
 from lead.documents import follow_up_from_doc, follow_up_to_doc, lead_from_doc, lead_to_doc
@@ -19,7 +27,8 @@ from lead.domain.followups import FollowUp
 from lead.domain.lead import Lead
 
 LEADS, FOLLOW_UPS, CLAIMS, DEDUP_KEYS = "leads", "follow_ups", "claims", "dedup_keys"
-NEWEST_FIRST = [("created_at", DESCENDING), ("_id", DESCENDING)]
+NEWEST = SortKey("created_at", descending=True)
+FOLLOW_UPS_NEWEST = SortKey("at", descending=True)
 DEDUP_FIELDS = ("phone", "email", "company_key")  # the Lead fields, and stored fields
 LIST_KEYS = (
     "account_id",
@@ -33,10 +42,6 @@ LIST_KEYS = (
 )
 
 
-def index_name(*keys: tuple[str, int]) -> str:
-    return "_".join(f"{k}_{d}" for k, d in keys)
-
-
 def index_for(query: Mapping[str, Any]) -> str:
     """The index a list query runs on: the most selective filter first, newest first.
 
@@ -45,8 +50,8 @@ def index_for(query: Mapping[str, Any]) -> str:
     choose the same index on its own."""
     for key in LIST_KEYS:
         if key in query or any(key in clause for clause in query.get("$and", [])):
-            return index_name(("tenant_id", 1), (key, 1), ("created_at", -1), ("_id", -1))
-    return index_name(("tenant_id", 1), ("created_at", -1), ("_id", -1))
+            return index_name(("tenant_id", 1), (key, 1), *NEWEST.index_spec)
+    return index_name(("tenant_id", 1), *NEWEST.index_spec)
 
 
 def duplicate_lookups(keys: DedupKeys) -> list[Doc]:
@@ -61,30 +66,22 @@ def duplicate_lookups(keys: DedupKeys) -> list[Doc]:
     return [{key: value, "merged_into": ""} for key, value in pairs if value]
 
 
+FOLLOW_UPS_BY_LEAD = tenant_index(FOLLOW_UPS, ("lead_id", 1), *FOLLOW_UPS_NEWEST.index_spec)
+LEAD_INDEXES = (
+    *(tenant_index(LEADS, (key, 1), ("merged_into", 1)) for key in DEDUP_FIELDS),
+    tenant_index(LEADS, *NEWEST.index_spec),
+    *(tenant_index(LEADS, (key, 1), *NEWEST.index_spec) for key in LIST_KEYS),
+    IndexSpec(LEADS, (("next_check_at", 1),)),
+    FOLLOW_UPS_BY_LEAD,
+    tenant_index(CLAIMS, ("rep_id", 1), ("at", 1)),
+)
+
+
 def ensure_indexes(db: Database[Doc]) -> None:
     from lead.config_store import ensure_config_indexes
     from lead.imports.store import ensure_import_indexes
 
-    leads = db[LEADS]
-    for key in DEDUP_FIELDS:
-        leads.create_index([("tenant_id", ASCENDING), (key, ASCENDING), ("merged_into", ASCENDING)])
-    leads.create_index([("tenant_id", ASCENDING), *NEWEST_FIRST])
-    for key in (
-        "owner_id",
-        "status",
-        "source",
-        "score_band",
-        "owner_team_id",
-        "tags",
-        "search_tokens",
-        "account_id",
-    ):
-        leads.create_index([("tenant_id", ASCENDING), (key, ASCENDING), *NEWEST_FIRST])
-    leads.create_index([("next_check_at", ASCENDING)])
-    db[FOLLOW_UPS].create_index(
-        [("tenant_id", ASCENDING), ("lead_id", ASCENDING), ("at", DESCENDING), ("_id", DESCENDING)]
-    )
-    db[CLAIMS].create_index([("tenant_id", ASCENDING), ("rep_id", ASCENDING), ("at", ASCENDING)])
+    create_indexes(db, LEAD_INDEXES)
     ensure_config_indexes(db)
     ensure_import_indexes(db)
     ensure_outbox_indexes(db)
@@ -108,14 +105,10 @@ class LeadRepository:
     def save(self, lead: Lead, expected_version: int, next_check_at: datetime | None) -> Lead:
         """Write `lead` if nobody wrote it since `expected_version`; the saved copy has
         the next version. A stale write is a Conflict (409), never lost silently."""
-        doc = lead_to_doc(lead)
-        doc.update(version=expected_version + 1, next_check_at=next_check_at)
-        doc.pop("_id")
-        if not self.leads.update_one({"_id": lead.id, "version": expected_version}, {"$set": doc}):
-            raise Conflict(f"lead {lead.id} was changed by someone else; read it again")
+        doc = {**lead_to_doc(lead), "next_check_at": next_check_at}
+        saved = save_versioned(self.leads, doc, expected_version, f"lead {lead.id}")
         self.tx.record(*lead.events)
-        saved = lead_from_doc({**doc, "_id": lead.id, "tenant_id": self.tenant_id})
-        return saved
+        return lead_from_doc(saved)
 
     def get(self, lead_id: str) -> Lead | None:
         doc = self.leads.find_one({"_id": lead_id})
@@ -149,16 +142,7 @@ class LeadRepository:
         self, query: Mapping[str, Any], limit: int, after: tuple[datetime, str] | None
     ) -> list[Lead]:
         """Newest first, `limit` leads after the cursor position."""
-        if after is not None:
-            created_at, last_id = after
-            query = {
-                **query,
-                "$or": [
-                    {"created_at": {"$lt": created_at}},
-                    {"created_at": created_at, "_id": {"$lt": last_id}},
-                ],
-            }
-        docs = self.leads.find(query, sort=NEWEST_FIRST, limit=limit, hint=index_for(query))
+        docs = page_docs(self.leads, dict(query), NEWEST, limit, after, index_for(query))
         return [lead_from_doc(d) for d in docs]
 
     def add_follow_up(self, follow_up: FollowUp) -> None:
@@ -170,13 +154,9 @@ class LeadRepository:
     def follow_up_page(
         self, lead_id: str, limit: int, after: tuple[datetime, str] | None
     ) -> list[FollowUp]:
-        query: dict[str, Any] = {"lead_id": lead_id}
-        if after is not None:
-            at, last_id = after
-            query["$or"] = [{"at": {"$lt": at}}, {"at": at, "_id": {"$lt": last_id}}]
-        docs = self.follow_ups.find(
-            query, sort=[("at", DESCENDING), ("_id", DESCENDING)], limit=limit
-        )
+        query = {"lead_id": lead_id}
+        hint = FOLLOW_UPS_BY_LEAD.name
+        docs = page_docs(self.follow_ups, query, FOLLOW_UPS_NEWEST, limit, after, hint)
         return [follow_up_from_doc(d) for d in docs]
 
     def record_claim(self, rep_id: str, lead_id: str, at: datetime) -> None:

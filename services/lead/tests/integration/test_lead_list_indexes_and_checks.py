@@ -12,7 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from lead.checks import LeadChecks
 from lead.listing import LeadQuery
 from lead.mongo_storage import MongoLeadStorage
-from lead.store import NEWEST_FIRST, index_for
+from lead.store import NEWEST, index_for
 
 from conftest import ADMIN, create, owned
 
@@ -33,7 +33,7 @@ def test_every_list_query_is_served_by_an_index(lead_stub, mongo_client, databas
     create(lead_stub)
     query = LeadQuery.parse(50, "", **filters).mongo(Principal("t1", "u", scope="all"))
     cursor = mongo_client[database_name].leads.find({"tenant_id": "t1", **query})
-    plan = cursor.sort(NEWEST_FIRST).hint(index_for(query)).explain()["queryPlanner"]["winningPlan"]
+    plan = cursor.sort(NEWEST.spec).hint(index_for(query)).explain()["queryPlanner"]["winningPlan"]
     assert "IXSCAN" in str(plan) and "COLLSCAN" not in str(plan)
 
 

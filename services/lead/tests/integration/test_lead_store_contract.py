@@ -8,8 +8,7 @@ from decimal import Decimal
 
 import pytest
 from crm_runtime.errors import AlreadyExists, Conflict, ValidationFailed
-from crm_runtime.mongo import UnitOfWork
-from crm_runtime.outbox import OutboxWriter
+from crm_runtime.testing.storage import STORAGES, committed_events, storage_for
 from lead.domain.assignment import AssignmentRule, Rep
 from lead.domain.custom_fields import CustomFieldDefinition, CustomFieldSchema, FieldType
 from lead.domain.dedup import keys_of_lead, merge
@@ -29,20 +28,9 @@ class Boom(Exception):
     pass
 
 
-@pytest.fixture(params=["memory", "mongo"])
+@pytest.fixture(params=STORAGES)
 def storage(request):
-    if request.param == "memory":
-        return MemoryLeadStorage()
-    client = request.getfixturevalue("mongo_client")
-    name = request.getfixturevalue("database_name")
-    ensure_indexes(client[name])
-    return MongoLeadStorage(UnitOfWork(client, name, OutboxWriter("lead")))
-
-
-def committed_events(storage):
-    if isinstance(storage, MemoryLeadStorage):
-        return [e.event_type for e in storage.uow.events]
-    return [d["event_type"] for d in storage.uow.db.outbox.find(sort=[("seq", 1)])]
+    return storage_for(request, MemoryLeadStorage, MongoLeadStorage, ensure_indexes, "lead")
 
 
 def lead(lead_id="l1", tenant="t1", at=NOW, **fields):

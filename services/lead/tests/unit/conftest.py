@@ -4,11 +4,8 @@ database. Helpers to call it as different people of different tenants: lead_call
 
 from __future__ import annotations
 
-import threading
-from datetime import timedelta
-
 import pytest
-from crm_runtime.clock import utcnow
+from crm_runtime.testing.clock import ticking_clock
 from crm_runtime.testing.fixtures import settings_for
 from lead.grpc_api import LeadApps
 from lead.memory import MemoryLeadStorage
@@ -20,20 +17,6 @@ __all__ = ["ADMIN", "configure", "create", "md", "owned", "update_lead"]
 @pytest.fixture
 def lead_storage():
     return MemoryLeadStorage()
-
-
-def ticking_clock():
-    """The real clock, one millisecond on at least per reading: on the fake a call takes
-    less than the millisecond the clock keeps, and leads created one after another must
-    still sort in the order they were created, as they do on the store."""
-    last, lock = [utcnow() - timedelta(seconds=1)], threading.Lock()
-
-    def now():
-        with lock:
-            last[0] = max(utcnow(), last[0] + timedelta(milliseconds=1))
-            return last[0]
-
-    return now
 
 
 @pytest.fixture

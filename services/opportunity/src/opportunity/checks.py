@@ -14,7 +14,6 @@ from functools import partial
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict
-from crm_runtime.mongo import Transaction, UnitOfWork, due_for_checks
 
 from opportunity.domain.cadence import (
     cadence_check_at,
@@ -22,8 +21,7 @@ from opportunity.domain.cadence import (
     mark_dormant_if_idle,
     remind_if_overdue,
 )
-from opportunity.indexes import ACCOUNTS, OPPORTUNITIES
-from opportunity.quotes.store import quotes_due_for_expiry
+from opportunity.ports import OpportunityStorage, Stores
 from opportunity.quotes.use_cases import expire_due_quote
 from opportunity.session import Session
 
@@ -31,37 +29,37 @@ log = logging.getLogger(__name__)
 
 
 class OpportunityChecks:
-    def __init__(self, uow: UnitOfWork, clock: Callable[[], datetime] = utcnow) -> None:
-        self.uow = uow
+    def __init__(self, storage: OpportunityStorage, clock: Callable[[], datetime] = utcnow) -> None:
+        self.storage = storage
         self.clock = clock
 
     def run(self, batch: int = 200) -> int:
         """Check every deal and account that is due; returns how many changed."""
         now = self.clock()
         changed = 0
-        for tenant_id, opp_id in due_for_checks(self.uow.db[OPPORTUNITIES], now, batch):
+        for tenant_id, opp_id in self.storage.due_deals(now, batch):
             deal = partial(self._deal, tenant_id=tenant_id, opp_id=opp_id, now=now)
             changed += self._once("opportunity", opp_id, deal)
-        for tenant_id, account_id in due_for_checks(self.uow.db[ACCOUNTS], now, batch):
+        for tenant_id, account_id in self.storage.due_accounts(now, batch):
             check = partial(self._account, tenant_id=tenant_id, account_id=account_id, now=now)
             changed += self._once("account", account_id, check)
-        for tenant_id, quote_id, version in quotes_due_for_expiry(self.uow.db, now, batch):
+        for tenant_id, quote_id, version in self.storage.due_quotes(now, batch):
             expire = partial(
                 expire_due_quote, tenant_id=tenant_id, quote_id=quote_id, version=version, now=now
             )
             changed += self._once("quote", f"{quote_id} v{version}", expire)
         return changed
 
-    def _once(self, kind: str, item_id: str, check: Callable[[Transaction], int]) -> int:
+    def _once(self, kind: str, item_id: str, check: Callable[[Stores], int]) -> int:
         try:
-            return self.uow.run(check)
+            return self.storage.run(check)
         except Conflict:
             log.info("%s %s changed while checked; another replica or a user acted", kind, item_id)
             return 0
 
     @staticmethod
-    def _deal(tx: Transaction, tenant_id: str, opp_id: str, now: datetime) -> int:
-        s = Session(tx, tenant_id, lambda: now)
+    def _deal(stores: Stores, tenant_id: str, opp_id: str, now: datetime) -> int:
+        s = Session(stores, tenant_id, lambda: now)
         opp = s.deals.get(opp_id)
         if opp is None:
             return 0
@@ -74,8 +72,8 @@ class OpportunityChecks:
         return 1
 
     @staticmethod
-    def _account(tx: Transaction, tenant_id: str, account_id: str, now: datetime) -> int:
-        s = Session(tx, tenant_id, lambda: now)
+    def _account(stores: Stores, tenant_id: str, account_id: str, now: datetime) -> int:
+        s = Session(stores, tenant_id, lambda: now)
         account = s.accounts.get(account_id)
         if account is None:
             return 0

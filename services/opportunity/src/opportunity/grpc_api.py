@@ -33,6 +33,8 @@ class OpportunityServicer(
     Account360Rpcs,
     opportunity_pb2_grpc.OpportunityServiceServicer,
 ):
+    apps: OpportunityApps  # what every mixin asks of it (their *UseCases Protocols)
+
     def __init__(self, apps: OpportunityApps) -> None:
         self.apps = apps
 

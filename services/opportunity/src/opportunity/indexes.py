@@ -31,6 +31,9 @@ def sort_key(field: str, descending: bool, kind: str = "instant") -> SortKey:
     return SortKey(field, descending, kind, 1 if field in ASCENDING_SORTS else -1)
 
 
+QUOTE_SORT = sort_key("created_at", descending=True)
+APPROVAL_SORT = SortKey("requested_at", descending=True)
+
 NEWEST: list[IndexKey] = [("created_at", -1), ("_id", -1)]
 BY_TIME: list[IndexKey] = [("at", -1), ("_id", -1)]
 REQUESTED: list[IndexKey] = [("requested_at", -1), ("_id", -1)]

@@ -9,7 +9,7 @@ from crm_runtime.mongo import Transaction
 from opportunity.indexes import REQUEST_KEYS
 
 
-class RequestKeys:
+class RequestKeyRepository:
     """Idempotency keys of create requests: the first request with a key records the id
     it created, in its own transaction; a repeat finds it and returns that record."""
 

@@ -13,12 +13,8 @@ from typing import TypeVar
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict, FieldViolation, NotFound, ValidationFailed
-from crm_runtime.mongo import Transaction, UnitOfWork
 from crm_runtime.principal import Principal
 
-from opportunity.accounts.store import AccountRepository, ContactRepository, FollowUpRepository
-from opportunity.approvals.store import ApprovalRepository
-from opportunity.deals.store import OpportunityRepository
 from opportunity.domain.account import Account
 from opportunity.domain.cadence import cadence_check_at, dormant_due, record_activity, with_schedule
 from opportunity.domain.contact import Contact
@@ -26,8 +22,7 @@ from opportunity.domain.opportunity import Opportunity
 from opportunity.domain.pipeline import Pipeline
 from opportunity.domain.settings import OpportunitySettings
 from opportunity.domain.visibility import can_see
-from opportunity.pipelines.store import PipelineConfig
-from opportunity.request_keys import RequestKeys
+from opportunity.ports import OpportunityStorage, Stores
 
 T = TypeVar("T")
 
@@ -58,16 +53,17 @@ def own_team(principal: Principal, owner_id: str, team_id: str) -> str:
 class Session:
     """One use case's view of one tenant inside one transaction."""
 
-    def __init__(self, tx: Transaction, tenant_id: str, clock: Callable[[], datetime]) -> None:
-        self.tx = tx  # for other areas' repositories in the same transaction
+    def __init__(self, stores: Stores, tenant_id: str, clock: Callable[[], datetime]) -> None:
         self.tenant_id = tenant_id
-        self.accounts = AccountRepository(tx, tenant_id)
-        self.contacts = ContactRepository(tx, tenant_id)
-        self.follow_ups = FollowUpRepository(tx, tenant_id)
-        self.request_keys = RequestKeys(tx, tenant_id)
-        self.deals = OpportunityRepository(tx, tenant_id)
-        self.approvals = ApprovalRepository(tx, tenant_id)
-        self.config = PipelineConfig(tx, tenant_id, clock)
+        self.accounts = stores.accounts(tenant_id)
+        self.contacts = stores.contacts(tenant_id)
+        self.follow_ups = stores.follow_ups(tenant_id)
+        self.request_keys = stores.request_keys(tenant_id)
+        self.deals = stores.deals(tenant_id)
+        self.approvals = stores.approvals(tenant_id)
+        self.config = stores.pipelines(tenant_id, clock)
+        self.quotes = stores.quotes(tenant_id)
+        self.conversions = stores.conversions(tenant_id)
         self._settings: OpportunitySettings | None = None
 
     @property
@@ -166,17 +162,27 @@ class Session:
 
 
 class ServiceApp:
-    """Base of the use-case classes: the unit of work, the clock, new ids."""
+    """Base of the use-case classes: the storage, the clock, new ids."""
 
     def __init__(
         self,
-        uow: UnitOfWork,
+        storage: OpportunityStorage,
         clock: Callable[[], datetime] = utcnow,
         make_id: Callable[[], str] = new_id,
     ) -> None:
-        self.uow = uow
+        self.storage = storage
         self.clock = clock
         self.new_id = make_id
 
     def _run(self, principal: Principal, work: Callable[[Session], T]) -> T:
-        return self.uow.run(lambda tx: work(Session(tx, principal.tenant_id, self.clock)))
+        return in_session(self.storage, principal.tenant_id, self.clock, work)
+
+
+def in_session(
+    storage: OpportunityStorage,
+    tenant_id: str,
+    clock: Callable[[], datetime],
+    work: Callable[[Session], T],
+) -> T:
+    """`work` on one tenant's Session in one transaction."""
+    return storage.run(lambda stores: work(Session(stores, tenant_id, clock)))

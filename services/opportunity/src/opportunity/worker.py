@@ -7,20 +7,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_runtime.mongo import UnitOfWork
 from crm_runtime.worker import AppProvider, HandlerTelemetry, every, on_event
 
 from opportunity.checks import OpportunityChecks
 from opportunity.conversion.completion import ConversionRecovery
 from opportunity.indexes import ensure_indexes
+from opportunity.mongo_storage import MongoOpportunityStorage
 
 CHECK_INTERVAL_SECONDS = 30
+
+
+def checks(uow: UnitOfWork) -> OpportunityChecks:
+    return OpportunityChecks(MongoOpportunityStorage(uow))
+
+
+def conversions(uow: UnitOfWork) -> ConversionRecovery:
+    return ConversionRecovery(MongoOpportunityStorage(uow))
 
 
 class OpportunityWorker:
     name = "opportunity"
 
-    checks: OpportunityChecks = AppProvider(ensure_indexes, OpportunityChecks)
-    conversions: ConversionRecovery = AppProvider(ensure_indexes, ConversionRecovery)
+    checks: OpportunityChecks = AppProvider(ensure_indexes, checks)
+    conversions: ConversionRecovery = AppProvider(ensure_indexes, conversions)
     telemetry = HandlerTelemetry()
 
     @every(CHECK_INTERVAL_SECONDS)

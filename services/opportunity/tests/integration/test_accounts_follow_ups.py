@@ -3,29 +3,15 @@ accounts) run by two "replicas" at once on the embedded MongoDB: each fact once.
 
 from datetime import UTC, datetime, timedelta
 
-import grpc
-import pytest
+from accounts_follow_ups_calls import REP, log
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from crm_runtime.grpc_errors import field_violations
 from crm_runtime.mongo import UnitOfWork
 from crm_runtime.outbox import OutboxWriter
 from opportunity.checks import OpportunityChecks
-from opportunity_grpc_support import account, contact, deal, md
+from opportunity.mongo_storage import MongoOpportunityStorage
+from opportunity_grpc_support import account, contact, deal
 
-pytest_plugins = ["opportunity_grpc_support"]  # fixtures: opportunity_stub
-
-REP = md("rep-1", scope="own")
-OTHER = md("rep-2", scope="own")
-
-
-@pytest.fixture
-def stub(opportunity_stub):
-    return opportunity_stub
-
-
-def _log(stub, metadata=REP, **fields):
-    fields = {"kind": pb.FOLLOW_UP_KIND_CALL, "notes": "电话沟通", **fields}
-    return stub.LogFollowUp(pb.LogFollowUpRequest(**fields), metadata=metadata).follow_up
+pytest_plugins = ["opportunity_grpc_support"]
 
 
 def test_follow_ups_restart_the_cadence_and_are_listed_newest_first(
@@ -34,8 +20,8 @@ def test_follow_ups_restart_the_cadence_and_are_listed_newest_first(
     acme = account(stub, REP)
     kdm = contact(stub, acme.id, REP)
     opp = deal(stub, acme.id, REP)
-    first = _log(stub, opportunity_id=opp.id, contact_id=kdm.id, next_step="发方案")
-    second = _log(stub, account_id=acme.id, kind=pb.FOLLOW_UP_KIND_VISIT)
+    first = log(stub, opportunity_id=opp.id, contact_id=kdm.id, next_step="发方案")
+    second = log(stub, account_id=acme.id, kind=pb.FOLLOW_UP_KIND_VISIT)
     assert first.account_id == acme.id and first.opportunity_id == opp.id
     got = stub.GetOpportunity(pb.GetOpportunityRequest(id=opp.id), metadata=REP).opportunity
     assert got.next_step == "发方案" and got.last_activity_at == first.at
@@ -54,21 +40,9 @@ def test_follow_ups_restart_the_cadence_and_are_listed_newest_first(
     assert logged == 2
 
 
-def test_bad_follow_ups_are_named_and_others_deals_are_not_found(stub):
-    acme = account(stub, REP)
-    other = account(stub, REP, name="别家")
-    stranger = contact(stub, other.id, REP)
-    with pytest.raises(grpc.RpcError) as err:
-        _log(stub, account_id=acme.id, kind=0, notes="", contact_id=stranger.id)
-    assert {v.field for v in field_violations(err.value)} == {"kind", "notes", "contact_id"}
-    with pytest.raises(grpc.RpcError) as err:
-        _log(stub, OTHER, account_id=acme.id)
-    assert err.value.code() is grpc.StatusCode.NOT_FOUND
-
-
 def _replicas(mongo_client, database_name, at):
     uow = UnitOfWork(mongo_client, database_name, OutboxWriter("opportunity"))
-    return [OpportunityChecks(uow, clock=lambda: at) for _ in range(2)]
+    return [OpportunityChecks(MongoOpportunityStorage(uow), clock=lambda: at) for _ in range(2)]
 
 
 def test_cadence_reminders_are_raised_once_across_replicas(stub, mongo_client, database_name):
@@ -112,6 +86,6 @@ def test_an_idle_account_is_flagged_dormant_once_and_a_follow_up_wakes_it(
     assert got.tier == pb.ACCOUNT_TIER_DORMANT and "no activity for 30 days" in got.tier_reason
     outbox = mongo_client[database_name].outbox
     assert outbox.count_documents({"event_type": "AccountDormant"}) == 1
-    _log(stub, account_id=acme.id)
+    log(stub, account_id=acme.id)
     awake = stub.GetAccount(pb.GetAccountRequest(id=acme.id), metadata=REP).account
     assert awake.tier == pb.ACCOUNT_TIER_HIGH and awake.tier_reason == "activity resumed"

@@ -191,7 +191,7 @@ def _crash(stack) -> tuple[lpb.Lead, dict]:
 
 def test_the_lead_converted_event_completes_a_conversion_cut_short(stack):
     lead, envelope = _crash(stack)
-    recovery = ConversionRecovery(stack.apps.deals.uow)
+    recovery = ConversionRecovery(stack.apps.deals.storage)
     assert recovery.on_lead_converted(envelope)
     assert not recovery.on_lead_converted(envelope)  # the same event again: nothing
     assert counts(stack) == (1, 1, 1)
@@ -209,7 +209,7 @@ def test_a_retry_completes_a_conversion_cut_short_and_the_event_then_changes_not
     lead, envelope = _crash(stack)
     retry = convert(stack, lead.id, "k-crash")
     assert retry.account.id == lead_of(stack, lead.id).account_id
-    assert ConversionRecovery(stack.apps.deals.uow).on_lead_converted(envelope)
+    assert ConversionRecovery(stack.apps.deals.storage).on_lead_converted(envelope)
     assert counts(stack) == (1, 1, 1)
     assert events(stack, "AccountCreated") == 1
 
@@ -265,8 +265,7 @@ def test_a_stale_attempt_is_taken_over_only_after_the_lease(stack):
     with pytest.raises(grpc.RpcError) as young:  # within the lease: being converted
         convert(stack, lead.id, "k-new")
     assert young.value.code() is grpc.StatusCode.ABORTED
-    uow = stack.apps.deals.uow
-    later = ConversionApp(uow, stack.lead_client, lease=timedelta(0))
+    later = ConversionApp(stack.apps.deals.storage, stack.lead_client, lease=timedelta(0))
     done = later.convert(REP, ConversionRequest(lead.id, "k-new"))
     old = stack.db.conversions.find_one({"idempotency_key": "k-old"})
     assert (old["state"], done.opportunity.id) == (

@@ -3,18 +3,16 @@ from the tenant's yearly counter; another tenant counts on its own."""
 
 from concurrent.futures import ThreadPoolExecutor
 
-from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm_runtime.clock import utcnow
 from opportunity.quotes.use_cases import tenant_today
 from opportunity_grpc_support import ADMIN, account, deal, md
+from quotes_numbering_calls import LINE
 
-pytest_plugins = ["opportunity_grpc_support"]  # fixtures: opportunity_stub
+pytest_plugins = ["opportunity_grpc_support"]
+
 
 OTHER_TENANT = md("admin", tenant="t2", roles=("admin",))
-LINE = pb.QuoteLineInput(
-    description="年度订阅", quantity="1", unit_price=common_pb2.Money(currency="CNY", units=9_800)
-)
 
 
 def _create(stub, opp_id, metadata=ADMIN):
@@ -34,17 +32,3 @@ def test_eight_parallel_quotes_get_eight_sequential_numbers(opportunity_stub):
     assert len({q.id for q in quotes}) == 8
     other = deal(stub, account(stub, OTHER_TENANT).id, OTHER_TENANT)
     assert _create(stub, other.id, OTHER_TENANT).number == f"Q-{year}-000001"
-
-
-def test_a_retried_create_with_its_key_returns_the_first_quote(opportunity_stub):
-    stub = opportunity_stub
-    opp = deal(stub, account(stub).id)
-    request = pb.CreateQuoteRequest(
-        opportunity_id=opp.id, quote=pb.QuoteInput(currency="CNY", lines=[LINE]),
-        idempotency_key="quote-req-1",
-    )  # fmt: skip
-    first = stub.CreateQuote(request, metadata=ADMIN).quote
-    second = stub.CreateQuote(request, metadata=ADMIN).quote
-    assert (second.id, second.number) == (first.id, first.number)
-    listed = stub.ListQuotes(pb.ListQuotesRequest(opportunity_id=opp.id), metadata=ADMIN).quotes
-    assert [q.id for q in listed] == [first.id]

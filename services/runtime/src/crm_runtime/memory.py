@@ -10,7 +10,9 @@ itself) go to `outside`, which is never rolled back; `on_rollback` undoes one of
 when the transaction that made it does not commit.
 
 `matches` answers whether a document satisfies a Mongo-style filter, for the few
-operators the stores' list queries use, so a fake serves the same query values.
+operators the stores' list queries use, so a fake serves the same query values;
+`TenantTable` is one tenant's documents of one table as a store's collection holds them
+(unique ids, version-checked saves, sorted and keyset-paged finds).
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, TypeVar
 
+from crm_runtime.errors import Conflict
 from crm_runtime.events import DomainEvent
+from crm_runtime.store import IndexKey, SortKey
 
 T = TypeVar("T")
 Doc = dict[str, Any]
@@ -88,6 +93,12 @@ def _field(doc: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+def _plain(value: Any) -> Any:
+    """A value Python can order as MongoDB does (Decimal128 has no order of its own)."""
+    to_decimal = getattr(value, "to_decimal", None)
+    return to_decimal() if to_decimal is not None else value
+
+
 def _equal(value: Any, wanted: Any) -> bool:
     """Mongo's equality: an array field matches when any element does."""
     if isinstance(value, list) and not isinstance(wanted, list):
@@ -96,6 +107,7 @@ def _equal(value: Any, wanted: Any) -> bool:
 
 
 def _compare(value: Any, op: str, operand: Any) -> bool:
+    value, operand = _plain(value), _plain(operand)
     if op == "$in":
         return any(_equal(value, o) for o in operand)
     if op == "$nin":
@@ -136,3 +148,85 @@ def matches(doc: Mapping[str, Any], filter_: Mapping[str, Any]) -> bool:
         elif not _equal(_field(doc, key), wanted):
             return False
     return True
+
+
+def _order(value: Any) -> tuple[int, Any]:
+    """MongoDB's order of one sort field: missing and null first, then the values."""
+    value = _plain(value)
+    return (0, 0) if value is None else (1, value)
+
+
+def _order_of(field: str, doc: Doc) -> tuple[int, Any]:
+    return _order(_field(doc, field))
+
+
+class DuplicateId(Exception):
+    """A document with this id is stored already (MongoDB's duplicate key error)."""
+
+
+class TenantTable:
+    """One tenant's documents of one table, keyed by `_id`, as a tenant's collection of
+    a store holds them (the tenant id added to every document)."""
+
+    def __init__(self, tx: MemoryTransaction, name: str, tenant_id: str) -> None:
+        self.tx = tx
+        self.tenant_id = tenant_id
+        self.docs = tx.table(name)
+
+    def insert(self, doc: Doc) -> None:
+        """Store a new document; DuplicateId when its `_id` is taken."""
+        key = (self.tenant_id, doc["_id"])
+        if key in self.docs:
+            raise DuplicateId(doc["_id"])
+        self.docs[key] = {**doc, "tenant_id": self.tenant_id}
+
+    def put(self, doc: Doc) -> None:
+        """Store `doc` under its `_id`, replacing what was there."""
+        self.docs[(self.tenant_id, doc["_id"])] = {**doc, "tenant_id": self.tenant_id}
+
+    def get(self, doc_id: Any) -> Doc | None:
+        return self.docs.get((self.tenant_id, doc_id))
+
+    def delete(self, doc_id: Any) -> None:
+        self.docs.pop((self.tenant_id, doc_id), None)
+
+    def update(self, doc_id: Any, fields: Doc, **expected: Any) -> bool:
+        """Set `fields` on the document if it holds every `expected` value."""
+        doc = self.get(doc_id)
+        if doc is None or any(doc.get(k) != v for k, v in expected.items()):
+            return False
+        doc.update(fields)
+        return True
+
+    def find(
+        self, query: Mapping[str, Any], sort: list[IndexKey] | None = None, limit: int = 0
+    ) -> list[Doc]:
+        """The documents matching `query`, in `sort` order (MongoDB's), at most `limit`."""
+        found = [
+            d
+            for (tenant, _), d in self.docs.items()
+            if tenant == self.tenant_id and matches(d, query)
+        ]
+        for field, direction in reversed(sort or []):
+            found.sort(key=partial(_order_of, field), reverse=direction < 0)
+        return found[:limit] if limit else found
+
+    def page(
+        self, query: Mapping[str, Any], sort: SortKey, limit: int, after: tuple[Any, str] | None
+    ) -> list[Doc]:
+        """`crm_runtime.store.page_docs` in memory: `limit` documents strictly after
+        `after` in `sort` order."""
+        if after is not None:
+            query = {**query, "$and": [*query.get("$and", []), sort.after(after)]}
+        return self.find(query, sort.spec, limit)
+
+    def save_versioned(
+        self, doc: Doc, expected_version: int, label: str, *, version_field: str = "version"
+    ) -> Doc:
+        """`crm_runtime.store.save_versioned` in memory: Conflict when stale."""
+        stored = self.get(doc["_id"])
+        if stored is None or stored.get(version_field) != expected_version:
+            raise Conflict(f"{label} was changed by someone else; read it again")
+        saved = {**stored, **doc, version_field: expected_version + 1, "tenant_id": self.tenant_id}
+        self.put(saved)
+        return saved

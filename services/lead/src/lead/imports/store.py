@@ -17,6 +17,7 @@ from typing import Any
 
 from crm_runtime.errors import AlreadyExists
 from crm_runtime.mongo import Doc, TenantCollection, Transaction
+from crm_runtime.store import SortKey, index_name, page_docs
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -26,6 +27,7 @@ from lead.imports.domain.rows import Columns, Layout, Tally
 
 IMPORTS, CHUNKS, ERRORS = "lead_imports", "lead_import_chunks", "lead_import_errors"
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # a queued job's lease: long expired
+NEWEST = SortKey("created_at", descending=True)
 _COUNTS = ("created", "flagged", "merged", "failed", "rejected_duplicates")
 
 
@@ -178,15 +180,9 @@ class ImportRepository:
     ) -> list[ImportJob]:
         """Newest first; only `created_by`'s jobs unless it is empty."""
         query: dict[str, Any] = {"created_by": created_by} if created_by else {}
-        if after is not None:
-            at, last_id = after
-            query["$or"] = [
-                {"created_at": {"$lt": at}},
-                {"created_at": at, "_id": {"$lt": last_id}},
-            ]
-        docs = self.jobs.find(
-            query, sort=[("created_at", DESCENDING), ("_id", DESCENDING)], limit=limit
-        )
+        by = (("created_by", 1),) if created_by else ()
+        hint = index_name(("tenant_id", 1), *by, *NEWEST.index_spec)
+        docs = page_docs(self.jobs, query, NEWEST, limit, after, hint)
         return [job_from_doc(d) for d in docs]
 
     def holds(self, job_id: str, owner: str, processed_rows: int) -> bool:

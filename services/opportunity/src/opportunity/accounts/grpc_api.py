@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm_runtime.principal import current_principal
@@ -21,13 +21,26 @@ from opportunity.accounts.proto import (
     map_to_proto,
     match_to_proto,
 )
-from opportunity.apps import OpportunityApps
+from opportunity.accounts.use_cases import Account360App, AccountApp, ActivityApp, ContactApp
 from opportunity.deals.proto import opportunity_to_proto
 from opportunity.proto import enum_name, money_to_proto, page_of
 
 
+class AccountUseCases(Protocol):
+    """What AccountRpcs needs of the service's use cases (opportunity.apps.OpportunityApps)."""
+
+    @property
+    def accounts(self) -> AccountApp: ...
+
+    @property
+    def contacts(self) -> ContactApp: ...
+
+    @property
+    def activity(self) -> ActivityApp: ...
+
+
 class AccountRpcs:
-    apps: OpportunityApps
+    apps: AccountUseCases
 
     def CreateAccount(
         self, request: pb.CreateAccountRequest, context: Any
@@ -125,8 +138,15 @@ class AccountRpcs:
         )
 
 
+class Account360UseCases(Protocol):
+    """What Account360Rpcs needs of the service's use cases (opportunity.apps.OpportunityApps)."""
+
+    @property
+    def account360(self) -> Account360App: ...
+
+
 class Account360Rpcs:
-    apps: OpportunityApps
+    apps: Account360UseCases
 
     def GetAccount360Parts(
         self, request: pb.GetAccount360PartsRequest, context: Any

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.errors import AlreadyExists
 from crm_runtime.mongo import Doc, Transaction
 from crm_runtime.store import SortKey, index_name, page_docs, save_versioned
 from pymongo.errors import DuplicateKeyError
@@ -20,7 +19,7 @@ from opportunity.accounts.documents import (
     follow_up_from_doc,
     follow_up_to_doc,
 )
-from opportunity.domain.account import Account
+from opportunity.domain.account import Account, key_moves, key_taken
 from opportunity.domain.contact import Contact
 from opportunity.domain.followups import FollowUp
 from opportunity.indexes import (
@@ -33,8 +32,7 @@ from opportunity.indexes import (
     FOLLOW_UPS,
     NEWEST,
 )
-
-MAX_CONTACTS_PER_ACCOUNT = 2000
+from opportunity.ports import MAX_CONTACTS_PER_ACCOUNT
 
 
 def list_index(keys: tuple[str, ...], query: dict[str, Any], sort: SortKey) -> str:
@@ -100,25 +98,17 @@ class AccountRepository:
     def claim_keys(self, account_id: str, keys: dict[str, str], released: dict[str, str]) -> None:
         """One document per dedup key, unique per tenant: two accounts created or renamed
         at once onto the same name or code cannot both commit."""
-        for matched_on, key in released.items():
-            if keys.get(matched_on) != key:
-                self.keys.raw.delete_one(
-                    {
-                        "tenant_id": self.keys.tenant_id,
-                        "key": f"{matched_on}:{key}",
-                        "account_id": account_id,
-                    },
-                    session=self.keys.session,
-                )
-        for matched_on, key in keys.items():
-            if released.get(matched_on) == key:
-                continue
+        dropped, taken = key_moves(keys, released)
+        for key in dropped:
+            self.keys.raw.delete_one(
+                {"tenant_id": self.keys.tenant_id, "key": key, "account_id": account_id},
+                session=self.keys.session,
+            )
+        for matched_on, key in taken:
             try:
-                self.keys.insert_one({"key": f"{matched_on}:{key}", "account_id": account_id})
+                self.keys.insert_one({"key": key, "account_id": account_id})
             except DuplicateKeyError as exc:
-                raise AlreadyExists(
-                    f"an account with this {matched_on.replace('_', ' ')} already exists"
-                ) from exc
+                raise key_taken(matched_on) from exc
 
     def page(
         self, query: Doc, sort: SortKey, limit: int, after: tuple[Any, str] | None

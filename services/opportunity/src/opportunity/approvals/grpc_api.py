@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm_runtime.principal import current_principal
 
 from opportunity.approvals.proto import APPROVAL_KIND, APPROVAL_STATUS, approval_to_proto
-from opportunity.approvals.use_cases import ApprovalQuery
-from opportunity.apps import OpportunityApps
+from opportunity.approvals.use_cases import ApprovalApp, ApprovalQuery
 from opportunity.deals.proto import opportunity_to_proto
 from opportunity.proto import enum_name, page_of
 
 
+class ApprovalUseCases(Protocol):
+    """What ApprovalRpcs needs of the service's use cases (opportunity.apps.OpportunityApps)."""
+
+    @property
+    def approvals(self) -> ApprovalApp: ...
+
+
 class ApprovalRpcs:
-    apps: OpportunityApps
+    apps: ApprovalUseCases
 
     def ListApprovals(
         self, request: pb.ListApprovalsRequest, context: Any

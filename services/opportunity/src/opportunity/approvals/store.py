@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from crm_runtime.mongo import Doc, Transaction
-from crm_runtime.store import SortKey, index_name, page_docs, save_versioned
+from crm_runtime.store import index_name, page_docs, save_versioned
 
 from opportunity.approvals.documents import approval_from_doc, approval_to_doc
 from opportunity.approvals.domain import Approval
-from opportunity.indexes import APPROVAL_KEYS, APPROVALS, filters_on
-
-APPROVAL_SORT = SortKey("requested_at", descending=True)
+from opportunity.indexes import APPROVAL_KEYS, APPROVAL_SORT, APPROVALS, filters_on
 
 
 def approval_index(query: dict[str, Any]) -> str:

@@ -14,7 +14,6 @@ from typing import Any, Protocol
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import FailedPrecondition, NotFound, require
-from crm_runtime.mongo import UnitOfWork
 from crm_runtime.paging import page_limit
 from crm_runtime.principal import Principal
 from crm_runtime.store import SortKey
@@ -26,6 +25,7 @@ from opportunity.domain import stages
 from opportunity.domain.opportunity import Opportunity
 from opportunity.domain.visibility import can_see, scope_filter
 from opportunity.listing import check_values, next_cursor
+from opportunity.ports import OpportunityStorage
 from opportunity.session import ServiceApp, Session, new_id
 
 
@@ -89,11 +89,11 @@ class ApprovalQuery:
 class ApprovalApp(ServiceApp):
     def __init__(
         self,
-        uow: UnitOfWork,
+        storage: OpportunityStorage,
         clock: Callable[[], datetime] = utcnow,
         make_id: Callable[[], str] = new_id,
     ) -> None:
-        super().__init__(uow, clock, make_id)
+        super().__init__(storage, clock, make_id)
         self.handlers: dict[ApprovalKind, ApprovalHandler] = {}
         self.register(ApprovalKind.STAGE_CHANGE, decide_stage_change)
 

@@ -14,21 +14,23 @@ from typing import Any
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict, FailedPrecondition, FieldViolation, ValidationFailed
-from crm_runtime.inbox import handle_once
-from crm_runtime.mongo import Transaction, UnitOfWork
 from crm_runtime.principal import Principal
 
 from opportunity.accounts.use_cases import ContactApp
 from opportunity.conversion.domain import records
 from opportunity.conversion.domain.plan import ConversionPlan, nested
-from opportunity.conversion.domain.records import ConversionRecord, ConversionState
-from opportunity.conversion.store import ConversionRepository, StoredConversion
+from opportunity.conversion.domain.records import (
+    ConversionRecord,
+    ConversionState,
+    StoredConversion,
+)
 from opportunity.domain import account as accounts
 from opportunity.domain.account import Account, create_account
 from opportunity.domain.contact import Contact, add_contact
 from opportunity.domain.gates import gate_problems
 from opportunity.domain.opportunity import Opportunity, OpportunityDraft, create_opportunity
 from opportunity.domain.pipeline import Pipeline
+from opportunity.ports import OpportunityStorage, Stores
 from opportunity.session import Session, own_team
 
 
@@ -148,7 +150,7 @@ def dry_run(
 def complete(s: Session, stored: StoredConversion, now: datetime) -> ConversionResult | None:
     """Write the plan's records with their events and complete the attempt; None when
     another path (a retry, the worker) completed it already."""
-    store = ConversionRepository(s.tx, s.tenant_id)
+    store = s.conversions
     current = store.by_key(stored.record.idempotency_key)
     if current is None or current.record.state is ConversionState.COMPLETED:
         return None
@@ -181,7 +183,7 @@ def settle(
 ) -> None:
     """Refuse or abandon an attempt still in the state it was read in, releasing its
     claim on the lead and on the new account's name and code."""
-    store = ConversionRepository(s.tx, s.tenant_id)
+    store = s.conversions
     current = store.by_key(stored.record.idempotency_key)
     if current is None or current.record.state is not stored.record.state:
         return
@@ -211,7 +213,7 @@ def recover(
 ) -> bool:
     """Forward recovery from the lead's LeadConverted: complete the attempt whose ids
     the lead was marked with, if its records are not written yet."""
-    store = ConversionRepository(s.tx, s.tenant_id)
+    store = s.conversions
     for stored in store.of_lead(lead_id):
         marked = {"account_id": account_id, "contact_id": contact_id}
         if records.recovers(stored.record, opportunity_id=opportunity_id, **marked):
@@ -225,18 +227,18 @@ class ConversionRecovery:
 
     HANDLER = "opportunity.complete_conversion"
 
-    def __init__(self, uow: UnitOfWork, clock: Callable[[], datetime] = utcnow) -> None:
-        self.uow = uow
+    def __init__(self, storage: OpportunityStorage, clock: Callable[[], datetime] = utcnow) -> None:
+        self.storage = storage
         self.clock = clock
 
     def on_lead_converted(self, envelope: dict[str, Any]) -> bool:
         p = envelope["payload"]
 
-        def effect(tx: Transaction) -> None:
-            s = Session(tx, envelope["tenant_id"], self.clock)
+        def effect(stores: Stores) -> None:
+            s = Session(stores, envelope["tenant_id"], self.clock)
             recover(
                 s, p["lead_id"], account_id=p["account_id"], contact_id=p["contact_id"],
                 opportunity_id=p["opportunity_id"], now=self.clock(),
             )  # fmt: skip
 
-        return handle_once(self.uow, self.HANDLER, envelope, effect)
+        return self.storage.handle_once(self.HANDLER, envelope, effect)

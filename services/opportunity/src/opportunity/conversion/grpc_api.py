@@ -4,7 +4,7 @@ answer is UNAVAILABLE (the attempt stays pending: retry with the same key)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 from crm.opportunity.v1 import opportunity_pb2 as pb
@@ -16,9 +16,8 @@ from opportunity.accounts.proto import (
     contact_draft,
     contact_to_proto,
 )
-from opportunity.apps import OpportunityApps
 from opportunity.conversion.domain.plan import OpportunityFields, Overrides
-from opportunity.conversion.use_cases import ConversionRequest, Unavailable
+from opportunity.conversion.use_cases import ConversionApp, ConversionRequest, Unavailable
 from opportunity.deals.proto import opportunity_to_proto
 from opportunity.proto import customs_from_proto, money_from_proto
 
@@ -43,8 +42,15 @@ def conversion_request(msg: pb.ConvertLeadRequest) -> ConversionRequest:
     return ConversionRequest(msg.lead_id, msg.idempotency_key, msg.account_id, overrides)
 
 
+class ConversionUseCases(Protocol):
+    """What ConversionRpcs needs of the service's use cases (opportunity.apps.OpportunityApps)."""
+
+    @property
+    def conversions(self) -> ConversionApp: ...
+
+
 class ConversionRpcs:
-    apps: OpportunityApps
+    apps: ConversionUseCases
 
     def ConvertLead(self, request: pb.ConvertLeadRequest, context: Any) -> pb.ConvertLeadResponse:
         try:

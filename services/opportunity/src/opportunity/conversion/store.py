@@ -4,14 +4,19 @@ holds it. Plain persistence; use_cases.py decides what to write."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any, TypeVar
 
 from crm_runtime.mongo import Doc, Transaction
 from pymongo.errors import DuplicateKeyError
 
 from opportunity.conversion.domain.plan import ConversionPlan, ExistingAccount, OpportunityFields
-from opportunity.conversion.domain.records import ConversionRecord, ConversionState
+from opportunity.conversion.domain.records import (
+    AttemptTaken,
+    ConversionRecord,
+    ConversionState,
+    StoredConversion,
+)
 from opportunity.documents import customs_from_doc, customs_to_doc, money_from_doc, money_to_doc
 from opportunity.domain.account import AccountDraft
 from opportunity.domain.contact import ContactDraft
@@ -19,22 +24,6 @@ from opportunity.indexes import CLAIMS, CONVERSIONS, CONVERSIONS_OF_LEAD
 
 BY_LEAD = CONVERSIONS_OF_LEAD.name
 D = TypeVar("D", AccountDraft, ContactDraft, OpportunityFields)
-
-
-class AttemptTaken(Exception):
-    """Another conversion attempt has this idempotency key or holds the lead."""
-
-
-@dataclass(frozen=True)
-class StoredConversion:
-    """A record with what the completion needs beyond the plan: who converted (the
-    records' creator, also when the worker completes it) and the pipeline version the
-    deal starts in."""
-
-    record: ConversionRecord
-    converted_by: str
-    team_id: str
-    pipeline_version: int
 
 
 def _draft_to_doc(draft: AccountDraft | ContactDraft | OpportunityFields) -> Doc:

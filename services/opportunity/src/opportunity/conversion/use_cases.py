@@ -14,7 +14,6 @@ from typing import Protocol
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict, FailedPrecondition, FieldViolation, ValidationFailed
-from crm_runtime.mongo import UnitOfWork
 from crm_runtime.principal import Principal
 
 from opportunity.conversion.completion import (
@@ -34,10 +33,10 @@ from opportunity.conversion.domain.plan import (
     duplicate_check,
     plan_conversion,
 )
-from opportunity.conversion.domain.records import LEASE, Step
-from opportunity.conversion.store import AttemptTaken, ConversionRepository, StoredConversion
+from opportunity.conversion.domain.records import LEASE, AttemptTaken, Step, StoredConversion
 from opportunity.domain import account as accounts
-from opportunity.session import Session, check_request_key, new_id
+from opportunity.ports import OpportunityStorage
+from opportunity.session import Session, check_request_key, in_session, new_id
 
 ATTEMPTS = 5  # decisions per request: a lost race re-reads and decides again
 
@@ -81,18 +80,18 @@ class ConversionRequest:
 class ConversionApp:
     def __init__(
         self,
-        uow: UnitOfWork,
+        storage: OpportunityStorage,
         leads: LeadDirectory,
         clock: Callable[[], datetime] = utcnow,
         make_id: Callable[[], str] = new_id,
         lease: timedelta = LEASE,
     ) -> None:
-        self.uow, self.leads, self.clock, self.new_id, self.lease = (
-            uow, leads, clock, make_id, lease
+        self.storage, self.leads, self.clock, self.new_id, self.lease = (
+            storage, leads, clock, make_id, lease
         )  # fmt: skip
 
     def _run(self, tenant_id: str, work: Callable[[Session], object]) -> object:
-        return self.uow.run(lambda tx: work(Session(tx, tenant_id, self.clock)))
+        return in_session(self.storage, tenant_id, self.clock, work)
 
     def convert(self, principal: Principal, request: ConversionRequest) -> ConversionResult:
         if not request.lead_id:
@@ -117,7 +116,7 @@ class ConversionApp:
         self, principal: Principal, lead_id: str, key: str
     ) -> tuple[Step, StoredConversion | None, StoredConversion | None]:
         def work(s: Session) -> tuple[Step, StoredConversion | None, StoredConversion | None]:
-            store = ConversionRepository(s.tx, s.tenant_id)
+            store = s.conversions
             by_key, by_lead = store.by_key(key), store.holding(lead_id)
             step = records.next_step(
                 lead_id=lead_id, by_key=by_key.record if by_key else None,
@@ -158,7 +157,7 @@ class ConversionApp:
                 records.start(plan, idempotency_key=key, now=now),
                 principal.user_id, principal.team_id, pipeline_version,
             )  # fmt: skip
-            ConversionRepository(s.tx, s.tenant_id).add(stored)
+            s.conversions.add(stored)
             if claims:
                 s.accounts.claim_keys(plan.account_id, claims, {})
             return stored

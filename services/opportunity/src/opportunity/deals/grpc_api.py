@@ -3,12 +3,11 @@ proto out."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm_runtime.principal import current_principal
 
-from opportunity.apps import OpportunityApps
 from opportunity.deals.proto import (
     artefact_drafts,
     change_to_proto,
@@ -16,11 +15,19 @@ from opportunity.deals.proto import (
     opportunity_to_proto,
     query_from_proto,
 )
+from opportunity.deals.use_cases import OpportunityApp
 from opportunity.proto import money_from_proto, page_of
 
 
+class DealUseCases(Protocol):
+    """What DealRpcs needs of the service's use cases (opportunity.apps.OpportunityApps)."""
+
+    @property
+    def deals(self) -> OpportunityApp: ...
+
+
 class DealRpcs:
-    apps: OpportunityApps
+    apps: DealUseCases
 
     def CreateOpportunity(
         self, request: pb.CreateOpportunityRequest, context: Any

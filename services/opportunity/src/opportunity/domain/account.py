@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from crm_runtime.errors import FieldViolation, require
+from crm_runtime.errors import AlreadyExists, FieldViolation, require
 from crm_runtime.events import DomainEvent
 
 from opportunity.domain import fields as rules
@@ -237,3 +237,18 @@ def check_keys(name: str, code: str) -> dict[str, str]:
         require([FieldViolation("unified_social_credit_code", problem)] if problem else [])
         keys["credit_code"] = normal
     return {k: v for k, v in keys.items() if v}
+
+
+def key_moves(
+    keys: dict[str, str], released: dict[str, str]
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The dedup keys ("name:<key>") an account lets go of and the ones it takes, each
+    with what it matches on, when its keys move from `released` to `keys`."""
+    dropped = [f"{on}:{key}" for on, key in released.items() if keys.get(on) != key]
+    taken = [(on, f"{on}:{key}") for on, key in keys.items() if released.get(on) != key]
+    return dropped, taken
+
+
+def key_taken(matched_on: str) -> AlreadyExists:
+    """Another account holds this dedup key."""
+    return AlreadyExists(f"an account with this {matched_on.replace('_', ' ')} already exists")

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+
 from crm_runtime.mongo import Doc
 
 from opportunity.documents import money_from_doc, money_to_doc
 from opportunity.domain.pipeline import Pipeline, Stage, StageKind
+
+DEFAULT_NAMESPACE = uuid.UUID("8f5f3c2e-3b0c-4c1e-9a52-2f6a1c0d7e41")
+
+
+def default_pipeline_id(tenant_id: str) -> str:
+    """The id of a tenant's first default pipeline (the same in every process)."""
+    return str(uuid.uuid5(DEFAULT_NAMESPACE, tenant_id))
 
 
 def stage_to_doc(stage: Stage) -> Doc:

@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm_runtime.principal import current_principal
 from crm_runtime.protojson import struct_to_dict
 from google.protobuf import struct_pb2
 
-from opportunity.apps import OpportunityApps
 from opportunity.pipelines.proto import pipeline_draft, pipeline_to_proto
+from opportunity.pipelines.use_cases import PipelineApp
 from opportunity.proto import page_of
 
 
@@ -21,8 +21,15 @@ def _struct(values: dict[str, Any]) -> struct_pb2.Struct:
     return message
 
 
+class PipelineUseCases(Protocol):
+    """What PipelineRpcs needs of the service's use cases (opportunity.apps.OpportunityApps)."""
+
+    @property
+    def pipelines(self) -> PipelineApp: ...
+
+
 class PipelineRpcs:
-    apps: OpportunityApps
+    apps: PipelineUseCases
 
     def CreatePipeline(
         self, request: pb.CreatePipelineRequest, context: Any

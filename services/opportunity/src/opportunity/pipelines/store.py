@@ -8,7 +8,6 @@ conflict and the later one finds it."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -19,13 +18,7 @@ from crm_runtime.store import SortKey, index_name, page_docs, save_versioned
 from opportunity.domain.pipeline import Pipeline, default_pipeline
 from opportunity.domain.settings import OpportunitySettings
 from opportunity.indexes import PIPELINE_VERSIONS, PIPELINES, SETTINGS
-from opportunity.pipelines.documents import pipeline_from_doc, pipeline_to_doc
-
-DEFAULT_NAMESPACE = uuid.UUID("8f5f3c2e-3b0c-4c1e-9a52-2f6a1c0d7e41")
-
-
-def default_pipeline_id(tenant_id: str) -> str:
-    return str(uuid.uuid5(DEFAULT_NAMESPACE, tenant_id))
+from opportunity.pipelines.documents import default_pipeline_id, pipeline_from_doc, pipeline_to_doc
 
 
 class PipelineConfig:

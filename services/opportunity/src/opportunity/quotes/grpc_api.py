@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm_runtime.principal import current_principal
 
-from opportunity.apps import OpportunityApps
 from opportunity.proto import page_of
 from opportunity.quotes.proto import query_from_proto, quote_draft, quote_to_proto
+from opportunity.quotes.use_cases import QuoteApp
+
+
+class QuoteUseCases(Protocol):
+    """What QuoteRpcs needs of the service's use cases (opportunity.apps.OpportunityApps)."""
+
+    @property
+    def quotes(self) -> QuoteApp: ...
 
 
 class QuoteRpcs:
-    apps: OpportunityApps
+    apps: QuoteUseCases
 
     def CreateQuote(self, request: pb.CreateQuoteRequest, context: Any) -> pb.CreateQuoteResponse:
         quote = self.apps.quotes.create(

@@ -16,16 +16,15 @@ from opportunity.indexes import (
     LATEST_QUOTES_OF_DEAL,
     QUOTE_BY_VERSION,
     QUOTE_COUNTERS,
+    QUOTE_SORT,
     QUOTES,
     QUOTES_DUE,
     QUOTES_OF_DEAL,
-    sort_key,
 )
 from opportunity.quotes.documents import quote_from_doc, quote_to_doc, version_key
 from opportunity.quotes.domain.numbers import format_quote_number, quote_sequence_name
 from opportunity.quotes.domain.quote import Quote
 
-QUOTE_SORT = sort_key("created_at", descending=True)
 BY_VERSION = QUOTE_BY_VERSION.name
 ALL_VERSIONS = QUOTES_OF_DEAL.name
 LATEST_ONLY = LATEST_QUOTES_OF_DEAL.name

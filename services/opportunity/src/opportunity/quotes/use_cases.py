@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crm_runtime.errors import FailedPrecondition, FieldViolation, NotFound, require
-from crm_runtime.mongo import Transaction
 from crm_runtime.paging import page_limit
 from crm_runtime.principal import Principal
 
@@ -22,7 +21,9 @@ from opportunity.approvals.domain import Approval, ApprovalKind, ApprovalStatus,
 from opportunity.domain.money import Money
 from opportunity.domain.opportunity import Opportunity
 from opportunity.domain.stages import ensure_open
+from opportunity.indexes import QUOTE_SORT
 from opportunity.listing import check_values, next_cursor
+from opportunity.ports import Stores
 from opportunity.quotes.documents import quote_to_doc
 from opportunity.quotes.domain import events as quote_events
 from opportunity.quotes.domain.content import QuoteDraft, QuotePolicy
@@ -38,7 +39,6 @@ from opportunity.quotes.domain.quote import (
     issue_quote,
     revise_quote,
 )
-from opportunity.quotes.store import QUOTE_SORT, QuoteRepository
 from opportunity.session import ServiceApp, Session, check_request_key
 
 # The calendar a quote's valid_until is a day of (the tenants are in mainland China).
@@ -69,7 +69,7 @@ def policy_of(s: Session, opp: Opportunity) -> QuotePolicy:
 
 def visible_quote(s: Session, principal: Principal, quote_id: str, version: int = 0) -> Quote:
     """A version (0: the latest) of a quote on a deal the caller sees."""
-    quotes = QuoteRepository(s.tx, s.tenant_id)
+    quotes = s.quotes
     quote = quotes.get(quote_id, version) if version else quotes.latest(quote_id)
     if quote is not None:
         try:
@@ -152,7 +152,7 @@ class QuoteApp(ServiceApp):
             opp = s.visible_deal(principal, opportunity_id)
             ensure_open(opp, "quote")
             policy = policy_of(s, opp)
-            quotes = QuoteRepository(s.tx, s.tenant_id)
+            quotes = s.quotes
             today = tenant_today(now)
             quote = create_quote(
                 draft, quote_id=quote_id, tenant_id=principal.tenant_id,
@@ -186,7 +186,7 @@ class QuoteApp(ServiceApp):
             revision = quote_events.revised(revised)
             reason = f"{latest.label} was revised into version {revision.current.version}"
             cancel_approval(s, revision.cancelled_approval_id, reason, principal.user_id, now)
-            quotes = QuoteRepository(s.tx, s.tenant_id)
+            quotes = s.quotes
             quotes.save(revision.previous, latest=False, next_check_at=None)
             quotes.add(revision.current, None)
             return revision.current
@@ -203,7 +203,7 @@ class QuoteApp(ServiceApp):
 
         def work(s: Session) -> tuple[list[Quote], str]:
             s.visible_deal(principal, query.opportunity_id)
-            found = QuoteRepository(s.tx, s.tenant_id).page(mongo, limit + 1, after)
+            found = s.quotes.page(mongo, limit + 1, after)
             return found[:limit], next_cursor(
                 QUOTE_SORT, found, limit, lambda q: quote_to_doc(q, latest=True)
             )
@@ -229,7 +229,7 @@ class QuoteApp(ServiceApp):
             if result.quote is not quote:
                 if result.approval is not None:
                     s.approvals.add(approval_for(opp, result.approval, now))
-                saved = QuoteRepository(s.tx, s.tenant_id).save(
+                saved = s.quotes.save(
                     result.quote, latest=True, next_check_at=expiry_check_at(result.quote)
                 )
             waiting = saved.status is QuoteStatus.PENDING_APPROVAL
@@ -243,7 +243,7 @@ def decide_quote_discount(
 ) -> Opportunity | None:
     """The approvals module's handler of APPROVAL_KIND_QUOTE_DISCOUNT, inside the deciding
     transaction: approved issues the waiting version, rejected closes it with the reason."""
-    quotes = QuoteRepository(s.tx, s.tenant_id)
+    quotes = s.quotes
     quote = quotes.get(approval.quote_id, approval.quote_version)
     if quote is None:
         raise FailedPrecondition(f"the quote of approval {approval.id} no longer exists")
@@ -256,12 +256,12 @@ def decide_quote_discount(
 
 
 def expire_due_quote(
-    tx: Transaction, tenant_id: str, quote_id: str, version: int, now: datetime
+    stores: Stores, tenant_id: str, quote_id: str, version: int, now: datetime
 ) -> int:
     """The worker's check of one version whose expiry is due: expired (its pending
     approval cancelled) or, when not due after all, its check moved on."""
-    s = Session(tx, tenant_id, lambda: now)
-    quotes = QuoteRepository(tx, tenant_id)
+    s = Session(stores, tenant_id, lambda: now)
+    quotes = s.quotes
     quote = quotes.get(quote_id, version)
     if quote is None:
         return 0

@@ -141,3 +141,19 @@ def take_over(record: ConversionRecord, lead: LeadSnapshot) -> ConversionRecord 
     ):
         return None
     return refuse(record, f"the lead was converted into account {lead.account_id}")
+
+
+class AttemptTaken(Exception):
+    """Another conversion attempt has this idempotency key or holds the lead."""
+
+
+@dataclass(frozen=True)
+class StoredConversion:
+    """A record with what the completion needs beyond the plan: who converted (the
+    records' creator, also when the worker completes it) and the pipeline version the
+    deal starts in."""
+
+    record: ConversionRecord
+    converted_by: str
+    team_id: str
+    pipeline_version: int

@@ -1,13 +1,21 @@
-"""GetAccount360Parts on the embedded MongoDB: an account's contacts, open and closed
+"""GetAccount360Parts: an account's contacts, open and closed
 deals, recent follow-ups on it and its deals, the open pipeline and won sums as exact
-decimals, within the caller's scope and tenant."""
+decimals, within the caller's scope and tenant.
+
+On the in-memory storage (the unit suite)."""
 
 import grpc
 import pytest
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from opportunity_grpc_support import account, cny, contact, deal, md
+from opportunity_fake_support import account, cny, contact, deal, md
 
-pytest_plugins = ["opportunity_grpc_support"]  # fixtures: opportunity_stub
+pytest_plugins = ["opportunity_fake_support"]
+
+
+@pytest.fixture
+def opportunity_stub(fake_opportunity_stub):
+    return fake_opportunity_stub
+
 
 REP = md("rep-1", scope="own")
 OTHER_REP = md("rep-2", scope="own")
