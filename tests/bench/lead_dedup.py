@@ -37,9 +37,9 @@ from typing import Any
 
 import bson
 from bson.raw_bson import RawBSONDocument
-from crm_runtime.mongo import UnitOfWork
-from crm_runtime.outbox import OutboxWriter
+from crm_runtime.messaging.outbox import OutboxWriter
 from crm_runtime.principal import Principal
+from crm_runtime.storage.mongo import UnitOfWork
 from harness import BENCH_STATE, embedded_mongo, percentile, plan_of, seeded_database
 from lead.app import LeadApp
 from lead.documents import lead_to_doc

@@ -38,7 +38,7 @@ from urllib.parse import urlencode
 
 import bson
 from bson.raw_bson import RawBSONDocument
-from crm_runtime.store import SortKey
+from crm_runtime.storage.repository import SortKey
 from harness import (
     BENCH_STATE,
     UNLIMITED,

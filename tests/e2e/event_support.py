@@ -11,7 +11,7 @@ from datetime import datetime
 from pymongo import MongoClient
 
 # The consumers of LeadCreated and the name each records a handled event under
-# (crm_runtime.inbox.handle_once: "<handler>:<event id>" in the service's inbox).
+# (crm_runtime.messaging.inbox.handle_once: "<handler>:<event id>" in the service's inbox).
 LEAD_CREATED_CONSUMERS = {
     "crm_notification": "notification.on_LeadCreated",
     "crm_analytics": "analytics.on_lead_created",

@@ -11,7 +11,7 @@ from typing import Any
 
 import grpc
 from crm_runtime.errors import DomainError
-from crm_runtime.grpc_errors import code_for, field_violations
+from crm_runtime.rpc.errors import code_for, field_violations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse

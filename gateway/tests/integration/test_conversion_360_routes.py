@@ -11,8 +11,8 @@ from typing import Any
 import grpc
 import pytest
 from crm.lead.v1 import lead_pb2, lead_pb2_grpc
-from crm_runtime.grpc_server import GrpcApp
 from crm_runtime.principal import Principal
+from crm_runtime.rpc.server import GrpcApp
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.wiring import build
 from gateway.authz import data_scope

@@ -8,8 +8,8 @@ import asyncio
 from typing import Any
 
 import pytest
-from crm_runtime.grpc_server import GrpcApp
 from crm_runtime.principal import Principal
+from crm_runtime.rpc.server import GrpcApp
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.wiring import build
 from gateway.authz import data_scope

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from crm.lead.v1 import lead_pb2 as pb
-from crm_runtime.grpc_errors import field_violations
 from crm_runtime.principal import Principal
+from crm_runtime.rpc.errors import field_violations
 
 ADMIN_A = Principal("tenant-a", "u1", ("admin",), "all").to_metadata()
 ADMIN_B = Principal("tenant-b", "u2", ("admin",), "all").to_metadata()

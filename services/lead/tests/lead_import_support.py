@@ -13,8 +13,8 @@ from typing import Any
 import grpc
 import pytest
 from crm.lead.v1 import lead_pb2 as pb
-from crm_runtime.grpc_errors import field_violations
 from crm_runtime.principal import Principal
+from crm_runtime.rpc.errors import field_violations
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.testdata import shared_testdata
 from crm_runtime.wiring import unit_of_work

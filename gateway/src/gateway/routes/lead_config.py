@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from crm.lead.v1 import lead_pb2 as pb
-from crm_runtime.protojson import struct_to_dict
+from crm_runtime.rpc.protojson import struct_to_dict
 from fastapi import APIRouter, Depends, Path, Request
 from google.protobuf import struct_pb2
 

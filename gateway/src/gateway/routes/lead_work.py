@@ -7,7 +7,7 @@ from typing import Annotated
 
 from crm.common.v1 import common_pb2
 from crm.lead.v1 import lead_pb2 as pb
-from crm_runtime.protojson import timestamp
+from crm_runtime.rpc.protojson import timestamp
 from fastapi import APIRouter, Depends, Query
 
 from gateway.dependencies import CallOptions, LeadClient

@@ -10,7 +10,7 @@ from typing import Annotated
 from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm.opportunity.v1.opportunity_pb2_grpc import OpportunityServiceStub
-from crm_runtime.protojson import timestamp
+from crm_runtime.rpc.protojson import timestamp
 from fastapi import APIRouter, Depends
 
 from gateway.clients import Options

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from crm_runtime.protojson import struct_to_dict
+from crm_runtime.rpc.protojson import struct_to_dict
 from fastapi import APIRouter, Depends, Path, Query, Response
 from google.protobuf import struct_pb2
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from crm.lead.v1 import lead_pb2 as pb
-from crm_runtime.protojson import timestamp
+from crm_runtime.rpc.protojson import timestamp
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.schemas.leads import LeadOut, Source

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from crm_runtime.inbox import handle_once
-from crm_runtime.mongo import Transaction, UnitOfWork
+from crm_runtime.messaging.inbox import handle_once
 from crm_runtime.principal import Principal
+from crm_runtime.storage.mongo import Transaction, UnitOfWork
 
 from analytics.domain.lead_summary import LeadCount, bucket_of, day_range
 from analytics.store import LeadCounts

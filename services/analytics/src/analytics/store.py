@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from crm_runtime.mongo import Doc, TenantCollection, Transaction
-from crm_runtime.outbox import ensure_outbox_indexes
+from crm_runtime.messaging.outbox import ensure_outbox_indexes
+from crm_runtime.storage.mongo import Doc, TenantCollection, Transaction
 from pymongo import ASCENDING
 from pymongo.database import Database
 

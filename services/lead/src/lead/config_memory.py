@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.memory import MemoryTransaction, MemoryUnitOfWork
+from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork
 
 from lead.domain.assignment import AssignmentRule, Rep
 from lead.domain.custom_fields import CustomFieldSchema

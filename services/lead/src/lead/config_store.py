@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.mongo import Doc, TenantCollection, Transaction
+from crm_runtime.storage.mongo import Doc, TenantCollection, Transaction
 from pymongo import ASCENDING
 from pymongo.database import Database
 

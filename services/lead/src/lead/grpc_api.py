@@ -13,9 +13,9 @@ from crm.lead.v1 import lead_pb2 as pb
 from crm.lead.v1 import lead_pb2_grpc
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import FieldViolation, ValidationFailed
-from crm_runtime.mongo import UnitOfWork
 from crm_runtime.principal import current_principal
-from crm_runtime.protojson import struct_to_dict
+from crm_runtime.rpc.protojson import struct_to_dict
+from crm_runtime.storage.mongo import UnitOfWork
 from google.protobuf import struct_pb2
 
 from lead import grpc_convert as convert

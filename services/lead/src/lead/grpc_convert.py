@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from crm.common.v1 import common_pb2
 from crm.lead.v1 import lead_pb2 as pb
-from crm_runtime.protojson import timestamp
+from crm_runtime.rpc.protojson import timestamp
 
 from lead.domain.assignment import AssignmentRule, Rep
 from lead.domain.custom_fields import CustomFieldDefinition, CustomValue, FieldType, Value

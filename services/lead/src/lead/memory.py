@@ -1,4 +1,4 @@
-"""The lead's storage seam (lead.ports) in memory, on `crm_runtime.memory`: what the
+"""The lead's storage seam (lead.ports) in memory, on `crm_runtime.storage.memory`: what the
 use-case tests run on. It keeps the documents `lead.documents` makes, so that list
 queries (the same Mongo-style filters) and versions behave as on the store; the
 contract suite (tests/integration/test_lead_store_contract.py) holds it to that. The
@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from crm_runtime.errors import AlreadyExists, Conflict
-from crm_runtime.events import DomainEvent
-from crm_runtime.memory import Doc, MemoryTransaction, MemoryUnitOfWork, Table, matches
-from crm_runtime.store import SortKey
+from crm_runtime.messaging.events import DomainEvent
+from crm_runtime.storage.memory import Doc, MemoryTransaction, MemoryUnitOfWork, Table, matches
+from crm_runtime.storage.repository import SortKey
 
 from lead.config_memory import MemoryConfig, MemorySlots
 from lead.documents import follow_up_from_doc, follow_up_to_doc, lead_from_doc, lead_to_doc

@@ -1,5 +1,5 @@
 """The lead's storage seam (lead.ports) on MongoDB: the repositories of `lead.store`,
-`lead.config_store` and `lead.imports.store` over one `crm_runtime.mongo.UnitOfWork`,
+`lead.config_store` and `lead.imports.store` over one `crm_runtime.storage.mongo.UnitOfWork`,
 and the worker's reads and writes across tenants."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from crm_runtime.events import DomainEvent
-from crm_runtime.mongo import Transaction, UnitOfWork, due_for_checks
-from crm_runtime.outbox import OUTBOX, PENDING
+from crm_runtime.messaging.events import DomainEvent
+from crm_runtime.messaging.outbox import OUTBOX, PENDING
+from crm_runtime.storage.mongo import Transaction, UnitOfWork, due_for_checks
 from pymongo.errors import PyMongoError
 
 from lead.config_store import LeadConfig, Reservations, sweep_abandoned

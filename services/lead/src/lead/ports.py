@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from crm_runtime.events import DomainEvent
+from crm_runtime.messaging.events import DomainEvent
 
 from lead.domain.assignment import AssignmentRule, Rep
 from lead.domain.custom_fields import CustomFieldSchema

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.mongo import Doc, TenantCollection, Transaction
-from crm_runtime.outbox import ensure_outbox_indexes
-from crm_runtime.store import (
+from crm_runtime.messaging.outbox import ensure_outbox_indexes
+from crm_runtime.storage.mongo import Doc, TenantCollection, Transaction
+from crm_runtime.storage.repository import (
     IndexSpec,
     SortKey,
     create_indexes,

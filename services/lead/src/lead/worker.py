@@ -6,7 +6,7 @@ is warned or recycled once however many replicas look at it."""
 
 from __future__ import annotations
 
-from crm_runtime.mongo import UnitOfWork
+from crm_runtime.storage.mongo import UnitOfWork
 from crm_runtime.worker import AppProvider, every
 
 from lead.checks import LeadChecks

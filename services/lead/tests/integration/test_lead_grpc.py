@@ -3,8 +3,8 @@
 import grpc
 import pytest
 from crm.lead.v1 import lead_pb2
-from crm_runtime.grpc_errors import field_violations
 from crm_runtime.principal import Principal
+from crm_runtime.rpc.errors import field_violations
 
 from conftest import create
 

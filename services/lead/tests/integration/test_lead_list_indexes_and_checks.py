@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from crm.lead.v1 import lead_pb2 as pb
-from crm_runtime.mongo import UnitOfWork
-from crm_runtime.outbox import OutboxWriter
+from crm_runtime.messaging.outbox import OutboxWriter
 from crm_runtime.principal import Principal
+from crm_runtime.storage.mongo import UnitOfWork
 from google.protobuf.timestamp_pb2 import Timestamp
 from lead.checks import LeadChecks
 from lead.listing import LeadQuery

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from crm.lead.v1 import lead_pb2 as pb
-from crm_runtime.mongo import Transaction, UnitOfWork
 from crm_runtime.principal import Principal
+from crm_runtime.storage.mongo import Transaction, UnitOfWork
 from lead.app import LeadApp
 from lead.checks import LeadChecks
 from lead.config_store import Reservations

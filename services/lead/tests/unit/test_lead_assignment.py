@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from crm_runtime.errors import FailedPrecondition
-from crm_runtime.event_schema import payload_message
+from crm_runtime.messaging.schema import payload_message
 from lead.domain.assignment import (
     MANUAL,
     AssignmentRule,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from crm_runtime.errors import AlreadyExists, FailedPrecondition
-from crm_runtime.event_schema import payload_message
+from crm_runtime.messaging.schema import payload_message
 from crm_runtime.testing.testdata import shared_testdata
 from lead.domain.channels import SOURCE_ALIASES
 from lead.domain.dedup import (

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from crm_runtime.errors import FailedPrecondition, ValidationFailed
-from crm_runtime.event_schema import payload_message
+from crm_runtime.messaging.schema import payload_message
 from lead.domain.custom_fields import (
     CustomFieldDefinition,
     CustomFieldSchema,

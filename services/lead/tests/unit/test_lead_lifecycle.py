@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from crm_runtime.errors import FailedPrecondition, ValidationFailed
-from crm_runtime.event_schema import payload_message
+from crm_runtime.messaging.schema import payload_message
 from lead.domain.lead import LeadDraft, LeadStatus, create_lead
 from lead.domain.lifecycle import (
     TERMINAL,

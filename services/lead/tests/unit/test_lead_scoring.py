@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from crm_runtime.event_schema import payload_message
+from crm_runtime.messaging.schema import payload_message
 from lead.domain.lead import LeadDraft, create_lead
 from lead.domain.scoring import Band, Engagement, affects_score, apply_score, band_for, score_lead
 from lead.domain.settings import LeadSettings

@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from crm_runtime.event_schema import payload_message
+from crm_runtime.messaging.schema import payload_message
 from lead.domain.assignment import Rep, assign, manual_candidate
 from lead.domain.followups import FollowUpDraft, log_follow_up
 from lead.domain.lead import LeadDraft, LeadStatus, create_lead

@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from crm_runtime.clock import utcnow
-from crm_runtime.inbox import handle_once
-from crm_runtime.mongo import Transaction, UnitOfWork
+from crm_runtime.messaging.inbox import handle_once
 from crm_runtime.paging import decode_position, encode_position, page_limit
 from crm_runtime.principal import Principal
+from crm_runtime.storage.mongo import Transaction, UnitOfWork
 
 from notification.domain.inbox import BY_EVENT, Notification
 from notification.domain.sales import SALES_BY_EVENT

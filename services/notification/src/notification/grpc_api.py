@@ -7,7 +7,7 @@ from typing import Any
 from crm.common.v1 import common_pb2
 from crm.notification.v1 import notification_pb2, notification_pb2_grpc
 from crm_runtime.principal import current_principal
-from crm_runtime.protojson import timestamp
+from crm_runtime.rpc.protojson import timestamp
 
 from notification.app import NotificationApp
 from notification.domain.inbox import Notification

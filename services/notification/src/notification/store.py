@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.mongo import Doc, TenantCollection, Transaction
-from crm_runtime.outbox import ensure_outbox_indexes
+from crm_runtime.messaging.outbox import ensure_outbox_indexes
+from crm_runtime.storage.mongo import Doc, TenantCollection, Transaction
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crm_runtime.clock import utcnow
-from crm_runtime.mongo import UnitOfWork
+from crm_runtime.storage.mongo import UnitOfWork
 
 from opportunity.accounts.use_cases import Account360App, AccountApp, ActivityApp, ContactApp
 from opportunity.approvals.domain import ApprovalKind

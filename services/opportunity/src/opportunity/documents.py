@@ -3,8 +3,8 @@ mapping, no I/O: only store modules use it."""
 
 from __future__ import annotations
 
-from crm_runtime.mongo import Doc
-from crm_runtime.store import decimal128
+from crm_runtime.storage.mongo import Doc
+from crm_runtime.storage.repository import decimal128
 
 from opportunity.domain.fields import CustomField, CustomKind
 from opportunity.domain.money import Money

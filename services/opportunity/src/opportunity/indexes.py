@@ -7,9 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_runtime.mongo import Doc
-from crm_runtime.outbox import ensure_outbox_indexes
-from crm_runtime.store import IndexKey, IndexSpec, SortKey, create_indexes, tenant_index
+from crm_runtime.messaging.outbox import ensure_outbox_indexes
+from crm_runtime.storage.mongo import Doc
+from crm_runtime.storage.repository import (
+    IndexKey,
+    IndexSpec,
+    SortKey,
+    create_indexes,
+    tenant_index,
+)
 from pymongo.database import Database
 
 # Collections ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 
 from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.principal import Principal
-from crm_runtime.store import SortKey
+from crm_runtime.storage.repository import SortKey
 
 from opportunity.domain.text import query_tokens
 from opportunity.domain.visibility import scope_filter

@@ -1,4 +1,4 @@
-"""The opportunity's storage seam (opportunity.ports) in memory, on `crm_runtime.memory`:
+"""The opportunity's storage seam (opportunity.ports) in memory, on `crm_runtime.storage.memory`:
 what the use-case tests run on. Each area's in-memory repositories sit beside its store
 (`<area>/memory.py`) and keep the same documents, so list queries and versions behave
 as on the store; the contract suite (tests/integration/test_store_contract.py) holds
@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from crm_runtime.memory import MemoryTransaction, MemoryUnitOfWork, TenantTable
+from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork, TenantTable
 
 from opportunity.accounts.memory import MemoryAccounts, MemoryContacts, MemoryFollowUps
 from opportunity.approvals.memory import MemoryApprovals

@@ -1,5 +1,5 @@
 """The opportunity's storage seam (opportunity.ports) on MongoDB: every area's
-repositories over one `crm_runtime.mongo.UnitOfWork`, and the worker's reads across
+repositories over one `crm_runtime.storage.mongo.UnitOfWork`, and the worker's reads across
 tenants."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from crm_runtime.inbox import handle_once
-from crm_runtime.mongo import Transaction, UnitOfWork, due_for_checks
+from crm_runtime.messaging.inbox import handle_once
+from crm_runtime.storage.mongo import Transaction, UnitOfWork, due_for_checks
 
 from opportunity.accounts.store import AccountRepository, ContactRepository, FollowUpRepository
 from opportunity.approvals.store import ApprovalRepository

@@ -4,7 +4,7 @@ Each area's Mongo store (`<area>/store.py`, gathered by `storage.py`) implements
 the service; `memory.py` (over each area's `memory.py`) implements it in memory for fast
 tests. One contract suite (tests/integration/test_store_contract.py) runs against both.
 Queries are Mongo-style filters, as the use cases' listings build them; `after` is the
-decoded cursor position (sort value, id) of `crm_runtime.store.SortKey`.
+decoded cursor position (sort value, id) of `crm_runtime.storage.repository.SortKey`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from crm_runtime.store import SortKey
+from crm_runtime.storage.repository import SortKey
 
 from opportunity.approvals.domain import Approval
 from opportunity.conversion.domain.records import ConversionRecord, StoredConversion

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crm_runtime.mongo import Transaction
+from crm_runtime.storage.mongo import Transaction
 
 from opportunity.indexes import REQUEST_KEYS
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_runtime.mongo import UnitOfWork
+from crm_runtime.storage.mongo import UnitOfWork
 from crm_runtime.worker import AppProvider, HandlerTelemetry, every, on_event
 
 from opportunity.checks import OpportunityChecks

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 from accounts_follow_ups_calls import REP, log
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from crm_runtime.mongo import UnitOfWork
-from crm_runtime.outbox import OutboxWriter
+from crm_runtime.messaging.outbox import OutboxWriter
+from crm_runtime.storage.mongo import UnitOfWork
 from opportunity.checks import OpportunityChecks
 from opportunity.mongo_storage import MongoOpportunityStorage
 from opportunity_grpc_support import account, contact, deal

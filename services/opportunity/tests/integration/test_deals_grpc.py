@@ -5,7 +5,7 @@ import threading
 
 import grpc
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from crm_runtime.grpc_errors import field_violations
+from crm_runtime.rpc.errors import field_violations
 from deals_calls import DOC, REP, at_solution, fails
 from opportunity_grpc_support import DIRECTOR, cny, move
 

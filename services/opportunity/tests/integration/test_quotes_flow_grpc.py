@@ -7,9 +7,9 @@ from datetime import timedelta
 import grpc
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm_runtime.clock import utcnow
-from crm_runtime.grpc_errors import field_violations
-from crm_runtime.mongo import UnitOfWork
-from crm_runtime.outbox import OutboxWriter
+from crm_runtime.messaging.outbox import OutboxWriter
+from crm_runtime.rpc.errors import field_violations
+from crm_runtime.storage.mongo import UnitOfWork
 from opportunity.checks import OpportunityChecks
 from opportunity.mongo_storage import MongoOpportunityStorage
 from opportunity.quotes.use_cases import tenant_today

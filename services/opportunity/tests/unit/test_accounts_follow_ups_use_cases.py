@@ -7,7 +7,7 @@ outbox stays in integration/test_accounts_follow_ups.py."""
 import grpc
 import pytest
 from accounts_follow_ups_calls import REP, log
-from crm_runtime.grpc_errors import field_violations
+from crm_runtime.rpc.errors import field_violations
 from opportunity_fake_support import account, contact, md
 
 pytest_plugins = ["opportunity_fake_support"]

@@ -8,7 +8,7 @@ import grpc
 import pytest
 from accounts_calls import CODE, code
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from crm_runtime.grpc_errors import field_violations
+from crm_runtime.rpc.errors import field_violations
 from opportunity_fake_support import ADMIN, account, contact, md
 
 pytest_plugins = ["opportunity_fake_support"]

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from crm_runtime.errors import FailedPrecondition, FieldViolation, ValidationFailed
-from crm_runtime.event_schema import canonical_payload
+from crm_runtime.messaging.schema import canonical_payload
 from opportunity.conversion.domain.plan import (
     AlreadyConverted,
     ConversionPlan,

@@ -7,7 +7,7 @@ outbox stays in integration/test_deals_grpc.py."""
 import grpc
 import pytest
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from crm_runtime.grpc_errors import field_violations
+from crm_runtime.rpc.errors import field_violations
 from deals_calls import DOC, REP, at_solution, fails
 from opportunity_fake_support import ADMIN, DIRECTOR, account, cny, deal, md, move
 

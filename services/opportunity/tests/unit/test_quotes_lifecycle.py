@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from crm_runtime.errors import Conflict, FailedPrecondition, ValidationFailed
-from crm_runtime.event_schema import canonical_payload
+from crm_runtime.messaging.schema import canonical_payload
 from opportunity.quotes.domain.content import QuoteDraft, QuoteLineDraft, QuotePolicy
 from opportunity.quotes.domain.numbers import format_quote_number
 from opportunity.quotes.domain.quote import (

@@ -5,9 +5,9 @@ the ids, the pending attempt in our store has the plan; a redelivery does nothin
 import uuid
 
 import pytest
-from crm_runtime.mongo import UnitOfWork
-from crm_runtime.outbox import OutboxWriter
+from crm_runtime.messaging.outbox import OutboxWriter
 from crm_runtime.principal import Principal
+from crm_runtime.storage.mongo import UnitOfWork
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.servers import worker_amqp_uri
 from crm_runtime.testing.workers import publish, purge_worker, wait_for, worker_config

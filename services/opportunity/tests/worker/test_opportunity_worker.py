@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 from crm_runtime.clock import utcnow
-from crm_runtime.mongo import UnitOfWork
-from crm_runtime.outbox import OutboxWriter
+from crm_runtime.messaging.outbox import OutboxWriter
 from crm_runtime.principal import Principal
+from crm_runtime.storage.mongo import UnitOfWork
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.servers import worker_amqp_uri
 from crm_runtime.testing.workers import wait_for, worker_config

@@ -33,7 +33,7 @@ def main(
 def api_without_rpcs(settings: Settings) -> None:
     """The api process of a service whose RPCs are not built yet: health, reflection,
     metrics and tracing only, so deployment, probes and dashboards work from day one."""
-    from crm_runtime.grpc_server import serve
+    from crm_runtime.rpc.server import serve
     from crm_runtime.telemetry import setup_telemetry
 
     setup_telemetry(settings)

@@ -11,8 +11,8 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from crm_runtime.config import Settings
-from crm_runtime.mongo import Doc, UnitOfWork
-from crm_runtime.outbox import OutboxWriter
+from crm_runtime.messaging.outbox import OutboxWriter
+from crm_runtime.storage.mongo import Doc, UnitOfWork
 
 EnsureIndexes = Callable[[Database[Doc]], None]
 BuildApp = Callable[[UnitOfWork], Any]
@@ -36,8 +36,8 @@ def serve_api(
     register: Callable[[Any], Any],
 ) -> None:
     """Run a service's api process: telemetry, store, app, gRPC server."""
-    from crm_runtime.grpc_server import serve
-    from crm_runtime.mongo import connect
+    from crm_runtime.rpc.server import serve
+    from crm_runtime.storage.mongo import connect
     from crm_runtime.telemetry import setup_telemetry
 
     setup_telemetry(settings)

@@ -29,8 +29,8 @@ from opentelemetry import trace
 
 from crm_runtime import metrics
 from crm_runtime.config import Settings
-from crm_runtime.mongo import connect
-from crm_runtime.outbox import OutboxRelay, Unroutable, ensure_outbox_indexes
+from crm_runtime.messaging.outbox import OutboxRelay, Unroutable, ensure_outbox_indexes
+from crm_runtime.storage.mongo import connect
 from crm_runtime.telemetry import context_from_headers, setup_telemetry
 from crm_runtime.wiring import BuildApp, EnsureIndexes, build
 

@@ -4,7 +4,7 @@ missing) left out."""
 
 from datetime import UTC, datetime, timedelta
 
-from crm_runtime.mongo import at_or_before
+from crm_runtime.storage.mongo import at_or_before
 from pymongo import ASCENDING
 
 NOW = datetime(2026, 11, 24, 12, 0, 0, 123456, tzinfo=UTC)

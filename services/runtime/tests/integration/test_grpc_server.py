@@ -5,8 +5,8 @@ import pytest
 from crm.lead.v1 import lead_pb2, lead_pb2_grpc
 from crm_runtime import errors
 from crm_runtime.config import Settings
-from crm_runtime.grpc_errors import field_violations
 from crm_runtime.principal import Principal, current_principal
+from crm_runtime.rpc.errors import field_violations
 from crm_runtime.testing.inprocess import grpc_channel
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc

@@ -1,8 +1,8 @@
 """Idempotent consumers: the same event twice has one effect."""
 
 import pytest
-from crm_runtime.inbox import handle_once
-from crm_runtime.mongo import UnitOfWork
+from crm_runtime.messaging.inbox import handle_once
+from crm_runtime.storage.mongo import UnitOfWork
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ index end to end (ADR 0019)."""
 
 from typing import Any
 
-from crm_runtime.mongo import TenantCollection, index_hint, walks_hinted_index
+from crm_runtime.storage.mongo import TenantCollection, index_hint, walks_hinted_index
 from pymongo import ASCENDING
 
 

@@ -4,9 +4,16 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from crm_runtime.events import DomainEvent
-from crm_runtime.mongo import UnitOfWork
-from crm_runtime.outbox import OUTBOX, SENT, UNROUTED, OutboxRelay, OutboxWriter, Unroutable
+from crm_runtime.messaging.events import DomainEvent
+from crm_runtime.messaging.outbox import (
+    OUTBOX,
+    SENT,
+    UNROUTED,
+    OutboxRelay,
+    OutboxWriter,
+    Unroutable,
+)
+from crm_runtime.storage.mongo import UnitOfWork
 
 
 @pytest.fixture

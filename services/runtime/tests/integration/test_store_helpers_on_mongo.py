@@ -3,8 +3,14 @@ save, and keyset pages that neither skip nor repeat records sharing a sort value
 
 import pytest
 from crm_runtime.errors import Conflict
-from crm_runtime.mongo import TenantCollection
-from crm_runtime.store import SortKey, create_indexes, page_docs, save_versioned, tenant_index
+from crm_runtime.storage.mongo import TenantCollection
+from crm_runtime.storage.repository import (
+    SortKey,
+    create_indexes,
+    page_docs,
+    save_versioned,
+    tenant_index,
+)
 
 
 def test_declared_indexes_are_created_under_their_names(mongo_client, database_name):

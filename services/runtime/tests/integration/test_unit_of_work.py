@@ -3,9 +3,9 @@
 from datetime import UTC, datetime
 
 import pytest
-from crm_runtime.events import DomainEvent
-from crm_runtime.mongo import TenantCollection, UnitOfWork
-from crm_runtime.outbox import OUTBOX, OutboxWriter
+from crm_runtime.messaging.events import DomainEvent
+from crm_runtime.messaging.outbox import OUTBOX, OutboxWriter
+from crm_runtime.storage.mongo import TenantCollection, UnitOfWork
 
 
 def _event(lead_id: str) -> DomainEvent:

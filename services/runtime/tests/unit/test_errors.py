@@ -1,7 +1,7 @@
 import grpc
 import pytest
 from crm_runtime import errors
-from crm_runtime.grpc_errors import code_for, to_status
+from crm_runtime.rpc.errors import code_for, to_status
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 

@@ -4,8 +4,8 @@ only, writes outside the transaction kept unless undone; Mongo-style filters."""
 from datetime import UTC, datetime
 
 import pytest
-from crm_runtime.events import DomainEvent
-from crm_runtime.memory import MemoryUnitOfWork, matches
+from crm_runtime.messaging.events import DomainEvent
+from crm_runtime.storage.memory import MemoryUnitOfWork, matches
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 

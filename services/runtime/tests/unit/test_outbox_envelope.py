@@ -1,8 +1,8 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from crm_runtime.events import DomainEvent
-from crm_runtime.outbox import envelope
+from crm_runtime.messaging.events import DomainEvent
+from crm_runtime.messaging.outbox import envelope
 
 
 def _event(**payload):

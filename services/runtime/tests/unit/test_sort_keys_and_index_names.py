@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from bson.decimal128 import Decimal128
 from crm_runtime.errors import ValidationFailed
-from crm_runtime.store import IndexSpec, SortKey, decimal128, index_name, tenant_index
+from crm_runtime.storage.repository import IndexSpec, SortKey, decimal128, index_name, tenant_index
 
 
 def test_index_names_are_the_ones_mongodb_gives():

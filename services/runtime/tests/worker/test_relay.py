@@ -5,9 +5,9 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from crm_runtime.events import DomainEvent
-from crm_runtime.mongo import UnitOfWork
-from crm_runtime.outbox import OUTBOX, SENT, UNROUTED, OutboxWriter
+from crm_runtime.messaging.events import DomainEvent
+from crm_runtime.messaging.outbox import OUTBOX, SENT, UNROUTED, OutboxWriter
+from crm_runtime.storage.mongo import UnitOfWork
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.servers import worker_amqp_uri
 from crm_runtime.testing.workers import worker_config

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm.lead.v1 import lead_pb2 as pb
-from crm_runtime.protojson import timestamp
+from crm_runtime.rpc.protojson import timestamp
 
 from lead.imports.domain.jobs import ImportJob
 from lead.imports.use_cases import StartImport

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crm_runtime.errors import AlreadyExists
-from crm_runtime.memory import MemoryTransaction, MemoryUnitOfWork
+from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork
 
 from lead.imports.domain.jobs import QUEUED, RUNNING, ImportJob, joined_chunks
 from lead.imports.domain.rows import Tally

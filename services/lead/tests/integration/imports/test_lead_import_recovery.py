@@ -86,7 +86,7 @@ CHILD = """
 import sys, time
 from datetime import timedelta
 from crm_runtime.testing.fixtures import settings_for
-from crm_runtime.mongo import connect
+from crm_runtime.storage.mongo import connect
 from crm_runtime.wiring import unit_of_work
 from lead.imports.runner import ImportRunner
 from lead.mongo_storage import MongoLeadStorage

@@ -3,7 +3,7 @@ I/O: store modules use it; nothing else needs to know the document shape."""
 
 from __future__ import annotations
 
-from crm_runtime.mongo import Doc
+from crm_runtime.storage.mongo import Doc
 
 from opportunity.documents import customs_from_doc, customs_to_doc
 from opportunity.domain.account import Account

@@ -10,7 +10,7 @@ from typing import Any
 from crm_runtime.errors import FieldViolation, require
 from crm_runtime.paging import page_limit
 from crm_runtime.principal import Principal
-from crm_runtime.store import SortKey
+from crm_runtime.storage.repository import SortKey
 
 from opportunity.domain.account import Tier
 from opportunity.domain.contact import ContactRole

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.memory import DuplicateId, MemoryTransaction, TenantTable
-from crm_runtime.store import SortKey
+from crm_runtime.storage.memory import DuplicateId, MemoryTransaction, TenantTable
+from crm_runtime.storage.repository import SortKey
 
 from opportunity.accounts.documents import (
     account_from_doc,

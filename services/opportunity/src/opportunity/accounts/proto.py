@@ -4,7 +4,7 @@ contacts and follow-ups (no behaviour)."""
 from __future__ import annotations
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from crm_runtime.protojson import timestamp
+from crm_runtime.rpc.protojson import timestamp
 
 from opportunity.domain.account import Account, AccountDraft, DuplicateMatch
 from opportunity.domain.contact import Contact, ContactDraft

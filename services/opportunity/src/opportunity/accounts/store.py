@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.mongo import Doc, Transaction
-from crm_runtime.store import SortKey, index_name, page_docs, save_versioned
+from crm_runtime.storage.mongo import Doc, Transaction
+from crm_runtime.storage.repository import SortKey, index_name, page_docs, save_versioned
 from pymongo.errors import DuplicateKeyError
 
 from opportunity.accounts.documents import (

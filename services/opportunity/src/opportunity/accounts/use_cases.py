@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from crm_runtime.errors import AlreadyExists, FieldViolation, ValidationFailed, require
 from crm_runtime.paging import page_limit
 from crm_runtime.principal import Principal
-from crm_runtime.store import SortKey
+from crm_runtime.storage.repository import SortKey
 
 from opportunity.accounts.documents import account_to_doc, contact_to_doc, follow_up_to_doc
 from opportunity.accounts.listing import AccountQuery, ContactQuery

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm_runtime.mongo import Doc
+from crm_runtime.storage.mongo import Doc
 
 from opportunity.approvals.domain import Approval, ApprovalKind, ApprovalStatus
 from opportunity.documents import money_from_doc, money_to_doc

@@ -17,7 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from crm_runtime.errors import FailedPrecondition, FieldViolation, PermissionDenied, require
-from crm_runtime.events import DomainEvent
+from crm_runtime.messaging.events import DomainEvent
 
 from opportunity.domain.aggregate import rfc3339
 from opportunity.domain.money import Money

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm_runtime.memory import MemoryTransaction, TenantTable
+from crm_runtime.storage.memory import MemoryTransaction, TenantTable
 
 from opportunity.approvals.documents import approval_from_doc, approval_to_doc
 from opportunity.approvals.domain import Approval

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from crm_runtime.protojson import timestamp
+from crm_runtime.rpc.protojson import timestamp
 
 from opportunity.approvals.domain import Approval
 from opportunity.proto import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_runtime.mongo import Doc, Transaction
-from crm_runtime.store import index_name, page_docs, save_versioned
+from crm_runtime.storage.mongo import Doc, Transaction
+from crm_runtime.storage.repository import index_name, page_docs, save_versioned
 
 from opportunity.approvals.documents import approval_from_doc, approval_to_doc
 from opportunity.approvals.domain import Approval

@@ -16,7 +16,7 @@ from crm_runtime.clock import utcnow
 from crm_runtime.errors import FailedPrecondition, NotFound, require
 from crm_runtime.paging import page_limit
 from crm_runtime.principal import Principal
-from crm_runtime.store import SortKey
+from crm_runtime.storage.repository import SortKey
 
 from opportunity.approvals import domain as rules
 from opportunity.approvals.documents import approval_to_doc

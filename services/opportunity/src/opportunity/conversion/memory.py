@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from crm_runtime.memory import MemoryTransaction, TenantTable
+from crm_runtime.storage.memory import MemoryTransaction, TenantTable
 
 from opportunity.conversion.domain.records import (
     AttemptTaken,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any, TypeVar
 
-from crm_runtime.mongo import Doc, Transaction
+from crm_runtime.storage.mongo import Doc, Transaction
 from pymongo.errors import DuplicateKeyError
 
 from opportunity.conversion.domain.plan import ConversionPlan, ExistingAccount, OpportunityFields

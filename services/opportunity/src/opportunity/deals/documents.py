@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from crm_runtime.mongo import Doc
-from crm_runtime.store import decimal128
+from crm_runtime.storage.mongo import Doc
+from crm_runtime.storage.repository import decimal128
 
 from opportunity.documents import customs_from_doc, customs_to_doc, money_from_doc, money_to_doc
 from opportunity.domain.history import StageChange

@@ -12,7 +12,7 @@ from typing import Any
 from crm_runtime.errors import FieldViolation, require
 from crm_runtime.paging import page_limit
 from crm_runtime.principal import Principal
-from crm_runtime.store import SortKey, decimal128
+from crm_runtime.storage.repository import SortKey, decimal128
 
 from opportunity.domain.aggregate import parse_date
 from opportunity.domain.money import NANO, Money, money_problems

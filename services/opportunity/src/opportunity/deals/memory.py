@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crm_runtime.memory import MemoryTransaction, TenantTable
-from crm_runtime.store import SortKey
+from crm_runtime.storage.memory import MemoryTransaction, TenantTable
+from crm_runtime.storage.repository import SortKey
 
 from opportunity.deals.documents import (
     opportunity_from_doc,

@@ -4,7 +4,7 @@ and their stage history (no behaviour)."""
 from __future__ import annotations
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from crm_runtime.protojson import timestamp
+from crm_runtime.rpc.protojson import timestamp
 
 from opportunity.deals.listing import OpportunityQuery
 from opportunity.domain.history import StageChange

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from crm_runtime.errors import AlreadyExists, FieldViolation, require
-from crm_runtime.events import DomainEvent
+from crm_runtime.messaging.events import DomainEvent
 
 from opportunity.domain import fields as rules
 from opportunity.domain.aggregate import event, revise

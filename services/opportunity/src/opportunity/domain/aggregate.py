@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 
-from crm_runtime.events import DomainEvent
+from crm_runtime.messaging.events import DomainEvent
 
 
 class Aggregate(Protocol):

@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from crm_runtime.errors import FailedPrecondition, FieldViolation, require
-from crm_runtime.events import DomainEvent
+from crm_runtime.messaging.events import DomainEvent
 
 from opportunity.domain import fields as rules
 from opportunity.domain.aggregate import event, parse_date, revise

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from crm_runtime.errors import FieldViolation, require
-from crm_runtime.events import DomainEvent
+from crm_runtime.messaging.events import DomainEvent
 
 from opportunity.domain.aggregate import event
 from opportunity.domain.money import Money, money_problems, parse_decimal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from crm_runtime.mongo import Doc
+from crm_runtime.storage.mongo import Doc
 
 from opportunity.documents import money_from_doc, money_to_doc
 from opportunity.domain.pipeline import Pipeline, Stage, StageKind

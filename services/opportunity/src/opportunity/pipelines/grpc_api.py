@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm_runtime.principal import current_principal
-from crm_runtime.protojson import struct_to_dict
+from crm_runtime.rpc.protojson import struct_to_dict
 from google.protobuf import struct_pb2
 
 from opportunity.pipelines.proto import pipeline_draft, pipeline_to_proto

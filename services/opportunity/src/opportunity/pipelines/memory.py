@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.memory import MemoryTransaction, TenantTable
-from crm_runtime.store import SortKey
+from crm_runtime.storage.memory import MemoryTransaction, TenantTable
+from crm_runtime.storage.repository import SortKey
 
 from opportunity.domain.pipeline import Pipeline, default_pipeline
 from opportunity.domain.settings import OpportunitySettings

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm_runtime.errors import FieldViolation, require
-from crm_runtime.protojson import timestamp
+from crm_runtime.rpc.protojson import timestamp
 
 from opportunity.domain.pipeline import Pipeline, PipelineDraft, Stage, StageKind
 from opportunity.proto import (

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.mongo import Transaction
-from crm_runtime.store import SortKey, index_name, page_docs, save_versioned
+from crm_runtime.storage.mongo import Transaction
+from crm_runtime.storage.repository import SortKey, index_name, page_docs, save_versioned
 
 from opportunity.domain.pipeline import Pipeline, default_pipeline
 from opportunity.domain.settings import OpportunitySettings

@@ -8,7 +8,7 @@ from typing import Any
 from crm_runtime.errors import NotFound
 from crm_runtime.paging import page_limit
 from crm_runtime.principal import Principal
-from crm_runtime.store import SortKey
+from crm_runtime.storage.repository import SortKey
 
 from opportunity.domain.pipeline import (
     Pipeline,

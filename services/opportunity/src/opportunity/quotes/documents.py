@@ -8,8 +8,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from crm_runtime.mongo import Doc
-from crm_runtime.store import decimal128
+from crm_runtime.storage.mongo import Doc
+from crm_runtime.storage.repository import decimal128
 
 from opportunity.quotes.domain.content import QuoteContent, QuoteLine
 from opportunity.quotes.domain.numbers import LineAmounts, QuoteTotals

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crm_runtime.memory import MemoryTransaction, TenantTable
+from crm_runtime.storage.memory import MemoryTransaction, TenantTable
 
 from opportunity.indexes import QUOTE_COUNTERS, QUOTE_SORT, QUOTES
 from opportunity.ports import Position, Query

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from crm_runtime.protojson import timestamp
+from crm_runtime.rpc.protojson import timestamp
 
 from opportunity.domain.money import Money
 from opportunity.proto import enum_name, enum_value, money_from_proto

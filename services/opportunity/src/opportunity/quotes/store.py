@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.mongo import Doc, Transaction, at_or_before, index_hint
-from crm_runtime.store import page_docs, save_versioned
+from crm_runtime.storage.mongo import Doc, Transaction, at_or_before, index_hint
+from crm_runtime.storage.repository import page_docs, save_versioned
 from pymongo import DESCENDING
 from pymongo.database import Database
 

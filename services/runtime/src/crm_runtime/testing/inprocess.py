@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import grpc
 
 from crm_runtime.config import Settings
-from crm_runtime.grpc_server import GrpcApp, Registrar
+from crm_runtime.rpc.server import GrpcApp, Registrar
 
 
 @contextmanager

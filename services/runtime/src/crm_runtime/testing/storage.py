@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 import pytest
 from pymongo.database import Database
 
-from crm_runtime.memory import MemoryUnitOfWork
-from crm_runtime.mongo import Doc, UnitOfWork
-from crm_runtime.outbox import OutboxWriter
+from crm_runtime.messaging.outbox import OutboxWriter
+from crm_runtime.storage.memory import MemoryUnitOfWork
+from crm_runtime.storage.mongo import Doc, UnitOfWork
 
 S = TypeVar("S")
 STORAGES = ["memory", "mongo"]

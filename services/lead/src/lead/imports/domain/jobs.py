@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from crm_runtime.errors import FieldViolation, ValidationFailed
-from crm_runtime.events import DomainEvent
+from crm_runtime.messaging.events import DomainEvent
 from crm_runtime.principal import Principal
 
 from lead.imports.domain.csv_files import MAX_BYTES

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.events import DomainEvent
+from crm_runtime.messaging.events import DomainEvent
 
 from opportunity.domain.money import Money, money_payload
 from opportunity.quotes.domain.numbers import percent_text

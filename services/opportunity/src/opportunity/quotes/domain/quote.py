@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from crm_runtime.errors import Conflict, FailedPrecondition, FieldViolation, require
-from crm_runtime.events import DomainEvent
+from crm_runtime.messaging.events import DomainEvent
 
 from opportunity.domain.money import Money, money_payload
 from opportunity.quotes.domain.content import (

@@ -30,7 +30,7 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from crm_runtime.config import Settings
-from crm_runtime.events import DomainEvent
+from crm_runtime.messaging.events import DomainEvent
 
 T = TypeVar("T")
 Doc = dict[str, Any]

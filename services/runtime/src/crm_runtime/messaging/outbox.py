@@ -19,9 +19,9 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from crm_runtime import metrics
-from crm_runtime.event_schema import canonical_payload
-from crm_runtime.events import DomainEvent
-from crm_runtime.mongo import Doc, Transaction
+from crm_runtime.messaging.events import DomainEvent
+from crm_runtime.messaging.schema import canonical_payload
+from crm_runtime.storage.mongo import Doc, Transaction
 from crm_runtime.telemetry import current_trace_headers
 
 log = logging.getLogger(__name__)

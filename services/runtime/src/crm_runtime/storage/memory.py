@@ -2,7 +2,7 @@
 
 A service's in-memory repositories keep their documents in the unit of work's `tables`
 and write through the `MemoryTransaction` they are given; the unit of work runs one
-piece of work at a time, records its events as `crm_runtime.mongo.Transaction.record`
+piece of work at a time, records its events as `crm_runtime.storage.mongo.Transaction.record`
 does, and on an exception puts every table back as it was before the work began, so a
 failed use case leaves no partial write (as an aborted Mongo transaction does). Writes
 that Mongo makes outside the transaction on purpose (counters a use case gives back
@@ -24,8 +24,8 @@ from functools import partial
 from typing import Any, TypeVar
 
 from crm_runtime.errors import Conflict
-from crm_runtime.events import DomainEvent
-from crm_runtime.store import IndexKey, SortKey
+from crm_runtime.messaging.events import DomainEvent
+from crm_runtime.storage.repository import IndexKey, SortKey
 
 T = TypeVar("T")
 Doc = dict[str, Any]
@@ -214,7 +214,7 @@ class TenantTable:
     def page(
         self, query: Mapping[str, Any], sort: SortKey, limit: int, after: tuple[Any, str] | None
     ) -> list[Doc]:
-        """`crm_runtime.store.page_docs` in memory: `limit` documents strictly after
+        """`crm_runtime.storage.repository.page_docs` in memory: `limit` documents strictly after
         `after` in `sort` order."""
         if after is not None:
             query = {**query, "$and": [*query.get("$and", []), sort.after(after)]}
@@ -223,7 +223,7 @@ class TenantTable:
     def save_versioned(
         self, doc: Doc, expected_version: int, label: str, *, version_field: str = "version"
     ) -> Doc:
-        """`crm_runtime.store.save_versioned` in memory: Conflict when stale."""
+        """`crm_runtime.storage.repository.save_versioned` in memory: Conflict when stale."""
         stored = self.get(doc["_id"])
         if stored is None or stored.get(version_field) != expected_version:
             raise Conflict(f"{label} was changed by someone else; read it again")

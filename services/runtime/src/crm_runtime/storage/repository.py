@@ -22,8 +22,8 @@ from bson.decimal128 import Decimal128, create_decimal128_context
 from pymongo.database import Database
 
 from crm_runtime.errors import Conflict
-from crm_runtime.mongo import Doc, TenantCollection
 from crm_runtime.paging import decode_cursor, encode_cursor, invalid_cursor
+from crm_runtime.storage.mongo import Doc, TenantCollection
 
 IndexKey = tuple[str, int]  # (field, 1 ascending | -1 descending)
 _DECIMAL128 = create_decimal128_context()

@@ -9,7 +9,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from crm_runtime.mongo import Transaction, UnitOfWork
+from crm_runtime.storage.mongo import Transaction, UnitOfWork
 
 INBOX = "inbox"
 

@@ -23,8 +23,8 @@ from opentelemetry.instrumentation.grpc import filters, server_interceptor
 
 from crm_runtime import errors, metrics
 from crm_runtime.config import Settings
-from crm_runtime.grpc_errors import to_status
 from crm_runtime.principal import Principal, reset_current, set_current
+from crm_runtime.rpc.errors import to_status
 
 log = logging.getLogger(__name__)
 
