@@ -2,7 +2,7 @@
 lead to a won deal: one sales team with a director, a manager and a rep, and a tenant
 admin, each a person of the tenant with an API key acting as them.
 
-Each role does what only it may (gateway/authz.py): the admin configures the tenant,
+Each role does what only it may (gateway/access/authz.py): the admin configures the tenant,
 the rep works leads and deals, the manager runs the team, the director approves. A
 second `make up` finds the people and the team by their emails and name and reuses the
 keys written into .local/dev.env while they still open the door; it issues a key only
@@ -19,7 +19,7 @@ from typing import Any
 
 from crm_runtime.config import Settings
 from crm_runtime.principal import Principal
-from gateway.authz import ADMIN, DIRECTOR, MANAGER, REP, data_scope
+from gateway.access.authz import ADMIN, DIRECTOR, MANAGER, REP, data_scope
 from gateway.identity.api_keys import ApiKeyStore
 from gateway.identity.passwords import hash_password
 from gateway.identity.teams import TeamStore

@@ -24,7 +24,7 @@ import grpc
 import httpx
 from crm.lead.v1 import lead_pb2, lead_pb2_grpc
 from crm_runtime.principal import Principal
-from gateway.ratelimit import Bucket, RateLimiter
+from gateway.traffic.ratelimit import Bucket, RateLimiter
 from harness import UNLIMITED, MongoTop, Pool, admin_cli, drive, test_stack, with_costs
 from redis.asyncio import Redis
 

@@ -1,4 +1,4 @@
-"""Every /v1 route, called by every role, answers as gateway.authz.MATRIX predicts:
+"""Every /v1 route, called by every role, answers as gateway.access.authz.MATRIX predicts:
 403 problem+json when the role may not perform the route's action, anything but
 401/403 when it may. Routes are read from the live OpenAPI document, so a new route is
 walked the day it appears, and one that declares no action fails here."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from gateway.authz import INTEGRATION, MATRIX, PUBLIC_ACTIONS, ROLES, allowed
+from gateway.access.authz import INTEGRATION, MATRIX, PUBLIC_ACTIONS, ROLES, allowed
 from identity_support import operations
 
 UNKNOWN_ID = "0123456789abcdef01234567"

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from gateway.authz import PUBLIC_ACTIONS, ROLE_SCOPES, ROLES, allowed
+from gateway.access.authz import PUBLIC_ACTIONS, ROLE_SCOPES, ROLES, allowed
 from identity_support import Tenant, example_body, operations
 from opportunity_support import (
     account_in,

@@ -28,7 +28,7 @@ from crm_runtime.principal import SCOPES, Principal
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from gateway.authz import ROLES, data_scope
+from gateway.access.authz import ROLES, data_scope
 from gateway.identity.api_keys import ApiKeyStore
 from gateway.identity.passwords import check_policy, hash_password
 from gateway.identity.signing import new_private_jwk

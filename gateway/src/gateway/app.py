@@ -14,12 +14,12 @@ from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 
-from gateway import idempotency, openapi, problems
-from gateway.audit import AuditLog, RecordWrites, ensure_audit_indexes
+from gateway.access.audit import AuditLog, RecordWrites, ensure_audit_indexes
+from gateway.access.guard import undeclared_routes
 from gateway.clients import connect_services
 from gateway.config import GatewaySettings
 from gateway.context import Context
-from gateway.guard import undeclared_routes
+from gateway.conventions import openapi, problems
 from gateway.identity.api_keys import ApiKeyStore, ensure_key_indexes
 from gateway.identity.refresh import RefreshTokens, ensure_refresh_indexes
 from gateway.identity.signing import KeyRing
@@ -28,8 +28,6 @@ from gateway.identity.tenants import TenantStore
 from gateway.identity.tokens import AccessTokens, OidcTokens, TokenVerifier
 from gateway.identity.users import ensure_user_indexes
 from gateway.lead_forms import LeadFormStore, ensure_form_indexes
-from gateway.middleware import RequestMiddleware
-from gateway.ratelimit import RateLimiter
 from gateway.routes import (
     account_360,
     accounts,
@@ -58,6 +56,9 @@ from gateway.routes import (
     teams,
     users,
 )
+from gateway.traffic import idempotency
+from gateway.traffic.middleware import RequestMiddleware
+from gateway.traffic.ratelimit import RateLimiter
 
 DESCRIPTION = """
 Lead-to-cash (线索到回款) API.

@@ -21,7 +21,7 @@ from crm_runtime.config import Settings
 from crm_runtime.principal import Principal
 from opentelemetry.instrumentation.grpc import aio_client_interceptors
 
-from gateway.resilience import CircuitBreaker, retry_service_config
+from gateway.traffic.resilience import CircuitBreaker, retry_service_config
 
 DESCRIPTORS = {
     "lead": lead_pb2.DESCRIPTOR.services_by_name["LeadService"],

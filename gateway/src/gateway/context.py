@@ -9,10 +9,9 @@ from typing import Any
 from fastapi import Request
 from pymongo.asynchronous.database import AsyncDatabase
 
-from gateway.audit import AuditLog
+from gateway.access.audit import AuditLog
 from gateway.clients import Services
 from gateway.config import GatewaySettings
-from gateway.idempotency import IdempotencyStore
 from gateway.identity.api_keys import ApiKeyStore
 from gateway.identity.refresh import RefreshTokens
 from gateway.identity.signing import KeyRing
@@ -21,7 +20,8 @@ from gateway.identity.tenants import TenantStore
 from gateway.identity.tokens import AccessTokens, TokenVerifier
 from gateway.identity.users import UserStore
 from gateway.lead_forms import LeadFormStore
-from gateway.ratelimit import RateLimiter
+from gateway.traffic.idempotency import IdempotencyStore
+from gateway.traffic.ratelimit import RateLimiter
 
 
 @dataclass

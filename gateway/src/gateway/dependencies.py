@@ -20,7 +20,7 @@ from crm.opportunity.v1.opportunity_pb2_grpc import OpportunityServiceStub
 from crm.payment.v1.payment_pb2_grpc import PaymentServiceStub
 from fastapi import Depends, Request
 
-from gateway.auth import current_caller
+from gateway.access.auth import current_caller
 from gateway.clients import Options, Services
 from gateway.context import context
 from gateway.identity.caller import Caller

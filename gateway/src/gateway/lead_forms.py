@@ -26,7 +26,7 @@ from crm_runtime.errors import NotFound
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from gateway.problems import PreconditionFailed
+from gateway.conventions.problems import PreconditionFailed
 from gateway.store import Doc, Scoped, find_live, live_only, new_id
 
 LEAD_FORMS = "lead_forms"

@@ -21,8 +21,8 @@ from crm_runtime.config import SERVICES, Settings
 from crm_runtime.principal import Principal
 from crm_runtime.testing.servers import free_port
 from fastapi.testclient import TestClient
+from gateway.access.authz import data_scope
 from gateway.app import create_app
-from gateway.authz import data_scope
 from gateway.config import GatewaySettings
 from gateway.identity.api_keys import ApiKeyStore
 from gateway.identity.passwords import hash_password

@@ -15,7 +15,7 @@ from crm_runtime.principal import Principal
 from crm_runtime.rpc.server import GrpcApp
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.wiring import build
-from gateway.authz import data_scope
+from gateway.access.authz import data_scope
 from gateway.identity.api_keys import ApiKeyStore
 from gateway_support import seed
 from lead.grpc_api import LeadApps

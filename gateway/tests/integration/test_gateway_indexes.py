@@ -9,7 +9,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from gateway.audit import AUDIT_LOG, _id_bounds, ensure_audit_indexes
+from gateway.access.audit import AUDIT_LOG, _id_bounds, ensure_audit_indexes
 from gateway.identity.api_keys import API_KEYS, ensure_key_indexes
 from gateway.identity.teams import TEAMS, ensure_team_indexes
 from gateway.identity.users import USERS, ensure_user_indexes

@@ -6,7 +6,7 @@ import json
 import pytest
 from crm_runtime.errors import ValidationFailed
 from fastapi import HTTPException
-from gateway.idempotency import IdempotencyStore, IdempotentReplay
+from gateway.traffic.idempotency import IdempotencyStore, IdempotentReplay
 from redis.asyncio import Redis
 
 HEADERS = [

@@ -5,7 +5,7 @@ import asyncio
 import time
 
 from crm_runtime.testing.servers import free_port
-from gateway.ratelimit import Bucket, RateLimiter
+from gateway.traffic.ratelimit import Bucket, RateLimiter
 from redis.asyncio import Redis
 
 pytest_plugins = ["gateway_support"]  # fixtures: redis_url, tenant_id, gateway_app

@@ -1,7 +1,7 @@
 """The role x action matrix: the rules DOMAIN.md states, and its own consistency."""
 
 import pytest
-from gateway.authz import (
+from gateway.access.authz import (
     MATRIX,
     PEOPLE,
     ROLE_SCOPES,

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from crm_runtime.errors import ValidationFailed
-from gateway.instants import parse_instant
+from gateway.conventions.instants import parse_instant
 
 
 @pytest.mark.parametrize(

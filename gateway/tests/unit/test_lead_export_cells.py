@@ -5,7 +5,7 @@ import csv
 import io
 
 import pytest
-from gateway.spreadsheets import csv_lines, safe_cell
+from gateway.conventions.spreadsheets import csv_lines, safe_cell
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,9 @@
 
 import pytest
 from crm_runtime.errors import ValidationFailed
-from gateway.etag import etag, expected_version
-from gateway.idempotency import check_key, fingerprint
-from gateway.ratelimit import Bucket, decide
+from gateway.conventions.etag import etag, expected_version
+from gateway.traffic.idempotency import check_key, fingerprint
+from gateway.traffic.ratelimit import Bucket, decide
 
 CREDENTIAL = Bucket("credential", "k1", rate=2, burst=10)
 TENANT = Bucket("tenant", "k2", rate=10, burst=100)

@@ -1,8 +1,8 @@
 """The OpenAPI document is complete enough for generated clients and for fuzzers."""
 
 from crm_runtime.config import Settings
+from gateway.access.authz import PUBLIC_ACTIONS
 from gateway.app import create_app
-from gateway.authz import PUBLIC_ACTIONS
 
 SPEC = create_app(Settings.from_env("gateway", "gateway", {})).openapi()
 SCHEMAS = SPEC["components"]["schemas"]

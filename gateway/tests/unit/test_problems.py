@@ -4,7 +4,7 @@ import grpc
 import pytest
 from crm_runtime.config import Settings
 from gateway.app import create_app
-from gateway.problems import GRPC_TO_HTTP, _field_of, problem
+from gateway.conventions.problems import GRPC_TO_HTTP, _field_of, problem
 
 
 @pytest.mark.parametrize(

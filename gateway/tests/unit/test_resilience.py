@@ -6,8 +6,8 @@ import json
 import grpc
 import pytest
 from crm.lead.v1 import lead_pb2
-from gateway.problems import ServiceUnavailable
-from gateway.resilience import CircuitBreaker, retry_service_config
+from gateway.conventions.problems import ServiceUnavailable
+from gateway.traffic.resilience import CircuitBreaker, retry_service_config
 
 LEAD = lead_pb2.DESCRIPTOR.services_by_name["LeadService"]
 

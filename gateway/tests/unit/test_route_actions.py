@@ -5,9 +5,9 @@ from typing import Annotated
 import pytest
 from crm_runtime.config import Settings
 from fastapi import APIRouter, Depends, FastAPI
+from gateway.access.authz import MATRIX, PUBLIC_ACTIONS
+from gateway.access.guard import action_of, api_routes, authorize, public, undeclared_routes
 from gateway.app import create_app
-from gateway.authz import MATRIX, PUBLIC_ACTIONS
-from gateway.guard import action_of, api_routes, authorize, public, undeclared_routes
 from gateway.identity.caller import Caller
 
 APP = create_app(Settings.from_env("gateway", "gateway", {}))

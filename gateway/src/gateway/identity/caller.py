@@ -9,7 +9,7 @@ from typing import Literal
 
 from crm_runtime.principal import Principal
 
-from gateway.authz import data_scope
+from gateway.access.authz import data_scope
 
 Kind = Literal["api_key", "user", "form"]  # form: a public web form's submissions
 

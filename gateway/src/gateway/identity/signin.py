@@ -19,7 +19,7 @@ from gateway.identity.caller import Caller, person
 from gateway.identity.passwords import hash_password, needs_rehash, verify_password
 from gateway.identity.refresh import Session
 from gateway.identity.users import User
-from gateway.ratelimit import Bucket
+from gateway.traffic.ratelimit import Bucket
 
 LOGIN_TAG = "login"  # hash tag of address buckets, which belong to no tenant
 

@@ -13,7 +13,7 @@ from crm_runtime.errors import FieldViolation, NotFound, ValidationFailed
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from gateway.problems import PreconditionFailed
+from gateway.conventions.problems import PreconditionFailed
 from gateway.store import Doc, Scoped, new_id
 
 TEAMS = "teams"

@@ -17,7 +17,7 @@ from typing import Any
 
 import jwt
 
-from gateway.authz import ROLES
+from gateway.access.authz import ROLES
 from gateway.config import GatewaySettings
 from gateway.identity.caller import Caller, person
 from gateway.identity.signing import ALGORITHM, KeyRing

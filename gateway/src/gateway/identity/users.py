@@ -18,8 +18,8 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from gateway.authz import ROLES
-from gateway.problems import PreconditionFailed
+from gateway.access.authz import ROLES
+from gateway.conventions.problems import PreconditionFailed
 from gateway.store import Doc, Scoped, new_id
 
 USERS = "users"

@@ -25,7 +25,9 @@ from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm.payment.v1 import payment_pb2
 from fastapi import APIRouter, Depends
 
+from gateway.access.guard import authorize
 from gateway.clients import Options
+from gateway.conventions.problems import PROBLEM_RESPONSES, ServiceUnavailable
 from gateway.dependencies import (
     CallOptions,
     ContractClient,
@@ -33,9 +35,7 @@ from gateway.dependencies import (
     OpportunityClient,
     PaymentClient,
 )
-from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.problems import PROBLEM_RESPONSES, ServiceUnavailable
 from gateway.schemas.account_360 import (
     Account360,
     ConvertedLead,

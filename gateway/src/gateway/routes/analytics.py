@@ -7,10 +7,10 @@ from typing import Annotated
 from crm.analytics.v1 import analytics_pb2
 from fastapi import APIRouter, Depends, Query
 
+from gateway.access.guard import authorize
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import AnalyticsClient, CallOptions
-from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.analytics import LeadCountOut, LeadSummary
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=PROBLEM_RESPONSES)

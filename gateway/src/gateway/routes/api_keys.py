@@ -12,14 +12,14 @@ from crm_runtime.principal import Principal
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.authz import data_scope, valid_scope
+from gateway.access.authz import data_scope, valid_scope
+from gateway.access.guard import authorize
 from gateway.context import context
-from gateway.guard import authorize
+from gateway.conventions.paging import DEFAULT, Cursor, IncludeRevoked, Limit
+from gateway.conventions.problems import LAST_ADMIN, PROBLEM_RESPONSES
 from gateway.identity.api_keys import KeyInfo
 from gateway.identity.caller import Caller
 from gateway.identity.teams import check_team
-from gateway.paging import DEFAULT, Cursor, IncludeRevoked, Limit
-from gateway.problems import LAST_ADMIN, PROBLEM_RESPONSES
 from gateway.schemas.users import Role
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api keys"], responses=PROBLEM_RESPONSES)

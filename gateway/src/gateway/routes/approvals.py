@@ -10,11 +10,11 @@ from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from gateway.access.guard import authorize
+from gateway.conventions.paging import DEFAULT, Cursor, Limit
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, OpportunityClient
-from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.paging import DEFAULT, Cursor, Limit
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.approvals import (
     KIND,
     STATUS,

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from gateway.access.guard import authorize
 from gateway.context import context
-from gateway.guard import authorize
+from gateway.conventions.instants import instant_query, parse_instant
+from gateway.conventions.paging import DEFAULT, Cursor, Limit
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.identity.caller import Caller
-from gateway.instants import instant_query, parse_instant
-from gateway.paging import DEFAULT, Cursor, Limit
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.audit_log import AuditEntryOut, AuditPage
 
 router = APIRouter(prefix="/v1/audit-log", tags=["audit"], responses=PROBLEM_RESPONSES)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from gateway.audit import CALLER
+from gateway.access.audit import CALLER
+from gateway.access.guard import public
 from gateway.context import context
-from gateway.guard import public
+from gateway.conventions.problems import PUBLIC_PROBLEM_RESPONSES
 from gateway.identity.signin import SignIn, TokenPair
-from gateway.problems import PUBLIC_PROBLEM_RESPONSES
 from gateway.schemas.auth import Jwks, RefreshRequest, SignInRequest, Tokens
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=PUBLIC_PROBLEM_RESPONSES)

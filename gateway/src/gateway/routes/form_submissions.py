@@ -25,18 +25,18 @@ from crm_runtime.principal import Principal
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from gateway import problems
-from gateway.audit import CALLER
+from gateway.access.audit import CALLER
+from gateway.access.guard import public
 from gateway.clients import options_for
 from gateway.context import Context, context
+from gateway.conventions import problems
 from gateway.dependencies import Deadline, LeadClient
-from gateway.guard import public
 from gateway.identity.caller import Caller
 from gateway.lead_forms import LeadForm
-from gateway.middleware import RATE_HEADERS
-from gateway.ratelimit import Bucket
 from gateway.schemas.form_submissions import MAX_VALUE_LENGTH, Receipt, form_lead_input
 from gateway.schemas.lead_forms import normalise_origin
+from gateway.traffic.middleware import RATE_HEADERS
+from gateway.traffic.ratelimit import Bucket
 
 PATH = "/v1/forms/{form_key}/leads"
 FormKey = Annotated[str, Path(min_length=1, max_length=64, description="The form's public key")]

@@ -9,10 +9,10 @@ from crm.common.v1 import common_pb2
 from crm.notification.v1 import notification_pb2
 from fastapi import APIRouter, Depends, Query
 
+from gateway.access.guard import authorize
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, NotificationClient
-from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.inbox import NotificationOut, NotificationPage
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"], responses=PROBLEM_RESPONSES)

@@ -10,11 +10,11 @@ from crm_runtime.rpc.protojson import struct_to_dict
 from fastapi import APIRouter, Depends, Path, Request
 from google.protobuf import struct_pb2
 
+from gateway.access.guard import authorize
 from gateway.context import context
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, LeadClient
-from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.lead_config import (
     LeadSettingsPatch,
     RepIn,

@@ -12,16 +12,16 @@ from typing import Annotated
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from fastapi import APIRouter, Depends, Request
 
+from gateway.access.guard import authorize
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, OpportunityClient
-from gateway.guard import authorize
-from gateway.idempotency import HEADER
 from gateway.identity.caller import Caller
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.accounts import account_input, account_out
 from gateway.schemas.contacts import contact_input, contact_out
 from gateway.schemas.lead_conversion import ConversionOut, LeadConversion, opportunity_input
 from gateway.schemas.leads import LeadId
 from gateway.schemas.opportunities import opportunity_out
+from gateway.traffic.idempotency import HEADER
 
 router = APIRouter(tags=["leads"], responses=PROBLEM_RESPONSES)
 MAX_SERVICE_KEY = 128

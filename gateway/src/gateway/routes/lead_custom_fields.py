@@ -8,10 +8,10 @@ from typing import Annotated
 from crm.lead.v1 import lead_pb2 as pb
 from fastapi import APIRouter, Depends
 
+from gateway.access.guard import authorize
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, LeadClient
-from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.lead_custom_fields import (
     CustomFields,
     CustomFieldsOut,

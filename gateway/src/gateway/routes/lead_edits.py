@@ -12,11 +12,11 @@ import grpc
 from crm.lead.v1 import lead_pb2 as pb
 from fastapi import APIRouter, Depends, Response
 
+from gateway.access.guard import authorize
+from gateway.conventions.etag import IfMatch, expected_version, set_etag
+from gateway.conventions.problems import PROBLEM_RESPONSES, PreconditionFailed
 from gateway.dependencies import CallOptions, LeadClient
-from gateway.etag import IfMatch, expected_version, set_etag
-from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.problems import PROBLEM_RESPONSES, PreconditionFailed
 from gateway.schemas.lead_edits import (
     DuplicateCheckOut,
     DuplicateProbe,

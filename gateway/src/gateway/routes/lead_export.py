@@ -18,15 +18,15 @@ from crm_runtime.paging import MAX_LIMIT
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
+from gateway.access.guard import authorize
+from gateway.conventions.instants import instant_query, parse_instant
+from gateway.conventions.paging import Many
+from gateway.conventions.problems import PROBLEM_RESPONSES
+from gateway.conventions.spreadsheets import CSV_MEDIA_TYPE, attachment, csv_lines
 from gateway.dependencies import CallOptions, LeadClient
-from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.instants import instant_query, parse_instant
-from gateway.paging import Many
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.lead_work import Band, Status, lead_filter
 from gateway.schemas.leads import LeadOut, Source, lead_out
-from gateway.spreadsheets import CSV_MEDIA_TYPE, attachment, csv_lines
 
 router = APIRouter(tags=["leads"], responses=PROBLEM_RESPONSES)
 

@@ -14,15 +14,15 @@ from crm.lead.v1.lead_pb2_grpc import LeadServiceStub
 from crm_runtime.errors import FieldViolation, ValidationFailed
 from fastapi import APIRouter, Depends, Path, Request, Response
 
+from gateway.access.guard import authorize
 from gateway.clients import Options
 from gateway.context import context
+from gateway.conventions.etag import IfMatch, expected_version, set_etag
+from gateway.conventions.paging import DEFAULT, Cursor, IncludeRevoked, Limit
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, LeadClient
-from gateway.etag import IfMatch, expected_version, set_etag
-from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.lead_forms import LEAD_FIELDS
-from gateway.paging import DEFAULT, Cursor, IncludeRevoked, Limit
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.lead_forms import (
     DEFAULT_PORTS,
     LeadFormIn,

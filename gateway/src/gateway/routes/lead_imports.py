@@ -21,16 +21,16 @@ from crm_runtime.paging import MAX_LIMIT
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from gateway.access.guard import authorize
+from gateway.conventions.paging import DEFAULT, Cursor, Limit
+from gateway.conventions.problems import PROBLEM_RESPONSES, TITLES, Problem
+from gateway.conventions.spreadsheets import CSV_MEDIA_TYPE, attachment, csv_lines
 from gateway.dependencies import CallOptions, LeadClient
-from gateway.guard import authorize
-from gateway.idempotency import HEADER
 from gateway.identity.caller import Caller
-from gateway.middleware import UPLOAD_BODY_BYTES
-from gateway.paging import DEFAULT, Cursor, Limit
-from gateway.problems import PROBLEM_RESPONSES, TITLES, Problem
 from gateway.schemas.lead_imports import ImportJobOut, ImportJobPage, job_out
 from gateway.schemas.leads import Source
-from gateway.spreadsheets import CSV_MEDIA_TYPE, attachment, csv_lines
+from gateway.traffic.idempotency import HEADER
+from gateway.traffic.middleware import UPLOAD_BODY_BYTES
 
 router = APIRouter(tags=["lead imports"], responses=PROBLEM_RESPONSES)
 

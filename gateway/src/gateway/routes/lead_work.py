@@ -10,12 +10,12 @@ from crm.lead.v1 import lead_pb2 as pb
 from crm_runtime.rpc.protojson import timestamp
 from fastapi import APIRouter, Depends, Query
 
+from gateway.access.guard import authorize
+from gateway.conventions.instants import instant_query, parse_instant
+from gateway.conventions.paging import DEFAULT, Cursor, Limit, Many
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, LeadClient
-from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.instants import instant_query, parse_instant
-from gateway.paging import DEFAULT, Cursor, Limit, Many
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.lead_work import (
     Assignment,
     Band,

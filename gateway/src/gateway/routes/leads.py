@@ -7,10 +7,10 @@ from typing import Annotated
 from crm.lead.v1 import lead_pb2
 from fastapi import APIRouter, Depends
 
+from gateway.access.guard import authorize
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, LeadClient
-from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.leads import LeadCreate, LeadId, LeadOut, custom_fields_in, lead_out
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"], responses=PROBLEM_RESPONSES)

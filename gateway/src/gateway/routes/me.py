@@ -7,9 +7,10 @@ from typing import Annotated
 from crm_runtime.errors import FieldViolation, NotFound, ValidationFailed
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
-from gateway.authz import MATRIX, ROLE_SCOPES, ROLES, actions_of, within_scopes
+from gateway.access.authz import MATRIX, ROLE_SCOPES, ROLES, actions_of, within_scopes
+from gateway.access.guard import authorize
 from gateway.context import context
-from gateway.guard import authorize
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.identity.caller import Caller
 from gateway.identity.passwords import (
     check_policy,
@@ -17,7 +18,6 @@ from gateway.identity.passwords import (
     verify_password,
 )
 from gateway.identity.signin import SignIn
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.me import Me, PasswordChange, RoleOut, Roles, TenantOut
 
 router = APIRouter(prefix="/v1", tags=["identity"], responses=PROBLEM_RESPONSES)

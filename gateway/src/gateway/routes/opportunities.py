@@ -11,12 +11,12 @@ from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from fastapi import APIRouter, Depends, Query, Response
 
+from gateway.access.guard import authorize
+from gateway.conventions.etag import set_etag
+from gateway.conventions.paging import DEFAULT, Cursor, Limit, Many
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, OpportunityClient
-from gateway.etag import set_etag
-from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.paging import DEFAULT, Cursor, Limit, Many
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.opportunities import (
     STATUS,
     OpportunityCreate,

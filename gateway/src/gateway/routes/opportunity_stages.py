@@ -13,12 +13,12 @@ from crm.opportunity.v1.opportunity_pb2_grpc import OpportunityServiceStub
 from crm_runtime.rpc.protojson import timestamp
 from fastapi import APIRouter, Depends
 
+from gateway.access.guard import authorize
 from gateway.clients import Options
+from gateway.conventions.paging import DEFAULT, Cursor, Limit
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, OpportunityClient
-from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.paging import DEFAULT, Cursor, Limit
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.accounts import AccountId
 from gateway.schemas.opportunities import OpportunityId, OpportunityOut, opportunity_out
 from gateway.schemas.opportunity_stages import (

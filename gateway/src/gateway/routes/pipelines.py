@@ -12,12 +12,12 @@ from crm_runtime.rpc.protojson import struct_to_dict
 from fastapi import APIRouter, Depends, Path, Query, Response
 from google.protobuf import struct_pb2
 
+from gateway.access.guard import authorize
+from gateway.conventions.etag import set_etag
+from gateway.conventions.paging import DEFAULT, Cursor, Limit
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, OpportunityClient
-from gateway.etag import set_etag
-from gateway.guard import authorize
 from gateway.identity.caller import Caller
-from gateway.paging import DEFAULT, Cursor, Limit
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.pipelines import (
     OpportunitySettingsPatch,
     PipelineIn,

@@ -11,12 +11,12 @@ from typing import Annotated, Any
 from crm_runtime.errors import FieldViolation, NotFound, ValidationFailed
 from fastapi import APIRouter, Depends, Path, Request, Response
 
+from gateway.access.guard import authorize
 from gateway.context import Context, context
-from gateway.etag import IfMatch, expected_version, set_etag
-from gateway.guard import authorize
+from gateway.conventions.etag import IfMatch, expected_version, set_etag
+from gateway.conventions.paging import DEFAULT, Cursor, Limit
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.identity.caller import Caller
-from gateway.paging import DEFAULT, Cursor, Limit
-from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.teams import TeamCreate, TeamOut, TeamPage, TeamUpdate, team_out
 
 router = APIRouter(prefix="/v1/teams", tags=["teams"], responses=PROBLEM_RESPONSES)

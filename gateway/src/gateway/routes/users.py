@@ -12,16 +12,16 @@ from typing import Annotated, Any, get_args
 from crm_runtime.errors import FieldViolation, NotFound, ValidationFailed
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from gateway.authz import ROLES
+from gateway.access.authz import ROLES
+from gateway.access.guard import authorize
 from gateway.context import context
-from gateway.etag import IfMatch, expected_version, set_etag
-from gateway.guard import authorize
+from gateway.conventions.etag import IfMatch, expected_version, set_etag
+from gateway.conventions.paging import DEFAULT, Cursor, Limit
+from gateway.conventions.problems import LAST_ADMIN, PROBLEM_RESPONSES
 from gateway.identity.caller import Caller
 from gateway.identity.passwords import check_policy, hash_password
 from gateway.identity.teams import check_team
 from gateway.identity.users import User, check_roles
-from gateway.paging import DEFAULT, Cursor, Limit
-from gateway.problems import LAST_ADMIN, PROBLEM_RESPONSES
 from gateway.schemas.users import Role, UserCreate, UserOut, UserPage, UserUpdate, user_out
 
 router = APIRouter(prefix="/v1/users", tags=["users"], responses=PROBLEM_RESPONSES)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.authz import ROLES
+from gateway.access.authz import ROLES
 from gateway.identity.passwords import MAX_LENGTH, MIN_LENGTH
 from gateway.identity.users import EMAIL, User
 from gateway.schemas.mapping import from_record

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from crm.common.v1 import common_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.problems import Problem
+from gateway.conventions.problems import Problem
 
 AMOUNT = r"^\d{1,15}(\.\d{1,9})?$"
 AMOUNT_OR_EMPTY = r"^(\d{1,15}(\.\d{1,9})?)?$"

@@ -24,7 +24,7 @@ import grpc
 from crm_runtime import metrics
 from google.protobuf.descriptor import ServiceDescriptor
 
-from gateway.problems import ServiceUnavailable
+from gateway.conventions.problems import ServiceUnavailable
 
 READ_PREFIXES = ("Get", "List", "Check")
 TRIPPING = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})

@@ -21,7 +21,7 @@ from pymongo.errors import ConnectionFailure
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.etag import etag
+from gateway.conventions.etag import etag
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"

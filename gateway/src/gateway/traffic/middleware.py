@@ -16,12 +16,14 @@ from fastapi.routing import iter_route_contexts
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.problems import problem
+from gateway.conventions.problems import problem
 
 MAX_BODY_BYTES = 1 << 20  # 1 MiB for every route but the bulk upload's
 UPLOAD_BODY_BYTES = 64 << 20  # a CSV of 100,000 leads (ADR 14)
 UPLOAD_PATHS = frozenset({"/v1/lead-imports"})
-RATE_HEADERS = "crm_ratelimit"  # request.state: the RateLimit-* headers, set by gateway.guard
+RATE_HEADERS = (
+    "crm_ratelimit"  # request.state: the RateLimit-* headers, set by gateway.access.guard
+)
 
 
 def route_template(scope: Scope) -> str:

@@ -18,20 +18,20 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
-from gateway.audit import ACTION, CALLER
-from gateway.auth import current_caller
-from gateway.authz import MATRIX, PUBLIC_ACTIONS, allowed, within_scopes
+from gateway.access.audit import ACTION, CALLER
+from gateway.access.auth import current_caller
+from gateway.access.authz import MATRIX, PUBLIC_ACTIONS, allowed, within_scopes
 from gateway.context import context
-from gateway.idempotency import claim_for
 from gateway.identity.caller import Caller
-from gateway.middleware import RATE_HEADERS
-from gateway.ratelimit import Bucket
+from gateway.traffic.idempotency import claim_for
+from gateway.traffic.middleware import RATE_HEADERS
+from gateway.traffic.ratelimit import Bucket
 
 
 class Authorize:
     def __init__(self, action: str) -> None:
         if action not in MATRIX:
-            raise ValueError(f"{action!r} is not an action of gateway.authz.MATRIX")
+            raise ValueError(f"{action!r} is not an action of gateway.access.authz.MATRIX")
         self.action = action
 
     async def __call__(
@@ -57,7 +57,7 @@ class Authorize:
 class Public:
     def __init__(self, action: str) -> None:
         if action not in PUBLIC_ACTIONS:
-            raise ValueError(f"{action!r} is not one of gateway.authz.PUBLIC_ACTIONS")
+            raise ValueError(f"{action!r} is not one of gateway.access.authz.PUBLIC_ACTIONS")
         self.action = action
 
     async def __call__(self, request: Request) -> None:

@@ -10,10 +10,10 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import RouteContext
 
-from gateway.authz import roles_for
-from gateway.guard import action_of, api_routes, is_public
-from gateway.idempotency import HEADER
-from gateway.problems import PROBLEM
+from gateway.access.authz import roles_for
+from gateway.access.guard import action_of, api_routes, is_public
+from gateway.conventions.problems import PROBLEM
+from gateway.traffic.idempotency import HEADER
 
 PROBLEM_REF = "#/components/schemas/Problem"
 _INT = {"schema": {"type": "integer", "minimum": 0}}

@@ -23,8 +23,8 @@ from pymongo.errors import PyMongoError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.identity.caller import Caller
-from gateway.middleware import route_template
 from gateway.store import Doc, Scoped, new_id
+from gateway.traffic.middleware import route_template
 
 log = logging.getLogger(__name__)
 AUDIT_LOG = "audit_log"
