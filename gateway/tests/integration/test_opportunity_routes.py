@@ -1,5 +1,5 @@
 """The opportunity routes of the gateway against an in-process opportunity service on
-the embedded MongoDB: REST shapes, money as strings, problem+json naming fields, 409 on
+the embedded MongoDB: REST shapes, money as strings, problem+json naming fields, 412 on
 stale writes, approvals by the director. The whole stack: tests/e2e/test_opportunities.py."""
 
 from __future__ import annotations
@@ -53,9 +53,10 @@ def api(mongo_uri, database_name, gateway_app, tenant_id, opportunity_address):
     seed(mongo_uri, database_name, tenant_id)
     client = gateway_app(CRM_OPPORTUNITY_ADDR=opportunity_address)
 
-    def call(role, method, path, **kwargs):
+    def call(role, method, path, headers_extra=None, **kwargs):
         token = _key(mongo_uri, database_name, tenant_id, f"{role}-1", role)
-        return client.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+        headers = {"Authorization": f"Bearer {token}", **(headers_extra or {})}
+        return client.request(method, path, headers=headers, **kwargs)
 
     return call
 
@@ -113,22 +114,14 @@ def test_a_deal_goes_through_its_gates_and_the_directors_approval(api):
 def test_stale_writes_bad_queries_and_missing_things(api):
     rep = "sales_rep"
     account = _ok(api(rep, "POST", "/v1/accounts", json={"name": "并发测试公司"}), 201)
-    first = _ok(
-        api(
-            rep,
-            "PATCH",
-            f"/v1/accounts/{account['id']}",
-            json={"industry": "软件", "expected_version": 1},
-        )
-    )
-    assert first["industry"] == "软件" and first["region"] == "" and first["version"] == 2
-    stale = api(
-        rep,
-        "PATCH",
-        f"/v1/accounts/{account['id']}",
-        json={"industry": "制造", "expected_version": 1},
-    )
-    assert stale.status_code == 409
+    path = f"/v1/accounts/{account['id']}"
+    first = api(rep, "PATCH", path, json={"industry": "软件"}, headers_extra={"If-Match": '"1"'})
+    first_body = _ok(first)
+    assert first_body["industry"] == "软件" and first_body["region"] == ""
+    assert first_body["version"] == 2 and first.headers["ETag"] == '"2"'
+    stale = api(rep, "PATCH", path, json={"industry": "制造"}, headers_extra={"If-Match": '"1"'})
+    assert stale.status_code == 412 and stale.headers["ETag"] == '"2"'
+    assert _ok(api(rep, "GET", path))["industry"] == "软件"
     assert api(rep, "GET", "/v1/opportunities", params={"amount_min": "abc"}).status_code == 422
     assert api(rep, "GET", "/v1/opportunities", params={"cursor": "nonsense"}).status_code == 422
     assert api(rep, "GET", "/v1/opportunities/nope").status_code == 404

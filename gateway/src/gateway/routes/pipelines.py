@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from google.protobuf import struct_pb2
 
 from gateway.dependencies import CallOptions, OpportunityClient
-from gateway.etag import set_etag
+from gateway.etag import IfMatch, if_match_version, set_etag
 from gateway.guard import authorize
 from gateway.identity.caller import Caller
 from gateway.paging import DEFAULT, Cursor, Limit
@@ -107,12 +107,15 @@ async def replace_pipeline(
     opportunity_service: OpportunityClient,
     options: CallOptions,
     response: Response,
+    if_match: IfMatch = None,
 ) -> PipelineOut:
-    """Deals created under earlier versions keep their rules; a stale
-    `expected_version` answers 409."""
+    """Deals created under earlier versions keep their rules; a stale `If-Match`
+    answers 412."""
     reply = await opportunity_service.UpdatePipeline(
         pb.UpdatePipelineRequest(
-            id=pipeline_id, pipeline=pipeline_input(body), expected_version=body.expected_version
+            id=pipeline_id,
+            pipeline=pipeline_input(body),
+            expected_version=if_match_version(if_match),
         ),
         **options,
     )

@@ -134,22 +134,34 @@ class LeadServicer(lead_pb2_grpc.LeadServiceServicer):
         )
 
     def MergeLeads(self, request: pb.MergeLeadsRequest, context: Any) -> pb.MergeLeadsResponse:
-        lead = self.leads.merge(current_principal(), request.survivor_id, request.merged_id)
+        lead = self.leads.merge(
+            current_principal(), request.survivor_id, request.merged_id, request.expected_version
+        )
         return pb.MergeLeadsResponse(lead=convert.lead_to_proto(lead))
 
     def AssignLead(self, request: pb.AssignLeadRequest, context: Any) -> pb.AssignLeadResponse:
-        lead = self.leads.assign(current_principal(), request.id, request.owner_id, request.reason)
+        lead = self.leads.assign(
+            current_principal(),
+            request.id,
+            request.owner_id,
+            request.reason,
+            request.expected_version,
+        )
         return pb.AssignLeadResponse(lead=convert.lead_to_proto(lead))
 
     def ReleaseLeadToPool(
         self, request: pb.ReleaseLeadToPoolRequest, context: Any
     ) -> pb.ReleaseLeadToPoolResponse:
-        lead = self.leads.release(current_principal(), request.id, request.reason)
+        lead = self.leads.release(
+            current_principal(), request.id, request.reason, request.expected_version
+        )
         return pb.ReleaseLeadToPoolResponse(lead=convert.lead_to_proto(lead))
 
     def ClaimLead(self, request: pb.ClaimLeadRequest, context: Any) -> pb.ClaimLeadResponse:
         return pb.ClaimLeadResponse(
-            lead=convert.lead_to_proto(self.leads.claim(current_principal(), request.id))
+            lead=convert.lead_to_proto(
+                self.leads.claim(current_principal(), request.id, request.expected_version)
+            )
         )
 
     def ChangeLeadStatus(

@@ -1,4 +1,6 @@
-"""Domain errors to gRPC status codes, with field violations as google.rpc.BadRequest.
+"""Domain errors to gRPC status codes, with field violations as google.rpc.BadRequest
+and a stale version as google.rpc.ErrorInfo (reason STALE_VERSION, the current version
+in its metadata) on an ABORTED status, so that clients tell it from other conflicts.
 
 Defined once; servicers never catch errors themselves.
 """
@@ -21,6 +23,9 @@ CODES: dict[type[errors.DomainError], grpc.StatusCode] = {
     errors.PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     errors.Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
 }
+
+STALE_VERSION = "STALE_VERSION"
+ERROR_DOMAIN = "crm.example.dev"
 
 
 def code_for(exc: errors.DomainError) -> grpc.StatusCode:
@@ -45,6 +50,15 @@ def to_status(exc: errors.DomainError) -> grpc.Status:
         detail = any_pb2.Any()
         detail.Pack(bad_request)
         status.details.append(detail)
+    if isinstance(exc, errors.StaleVersion):
+        info = error_details_pb2.ErrorInfo(
+            reason=STALE_VERSION,
+            domain=ERROR_DOMAIN,
+            metadata={"current_version": str(exc.current_version)},
+        )
+        detail = any_pb2.Any()
+        detail.Pack(info)
+        status.details.append(detail)
     return rpc_status.to_status(status)
 
 
@@ -62,3 +76,18 @@ def field_violations(error: grpc.RpcError) -> list[errors.FieldViolation]:
                 errors.FieldViolation(v.field, v.description) for v in bad_request.field_violations
             )
     return found
+
+
+def stale_version(error: grpc.RpcError) -> int | None:
+    """The current version when a call failed because the version it named was stale
+    (StaleVersion in the service); None for every other failure."""
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    if status is None:
+        return None
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            if info.reason == STALE_VERSION and info.metadata.get("current_version", "").isdigit():
+                return int(info.metadata["current_version"])
+    return None
