@@ -17,7 +17,7 @@ from typing import Annotated
 from crm_runtime.errors import FieldViolation, ValidationFailed
 from fastapi import Header, Response
 
-_TAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
+_TAG = re.compile(r'^(?:W/)?"([1-9]\d{0,17})"$')  # versions start at 1
 
 IfMatch = Annotated[
     str | None,

@@ -10,6 +10,7 @@ from crm.lead.v1 import lead_pb2 as pb
 from crm_runtime.protojson import timestamp
 from fastapi import APIRouter, Depends, Query, Response
 
+from gateway.created import created
 from gateway.dependencies import CallOptions, LeadClient
 from gateway.etag import IfMatch, if_match_version, set_etag
 from gateway.guard import authorize
@@ -216,7 +217,9 @@ async def log_follow_up(
     caller: Annotated[Caller, Depends(authorize("lead:follow_up"))],
     lead_service: LeadClient,
     options: CallOptions,
+    response: Response,
 ) -> LeadFollowUpOut:
+    """A follow-up has no read of its own: `Location` names the list it appears in."""
     reply = await lead_service.LogFollowUp(
         pb.LogFollowUpRequest(
             lead_id=lead_id, kind=pb.FollowUpKind.Value(f"FOLLOW_UP_KIND_{body.kind.upper()}"),
@@ -224,6 +227,7 @@ async def log_follow_up(
         ),
         **options,
     )  # fmt: skip
+    created(response, f"/v1/leads/{lead_id}/follow-ups")
     return follow_up_out(reply.follow_up)
 
 

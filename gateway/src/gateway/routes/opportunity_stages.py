@@ -14,6 +14,7 @@ from crm_runtime.protojson import timestamp
 from fastapi import APIRouter, Depends, Response
 
 from gateway.clients import Options
+from gateway.created import created
 from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.etag import IfMatch, if_match_version, set_etag
 from gateway.guard import authorize
@@ -215,7 +216,10 @@ async def log_deal_follow_up(
     caller: Annotated[Caller, Depends(authorize("opportunity:follow_up"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
+    response: Response,
 ) -> AccountFollowUpOut:
+    """A follow-up has no read of its own: `Location` names the list it appears in."""
+    created(response, f"/v1/opportunities/{opportunity_id}/follow-ups")
     return await _log(opportunity_service, options, body, opportunity_id=opportunity_id)
 
 
@@ -246,7 +250,10 @@ async def log_account_follow_up(
     caller: Annotated[Caller, Depends(authorize("opportunity:follow_up"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
+    response: Response,
 ) -> AccountFollowUpOut:
+    """A follow-up has no read of its own: `Location` names the list it appears in."""
+    created(response, f"/v1/accounts/{account_id}/follow-ups")
     return await _log(opportunity_service, options, body, account_id=account_id)
 
 

@@ -12,6 +12,7 @@ from crm_runtime.protojson import struct_to_dict
 from fastapi import APIRouter, Depends, Path, Query, Response
 from google.protobuf import struct_pb2
 
+from gateway.created import created
 from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.etag import IfMatch, if_match_version, set_etag
 from gateway.guard import authorize
@@ -48,7 +49,7 @@ async def create_pipeline(
     reply = await opportunity_service.CreatePipeline(
         pb.CreatePipelineRequest(pipeline=pipeline_input(body)), **options
     )
-    set_etag(response, reply.pipeline.version)
+    created(response, f"/v1/pipelines/{reply.pipeline.id}", reply.pipeline.version)
     return pipeline_out(reply.pipeline)
 
 

@@ -213,14 +213,18 @@ class LeadServicer(lead_pb2_grpc.LeadServiceServicer):
         self, request: pb.ListAssignmentRulesRequest, context: Any
     ) -> pb.ListAssignmentRulesResponse:
         rules = self.config.rules(current_principal())
-        return pb.ListAssignmentRulesResponse(rules=[convert.rule_to_proto(r) for r in rules])
+        return pb.ListAssignmentRulesResponse(
+            rules=[convert.rule_to_proto(r) for r in rules.value], version=rules.version
+        )
 
     def ReplaceAssignmentRules(
         self, request: pb.ReplaceAssignmentRulesRequest, context: Any
     ) -> pb.ReplaceAssignmentRulesResponse:
         wanted = [convert.rule_from_proto(r) for r in request.rules]
-        rules = self.config.replace_rules(current_principal(), wanted)
-        return pb.ReplaceAssignmentRulesResponse(rules=[convert.rule_to_proto(r) for r in rules])
+        rules = self.config.replace_rules(current_principal(), wanted, request.expected_version)
+        return pb.ReplaceAssignmentRulesResponse(
+            rules=[convert.rule_to_proto(r) for r in rules.value], version=rules.version
+        )
 
     def UpsertRep(self, request: pb.UpsertRepRequest, context: Any) -> pb.UpsertRepResponse:
         rep, manager = self.config.upsert_rep(
@@ -239,7 +243,8 @@ class LeadServicer(lead_pb2_grpc.LeadServiceServicer):
     ) -> pb.ListCustomFieldDefinitionsResponse:
         schema = self.config.custom_fields(current_principal())
         return pb.ListCustomFieldDefinitionsResponse(
-            fields=[convert.definition_to_proto(d) for d in schema.definitions]
+            fields=[convert.definition_to_proto(d) for d in schema.value.definitions],
+            version=schema.version,
         )
 
     def ReplaceCustomFieldDefinitions(
@@ -253,9 +258,12 @@ class LeadServicer(lead_pb2_grpc.LeadServiceServicer):
         if unknown:
             raise ValidationFailed(unknown)
         wanted = [convert.definition_from_proto(f) for f in request.fields]
-        schema = self.config.replace_custom_fields(current_principal(), wanted)
+        schema = self.config.replace_custom_fields(
+            current_principal(), wanted, request.expected_version
+        )
         return pb.ReplaceCustomFieldDefinitionsResponse(
-            fields=[convert.definition_to_proto(d) for d in schema.definitions]
+            fields=[convert.definition_to_proto(d) for d in schema.value.definitions],
+            version=schema.version,
         )
 
     # Bulk import (ADR 14) -------------------------------------------------------------
