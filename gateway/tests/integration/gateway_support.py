@@ -168,7 +168,9 @@ def service_addresses(mongo_client, mongo_uri, database_name) -> Iterator[dict[s
     mongo_client.drop_database(opp_db)
 
 
-def _key(mongo_uri: str, database_name: str, tenant: str, user: str, *roles: str) -> str:
+def api_key(mongo_uri: str, database_name: str, tenant: str, user: str, *roles: str) -> str:
+    """An API key of `user` with `roles` in `tenant`, issued through the store."""
+
     async def main() -> str:
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri, tz_aware=True)
         try:
@@ -194,7 +196,7 @@ def service_api(mongo_uri, database_name, gateway_app, tenant_id, service_addres
         lead_pb2_grpc.LeadServiceStub(channel).UpsertRep(rep, metadata=admin)
 
     def call(role, method, path, tenant=tenant_id, headers=None, **kwargs):
-        token = _key(mongo_uri, database_name, tenant, f"{role}-1", role)
+        token = api_key(mongo_uri, database_name, tenant, f"{role}-1", role)
         headers = {"Authorization": f"Bearer {token}", **(headers or {})}
         return client.request(method, path, headers=headers, **kwargs)
 

@@ -4,20 +4,13 @@ stale writes, approvals by the director. The whole stack: tests/e2e/test_opportu
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import pytest
 from crm_runtime.grpc_server import GrpcApp
-from crm_runtime.principal import Principal
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.wiring import build
-from gateway.authz import data_scope
-from gateway.identity.api_keys import ApiKeyStore
-from gateway_support import seed
+from gateway_support import api_key, seed
 from opportunity.grpc_api import OpportunityApps, register
 from opportunity.indexes import ensure_indexes
-from pymongo import AsyncMongoClient
 
 pytest_plugins = ["gateway_support"]  # fixtures: redis_url, tenant_id, gateway_app
 DOC = {"kind": "signed_requirements_doc", "name": "需求确认书", "file_uri": "s3://docs/1.pdf"}
@@ -36,25 +29,13 @@ def opportunity_address(mongo_client, mongo_uri, database_name):
     mongo_client.drop_database(database)
 
 
-def _key(mongo_uri, database_name, tenant, user, *roles):
-    async def main() -> str:
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri, tz_aware=True)
-        try:
-            principal = Principal(tenant, user, roles, data_scope(roles))
-            return (await ApiKeyStore(client[database_name]).issue(principal, "tests")).token
-        finally:
-            await client.close()
-
-    return asyncio.run(main())
-
-
 @pytest.fixture
 def api(mongo_uri, database_name, gateway_app, tenant_id, opportunity_address):
     seed(mongo_uri, database_name, tenant_id)
     client = gateway_app(CRM_OPPORTUNITY_ADDR=opportunity_address)
 
     def call(role, method, path, headers_extra=None, **kwargs):
-        token = _key(mongo_uri, database_name, tenant_id, f"{role}-1", role)
+        token = api_key(mongo_uri, database_name, tenant_id, f"{role}-1", role)
         headers = {"Authorization": f"Bearer {token}", **(headers_extra or {})}
         return client.request(method, path, headers=headers, **kwargs)
 

@@ -70,11 +70,8 @@ def _lead_data(api: Callable[..., Any]) -> Walk:
 
 def _lead_status(api: Callable[..., Any]) -> Walk:
     path = f"/v1/leads/{_lead(api, assigned=True)}"
-    return Walk(
-        path,
-        ("POST", f"{path}/status", {"status": "contacted"}),
-        ("POST", f"{path}/status", {"status": "qualified"}),
-    )
+    contacted = ("POST", f"{path}/status", {"status": "contacted"})
+    return Walk(path, contacted, ("POST", f"{path}/status", {"status": "qualified"}))
 
 
 def _lead_assignment(api: Callable[..., Any]) -> Walk:
@@ -102,23 +99,21 @@ def _deal_edit(api: Callable[..., Any]) -> Walk:
     )
 
 
-def _deal_close(api: Callable[..., Any]) -> Walk:
-    path = f"/v1/opportunities/{_deal(api)}"
-    won = {"closed_date": "2026-12-01", "amount": {"amount": "650000", "currency": CNY}}
-    return Walk(
-        path,
-        ("POST", f"{path}/won", won),
-        ("POST", f"{path}/reopen", {"reason": "客户重新启动采购"}),
-    )
-
-
 def _deal_stage(api: Callable[..., Any]) -> Walk:
     path = f"/v1/opportunities/{_deal(api)}"
-    return Walk(
-        path,
-        ("POST", f"{path}/lost", {"loss_reason": "price"}),
-        ("POST", f"{path}/reopen", {"reason": "客户重新启动采购"}),
-    )
+    move = ("POST", f"{path}/stage", {"to_stage": "needs_confirmed"})
+    return Walk(path, move, ("POST", f"{path}/stage", {"to_stage": "solution"}))
+
+
+def _closed(action: str, body: dict[str, Any]) -> Callable[[Callable[..., Any]], Walk]:
+    """A deal closed with the current ETag, then reopened with the one that made stale."""
+
+    def make(api: Callable[..., Any]) -> Walk:
+        path = f"/v1/opportunities/{_deal(api)}"
+        reopen = ("POST", f"{path}/reopen", {"reason": "客户重新启动采购"})
+        return Walk(path, ("POST", f"{path}/{action}", body), reopen)
+
+    return make
 
 
 def _pipeline(api: Callable[..., Any]) -> Walk:
@@ -176,8 +171,11 @@ WALKS = {
     "account": _account,
     "contact": _contact,
     "opportunity": _deal_edit,
-    "opportunity won, reopen": _deal_close,
-    "opportunity lost, reopen": _deal_stage,
+    "opportunity stage": _deal_stage,
+    "opportunity won, reopen": _closed(
+        "won", {"closed_date": "2026-12-01", "amount": {"amount": "650000", "currency": CNY}}
+    ),
+    "opportunity lost, reopen": _closed("lost", {"loss_reason": "price"}),
     "pipeline": _pipeline,
     "quote revise, issue": _quote,
     "lead assignment rules": _rules,
@@ -208,4 +206,6 @@ def test_a_stale_if_match_is_412_with_the_current_etag_and_changes_nothing(servi
     assert stale.headers["content-type"] == "application/problem+json"
     assert stale.headers["ETag"] == following
     after = service_api(walk.role, "GET", walk.read)
-    assert after.headers["ETag"] == following and after.json() == done.json()
+    answered = done.json()  # a stage move answers its outcome and the deal
+    assert after.headers["ETag"] == following
+    assert after.json() == (answered["opportunity"] if "outcome" in answered else answered)
