@@ -124,7 +124,6 @@ class RawStageChange(BaseModel):
     to_stage: str
     artefacts: list[RawArtefact] = []
     note: str = ""
-    expected_version: int = 0
 
 
 _LEAD_FIELDS = ("name", "company", "phone", "email", "source", "region", "industry", "tags")
@@ -166,7 +165,6 @@ def serve_http(port: int, grpc_address: str) -> None:
             to_stage=body.to_stage,
             artefacts=[opp_pb.ArtefactInput(**a.model_dump()) for a in body.artefacts],
             note=body.note,
-            expected_version=body.expected_version,
         )
         changed = await channel["stage"](request, timeout=5)
         return json_format.MessageToDict(changed, preserving_proto_field_name=True)

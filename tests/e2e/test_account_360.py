@@ -21,7 +21,7 @@ def test_the_360_view_composes_every_part_and_marks_the_missing_ones(tenant, ten
         ok(client.post(f"/v1/leads/{lead['id']}/follow-ups",
                        json={"kind": "call", "notes": "展会后首次电话"}), 201)  # fmt: skip
         body = {"opportunity": {"amount": cny("123.45")}}
-        done = ok(client.post(f"/v1/leads/{lead['id']}/convert", json=body))
+        done = ok(client.post(f"/v1/leads/{lead['id']}/convert", json=body), 201)
         account_id, opp_id = done["account"]["id"], done["opportunity"]["id"]
         ok(client.post(f"/v1/accounts/{account_id}/follow-ups",
                        json={"kind": "visit", "notes": "上门拜访"}), 201)  # fmt: skip

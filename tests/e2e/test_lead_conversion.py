@@ -22,7 +22,7 @@ def test_a_qualified_lead_converts_and_its_records_read_back(tenant):
     body = {"opportunity": {"amount": {"amount": "123.45", "currency": "CNY"}},
             "contact": {"title": "信息中心主任", "role": "decision_maker"}}  # fmt: skip
     with tenant.client(token) as client:
-        done = ok(client.post(f"/v1/leads/{lead['id']}/convert", json=body))
+        done = ok(client.post(f"/v1/leads/{lead['id']}/convert", json=body), 201)
         assert done["account_created"] is True
         account, contact, opp = done["account"], done["contact"], done["opportunity"]
         assert (account["name"], account["source"], account["source_lead_id"]) == (
@@ -44,7 +44,7 @@ def test_a_qualified_lead_converts_and_its_records_read_back(tenant):
         assert (converted["account_id"], converted["contact_id"], converted["opportunity_id"]) == (
             account["id"], contact["id"], opp["id"],
         )  # fmt: skip
-        again = ok(client.post(f"/v1/leads/{lead['id']}/convert", json={}))
+        again = ok(client.post(f"/v1/leads/{lead['id']}/convert", json={}), 201)
         assert (again["account"]["id"], again["opportunity"]["id"]) == (account["id"], opp["id"])
         listed = ok(client.get("/v1/opportunities"))["items"]
         assert [o["id"] for o in listed] == [opp["id"]]
@@ -54,8 +54,8 @@ def test_the_idempotency_key_header_replays_the_conversion(tenant):
     lead, _, token = qualified_lead(tenant)
     headers = {"Idempotency-Key": f"convert-{uuid.uuid4()}"}
     with tenant.client(token) as client:
-        first = ok(client.post(f"/v1/leads/{lead['id']}/convert", json={}, headers=headers))
-        second = ok(client.post(f"/v1/leads/{lead['id']}/convert", json={}, headers=headers))
+        first = ok(client.post(f"/v1/leads/{lead['id']}/convert", json={}, headers=headers), 201)
+        second = ok(client.post(f"/v1/leads/{lead['id']}/convert", json={}, headers=headers), 201)
         assert second["opportunity"]["id"] == first["opportunity"]["id"]
         other = client.post(
             f"/v1/leads/{lead['id']}/convert", json={},
@@ -72,7 +72,7 @@ def test_a_lead_of_an_existing_company_joins_its_account(tenant):
         existing = ok(client.post("/v1/accounts", json={"name": company}), 201)
     lead, _, token = qualified_lead(tenant, company=company)
     with tenant.client(token) as client:
-        done = ok(client.post(f"/v1/leads/{lead['id']}/convert", json={}))
+        done = ok(client.post(f"/v1/leads/{lead['id']}/convert", json={}), 201)
     assert done["account_created"] is False
     assert done["account"]["id"] == existing["id"]
     assert done["contact"]["account_id"] == existing["id"] and not done["contact"]["primary"]

@@ -180,17 +180,17 @@ def test_won_lost_and_reopen_with_their_history(rep):
     ]
 
 
-def test_a_stale_write_is_409_and_loses_nothing(rep):
+def test_a_stale_write_is_412_and_loses_nothing(rep):
     _, client = rep
     opp = ready_deal(client)
-    assert client.get(f"/v1/opportunities/{opp['id']}").headers["ETag"] == f'"{opp["version"]}"'
-    first = ok(client.patch(f"/v1/opportunities/{opp['id']}",
-                            json={"next_step": "安排演示", "expected_version": opp["version"]}))  # fmt: skip
+    tag = client.get(f"/v1/opportunities/{opp['id']}").headers["ETag"]
+    assert tag == f'"{opp["version"]}"'
+    first = ok(client.patch(f"/v1/opportunities/{opp['id']}", json={"next_step": "安排演示"},
+                            headers={"If-Match": tag}))  # fmt: skip
     stale = client.patch(
-        f"/v1/opportunities/{opp['id']}",
-        json={"next_step": "发报价", "expected_version": opp["version"]},
+        f"/v1/opportunities/{opp['id']}", json={"next_step": "发报价"}, headers={"If-Match": tag}
     )
-    assert stale.status_code == 409
+    assert stale.status_code == 412 and stale.headers["ETag"] == f'"{first["version"]}"'
     assert (
         ok(client.get(f"/v1/opportunities/{opp['id']}"))["next_step"]
         == first["next_step"]
@@ -259,11 +259,12 @@ def test_pipelines_are_versioned_and_settings_named(tenant):
     stages = [{k: s[k] for k in ("key", "name", "kind", "win_probability", "required_fields",
                                  "required_artefacts", "allow_skip", "requires_approval")}
               for s in default["stages"]]  # fmt: skip
-    body = {"name": default["name"], "is_default": True, "stages": stages, "cadence_days": 3,
-            "expected_version": default["version"]}  # fmt: skip
-    changed = ok(tenant.admin("PUT", f"/v1/pipelines/{default['id']}", json=body))
+    body = {"name": default["name"], "is_default": True, "stages": stages, "cadence_days": 3}
+    read = {"If-Match": f'"{default["version"]}"'}
+    changed = ok(tenant.admin("PUT", f"/v1/pipelines/{default['id']}", json=body, headers=read))
     assert changed["version"] == default["version"] + 1 and changed["cadence_days"] == 3
-    assert tenant.admin("PUT", f"/v1/pipelines/{default['id']}", json=body).status_code == 409
+    stale = tenant.admin("PUT", f"/v1/pipelines/{default['id']}", json=body, headers=read)
+    assert stale.status_code == 412
     old = ok(
         tenant.admin(
             "GET", f"/v1/pipelines/{default['id']}", params={"version": default["version"]}

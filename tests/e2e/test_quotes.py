@@ -65,21 +65,26 @@ def test_a_quote_has_exact_totals_versions_and_is_issued(rep):
     assert quote["discount_percent"] == "9.64"
     revised = rep.post(
         f"/v1/quotes/{quote['id']}/revisions",
-        json={"lines": VAT_LINES[:1], "expected_version": 1},
+        json={"lines": VAT_LINES[:1]},
+        headers={"If-Match": '"1"'},
     )
     v2 = ok(revised, 201)
+    assert revised.headers["Location"] == f"/v1/quotes/{quote['id']}"
+    assert revised.headers["ETag"] == '"2"'
     assert (v2["id"], v2["number"], v2["version"], v2["status"]) == (
         quote["id"], quote["number"], 2, "draft",
     )  # fmt: skip
     assert amount(v2["total"]) == Decimal("6101.97")
     stale = rep.post(
-        f"/v1/quotes/{quote['id']}/revisions", json={"lines": VAT_LINES, "expected_version": 1}
+        f"/v1/quotes/{quote['id']}/revisions",
+        json={"lines": VAT_LINES},
+        headers={"If-Match": '"1"'},
     )
-    assert stale.status_code == 409, stale.text
+    assert stale.status_code == 412 and stale.headers["ETag"] == '"2"', stale.text
     assert stale.headers["content-type"].startswith("application/problem+json")
     v1 = ok(rep.get(f"/v1/quotes/{quote['id']}", params={"version": 1}))
     assert (v1["status"], amount(v1["total"])) == ("superseded", Decimal("6337.50"))
-    issued = ok(rep.post(f"/v1/quotes/{quote['id']}/issue", json={"version": 2}))
+    issued = ok(rep.post(f"/v1/quotes/{quote['id']}/issue", json={}, headers={"If-Match": '"2"'}))
     assert (issued["outcome"], issued["quote"]["status"]) == ("issued", "issued")
     listed = ok(rep.get(f"/v1/opportunities/{opp['id']}/quotes"))["items"]
     assert [(q["id"], q["version"], q["status"]) for q in listed] == [(quote["id"], 2, "issued")]
@@ -99,7 +104,7 @@ def test_bad_lines_are_422_naming_each_field(rep):
 def test_a_big_discount_is_issued_once_the_director_approves(rep, director):
     opp = ready_deal(rep)
     quote = ok(rep.post(f"/v1/opportunities/{opp['id']}/quotes", json={"lines": BIG_DISCOUNT}), 201)
-    asked = ok(rep.post(f"/v1/quotes/{quote['id']}/issue", json={"version": 1, "note": "战略客户"}))
+    asked = ok(rep.post(f"/v1/quotes/{quote['id']}/issue", json={"note": "战略客户"}))
     assert (asked["outcome"], asked["quote"]["status"]) == ("approval_pending", "pending_approval")
     approval_id = asked["approval_id"]
     queue = ok(
@@ -125,9 +130,7 @@ def test_a_big_discount_is_issued_once_the_director_approves(rep, director):
 def test_a_rejected_discount_says_why(rep, director):
     opp = ready_deal(rep)
     quote = ok(rep.post(f"/v1/opportunities/{opp['id']}/quotes", json={"lines": BIG_DISCOUNT}), 201)
-    approval_id = ok(rep.post(f"/v1/quotes/{quote['id']}/issue", json={"version": 1}))[
-        "approval_id"
-    ]
+    approval_id = ok(rep.post(f"/v1/quotes/{quote['id']}/issue", json={}))["approval_id"]
     body = {"decision": "reject", "reason": "折扣超出授权范围"}
     ok(director.post(f"/v1/approvals/{approval_id}/decision", json=body))
     rejected = ok(rep.get(f"/v1/quotes/{quote['id']}"))

@@ -155,11 +155,17 @@ class LeadFormStore:
             raise PreconditionFailed((await self.get(tenant_id, form_id)).version)
         return _form(doc)
 
-    async def revoke(self, tenant_id: str, form_id: str) -> LeadForm:
+    async def revoke(self, tenant_id: str, form_id: str, expected: int | None = None) -> LeadForm:
+        """Revoke the form if it is at version `expected` (any when None)."""
         update = {"$set": {"revoked": True, "revoked_at": utcnow()}, "$inc": {"version": 1}}
-        doc = await self.of_tenant(tenant_id).update_one({"_id": form_id, "revoked": False}, update)
+        filter_: Doc = {"_id": form_id, "revoked": False}
+        if expected is not None:
+            filter_["version"] = expected
+        doc = await self.of_tenant(tenant_id).update_one(filter_, update)
         if doc is None:
-            await self.get(tenant_id, form_id)  # names why: unknown or already revoked
+            current = await self.get(tenant_id, form_id)  # names why: unknown or revoked
+            if expected is not None and current.version != expected:
+                raise PreconditionFailed(current.version)
             raise NotFound(f"lead form {form_id} not found")
         self._cache.pop(doc["key"], None)
         return _form(doc)

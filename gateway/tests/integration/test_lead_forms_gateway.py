@@ -117,7 +117,7 @@ def test_a_preflight_answers_allowed_origins_only(setup):
     assert ok.status_code == 204
     assert ok.headers["access-control-allow-origin"] == PAGE
     assert ok.headers["access-control-allow-methods"] == "POST"
-    assert ok.headers["access-control-allow-headers"] == "Content-Type"
+    assert ok.headers["access-control-allow-headers"] == "Content-Type, Idempotency-Key"
     bad = client.options(f"/v1/forms/{form.key}/leads", headers={"Origin": "https://evil.cn"})
     assert bad.status_code == 403 and "access-control-allow-origin" not in bad.headers
     anyone = make(allowed_origins=[])
@@ -304,3 +304,23 @@ def test_origins_and_the_redirect_are_checked_and_origins_kept_as_browsers_send_
     )
     assert good.json()["allowed_origins"] == ["https://www.example.cn", "http://localhost:8000"]
     assert client.get(f"/v1/lead-forms/{form.id}", headers=mine).json()["version"] == 2
+
+
+def test_an_idempotency_key_replays_a_submission_per_form(setup):
+    _, client, make = setup
+    form, other = make(), make()
+    headers = {"Origin": PAGE, "Idempotency-Key": "page-submit-1"}
+    body = {"name": "王芳", "website": "http://spam"}  # the honeypot: no service needed
+    first = client.post(f"/v1/forms/{form.key}/leads", json=body, headers=headers)
+    again = client.post(f"/v1/forms/{form.key}/leads", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert "idempotent-replayed" not in first.headers
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
+    assert again.headers["access-control-allow-origin"] == PAGE
+    changed = client.post(
+        f"/v1/forms/{form.key}/leads", json={**body, "name": "李雷"}, headers=headers
+    )
+    assert changed.status_code == 422
+    assert [e["field"] for e in changed.json()["errors"]] == ["Idempotency-Key"]
+    elsewhere = client.post(f"/v1/forms/{other.key}/leads", json=body, headers=headers)
+    assert elsewhere.status_code == 201 and "idempotent-replayed" not in elsewhere.headers

@@ -1,23 +1,16 @@
 """The opportunity routes of the gateway against an in-process opportunity service on
-the embedded MongoDB: REST shapes, money as strings, problem+json naming fields, 409 on
+the embedded MongoDB: REST shapes, money as strings, problem+json naming fields, 412 on
 stale writes, approvals by the director. The whole stack: tests/e2e/test_opportunities.py."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import pytest
-from crm_runtime.principal import Principal
 from crm_runtime.rpc.server import GrpcApp
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.wiring import build
-from gateway.access.authz import data_scope
-from gateway.identity.api_keys import ApiKeyStore
-from gateway_support import seed
+from gateway_support import api_key, seed
 from opportunity.grpc_api import OpportunityApps, register
 from opportunity.indexes import ensure_indexes
-from pymongo import AsyncMongoClient
 
 pytest_plugins = ["gateway_support"]  # fixtures: redis_url, tenant_id, gateway_app
 DOC = {"kind": "signed_requirements_doc", "name": "需求确认书", "file_uri": "s3://docs/1.pdf"}
@@ -36,26 +29,15 @@ def opportunity_address(mongo_client, mongo_uri, database_name):
     mongo_client.drop_database(database)
 
 
-def _key(mongo_uri, database_name, tenant, user, *roles):
-    async def main() -> str:
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri, tz_aware=True)
-        try:
-            principal = Principal(tenant, user, roles, data_scope(roles))
-            return (await ApiKeyStore(client[database_name]).issue(principal, "tests")).token
-        finally:
-            await client.close()
-
-    return asyncio.run(main())
-
-
 @pytest.fixture
 def api(mongo_uri, database_name, gateway_app, tenant_id, opportunity_address):
     seed(mongo_uri, database_name, tenant_id)
     client = gateway_app(CRM_OPPORTUNITY_ADDR=opportunity_address)
 
-    def call(role, method, path, **kwargs):
-        token = _key(mongo_uri, database_name, tenant_id, f"{role}-1", role)
-        return client.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+    def call(role, method, path, headers_extra=None, **kwargs):
+        token = api_key(mongo_uri, database_name, tenant_id, f"{role}-1", role)
+        headers = {"Authorization": f"Bearer {token}", **(headers_extra or {})}
+        return client.request(method, path, headers=headers, **kwargs)
 
     return call
 
@@ -113,22 +95,14 @@ def test_a_deal_goes_through_its_gates_and_the_directors_approval(api):
 def test_stale_writes_bad_queries_and_missing_things(api):
     rep = "sales_rep"
     account = _ok(api(rep, "POST", "/v1/accounts", json={"name": "并发测试公司"}), 201)
-    first = _ok(
-        api(
-            rep,
-            "PATCH",
-            f"/v1/accounts/{account['id']}",
-            json={"industry": "软件", "expected_version": 1},
-        )
-    )
-    assert first["industry"] == "软件" and first["region"] == "" and first["version"] == 2
-    stale = api(
-        rep,
-        "PATCH",
-        f"/v1/accounts/{account['id']}",
-        json={"industry": "制造", "expected_version": 1},
-    )
-    assert stale.status_code == 409
+    path = f"/v1/accounts/{account['id']}"
+    first = api(rep, "PATCH", path, json={"industry": "软件"}, headers_extra={"If-Match": '"1"'})
+    first_body = _ok(first)
+    assert first_body["industry"] == "软件" and first_body["region"] == ""
+    assert first_body["version"] == 2 and first.headers["ETag"] == '"2"'
+    stale = api(rep, "PATCH", path, json={"industry": "制造"}, headers_extra={"If-Match": '"1"'})
+    assert stale.status_code == 412 and stale.headers["ETag"] == '"2"'
+    assert _ok(api(rep, "GET", path))["industry"] == "软件"
     assert api(rep, "GET", "/v1/opportunities", params={"amount_min": "abc"}).status_code == 422
     assert api(rep, "GET", "/v1/opportunities", params={"cursor": "nonsense"}).status_code == 422
     assert api(rep, "GET", "/v1/opportunities/nope").status_code == 404

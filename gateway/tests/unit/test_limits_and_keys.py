@@ -58,7 +58,7 @@ def test_if_match_names_a_version(header, version):
     assert expected_version(header) == version
 
 
-@pytest.mark.parametrize("header", ["3", '"abc"', '"-1"', '"1", "2"'])
+@pytest.mark.parametrize("header", ["3", '"abc"', '"-1"', '"0"', '"1", "2"'])
 def test_malformed_if_match_is_a_422_on_the_header(header):
     with pytest.raises(ValidationFailed) as raised:
         expected_version(header)

@@ -1,9 +1,12 @@
-"""ETag / If-Match for resources that people edit concurrently (users, teams, ...).
+"""ETag / If-Match, one way for every versioned resource (docs/api.md, "Changing").
 
-The ETag is the resource's version, which every write increments. A PATCH carrying
-`If-Match` only applies to that version (the store makes it one conditional update);
-otherwise it answers 412 with the current ETag, so a second editor never silently
-overwrites the first. Without `If-Match` the last write wins, as plain HTTP does.
+The ETag is the resource's version, which every write increments. A change carrying
+`If-Match` only applies to that version; otherwise it answers 412 with the current ETag
+and writes nothing, so a second editor never silently overwrites the first. Without
+`If-Match` the change applies to the current version, as plain HTTP does. The gateway's
+own stores check the version in one conditional update (PreconditionFailed); for a
+service the route passes the version on as the request's `expected_version`, and the
+service's StaleVersion comes back as 412 through the problem mapping.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Annotated
 from crm_runtime.errors import FieldViolation, ValidationFailed
 from fastapi import Header, Response
 
-_TAG = re.compile(r'^(?:W/)?"(\d{1,18})"$')
+_TAG = re.compile(r'^(?:W/)?"([1-9]\d{0,17})"$')  # versions start at 1
 
 IfMatch = Annotated[
     str | None,
@@ -42,3 +45,8 @@ def expected_version(if_match: str | None) -> int | None:
     if found is None:
         raise ValidationFailed([FieldViolation("If-Match", 'must be an ETag such as "3"')])
     return int(found.group(1))
+
+
+def if_match_version(if_match: str | None) -> int:
+    """The version to pass on as a request's `expected_version`: 0 when any will do."""
+    return expected_version(if_match) or 0

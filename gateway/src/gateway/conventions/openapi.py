@@ -36,6 +36,17 @@ IDEMPOTENCY_PARAMETER = {
 }
 
 
+LOCATION = {
+    "description": "Where the new resource (or the job) is read: /v1/<things>/{id}",
+    "required": True,
+    "schema": {"type": "string"},
+}
+# Creating POSTs answered without Location, each for its reason.
+NO_LOCATION = {
+    "/v1/forms/{form_key}/leads": "a public form's answer never names the lead (ADR 15)",
+}
+
+
 def _problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
     response: dict[str, Any] = {
         "description": description,
@@ -59,6 +70,9 @@ def _annotate(operation: dict[str, Any], route: RouteContext, method: str) -> No
         return
     operation["x-crm-action"] = action
     responses = operation.setdefault("responses", {})
+    for status in ("201", "202"):
+        if status in responses and route.path not in NO_LOCATION:
+            responses[status].setdefault("headers", {})["Location"] = LOCATION
     if "requestBody" in operation:
         responses["400"] = _problem("The body could not be read (not UTF-8 text)")
     responses["429"] = _problem(
@@ -69,6 +83,9 @@ def _annotate(operation: dict[str, Any], route: RouteContext, method: str) -> No
         },
     )
     if is_public(route):
+        if method == "post" and not action.startswith("auth:"):  # a web form, keyed per form
+            operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+            responses.setdefault("409", _problem("The Idempotency-Key is still in use"))
         return
     operation["x-crm-roles"] = roles_for(action)
     responses["403"] = _problem("The credential's roles or scopes do not allow this action")

@@ -11,7 +11,7 @@ from typing import Any
 
 import grpc
 from crm_runtime.errors import DomainError
-from crm_runtime.rpc.errors import code_for, field_violations
+from crm_runtime.rpc.errors import code_for, field_violations, stale_version
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -78,7 +78,8 @@ class ServiceUnavailable(Exception):
 
 
 class PreconditionFailed(Exception):
-    """An If-Match named a version the resource has moved past."""
+    """An If-Match named a version the resource has moved past (raised by the gateway's
+    own stores; a service says so with the runtime's StaleVersion, mapped alike)."""
 
     def __init__(self, current_version: int) -> None:
         super().__init__(f"the resource changed since it was read (now version {current_version})")
@@ -168,6 +169,9 @@ async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
 async def on_grpc_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, grpc.aio.AioRpcError)
     code = exc.code()
+    current = stale_version(exc) if code is grpc.StatusCode.ABORTED else None
+    if current is not None:  # the If-Match the route passed on was stale
+        return await on_precondition_failed(_request, PreconditionFailed(current))
     status = GRPC_TO_HTTP.get(code, 500)
     if status == 500:
         log.error("service call failed: %s %s", code, exc.details())

@@ -11,7 +11,7 @@ from crm.opportunity.v1 import opportunity_pb2 as pb
 from fastapi import APIRouter, Depends, Query, Response
 
 from gateway.access.guard import authorize
-from gateway.conventions.etag import set_etag
+from gateway.conventions.etag import IfMatch, if_match_version, set_etag
 from gateway.conventions.paging import DEFAULT, Cursor, Limit, Many
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, OpportunityClient
@@ -117,16 +117,17 @@ async def update_account(
     opportunity_service: OpportunityClient,
     options: CallOptions,
     response: Response,
+    if_match: IfMatch = None,
 ) -> AccountOut:
-    """The fields sent change, the others stay; with `expected_version`, a change made
-    meanwhile by someone else answers 409."""
-    mask = sorted(body.model_fields_set - {"expected_version"})
+    """The fields sent change, the others stay; with `If-Match`, a change made
+    meanwhile by someone else answers 412."""
+    mask = sorted(body.model_fields_set)
     reply = await opportunity_service.UpdateAccount(
         pb.UpdateAccountRequest(
             id=account_id,
             account=account_input(body),
             update_mask=mask,
-            expected_version=body.expected_version,
+            expected_version=if_match_version(if_match),
         ),
         **options,
     )

@@ -8,7 +8,9 @@ answered exactly as a success and nothing else happens; fields the form does not
 are 422; the lead is captured through the lead service's CreateLead (dedup, scoring,
 assignment) as the principal `form:<form id>` of the form's tenant, whose rules name
 any bad value (422). CORS headers for the allowed origin go on every answer after the
-origin check, preflights included.
+origin check, preflights included. An `Idempotency-Key` (a page's script or an
+integration may send one) is kept per form, as an API key's are per credential; the
+answer carries no Location, since it never names the lead (ADR 15).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from gateway.identity.caller import Caller
 from gateway.lead_forms import LeadForm
 from gateway.schemas.form_submissions import MAX_VALUE_LENGTH, Receipt, form_lead_input
 from gateway.schemas.lead_forms import normalise_origin
+from gateway.traffic.idempotency import IdempotentReplay, claim_for
 from gateway.traffic.middleware import RATE_HEADERS
 from gateway.traffic.ratelimit import Bucket
 
@@ -43,7 +46,10 @@ FormKey = Annotated[str, Path(min_length=1, max_length=64, description="The form
 MAX_BODY_BYTES = 64 * 1024  # a person's answers, not a file
 MAX_FIELDS = 100
 JSON, URLENCODED = "application/json", "application/x-www-form-urlencoded"
-EXPOSED = "Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-Id"
+EXPOSED = (
+    "Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-Id, "
+    "Idempotent-Replayed"
+)
 EXAMPLE = {"name": "王芳", "phone": "13800138000", "company": "杭州某某制造", "budget": "50000"}
 _VALUE = {"type": "string", "maxLength": MAX_VALUE_LENGTH}
 SCHEMA = {
@@ -225,6 +231,7 @@ async def submit(
     try:
         await _spend(ctx, request, form)
         data, media = await _read(request)
+        await claim_for(request, form.tenant_id, f"form:{form.id}")  # keyed per form
         if _is_bot(form, data):
             outcome = "honeypot"  # answered as a success: a bot learns nothing
             return _received(form, media, headers)
@@ -244,6 +251,9 @@ async def submit(
             return _received(form, media, headers)
         outcome = "accepted"
         return _received(form, media, headers)
+    except IdempotentReplay as replay:  # counted among the idempotency keys' outcomes
+        outcome = "replayed"
+        return replay.stored.response()
     except (HTTPException, grpc.aio.AioRpcError, DomainError, problems.ServiceUnavailable) as exc:
         answer = await _problem(request, exc)
         answer.headers.update(headers)
@@ -251,13 +261,14 @@ async def submit(
         outcome = "rate_limited" if status == 429 else "invalid" if status < 500 else "failed"
         return answer
     finally:
-        if outcome != "rate_limited":  # counted by the limiter, per bucket
+        if outcome not in ("rate_limited", "replayed"):  # counted by the limiter, per bucket
             metrics.GATEWAY_FORM_SUBMISSIONS.labels("gateway", outcome).inc()
 
 
 @router.options(PATH, include_in_schema=False, dependencies=[Depends(public("lead_form:submit"))])
 async def preflight(form_key: FormKey, request: Request) -> Response:
-    """CORS preflight of a page's fetch(): allowed origins only, POST with Content-Type."""
+    """CORS preflight of a page's fetch(): allowed origins only, POST with Content-Type
+    and, if the page sends one, an Idempotency-Key."""
     origin = request.headers.get("origin", "")
     form = await _usable(context(request), form_key, _origin(request))
     if not origin:
@@ -267,7 +278,7 @@ async def preflight(form_key: FormKey, request: Request) -> Response:
         headers={
             **_cors(form, _origin(request)),
             "Access-Control-Allow-Methods": "POST",
-            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
             "Access-Control-Max-Age": "600",
         },
     )

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 from crm.lead.v1 import lead_pb2 as pb
 from crm_runtime.rpc.protojson import struct_to_dict
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from google.protobuf import struct_pb2
 
 from gateway.access.guard import authorize
 from gateway.context import context
+from gateway.conventions.etag import IfMatch, if_match_version, set_etag
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, LeadClient
 from gateway.identity.caller import Caller
@@ -60,32 +61,41 @@ async def update_settings(
     return struct_to_dict(reply.settings)
 
 
-@router.get("/v1/lead-assignment-rules", response_model=Rules, summary="Assignment rules in order")
+@router.get(
+    "/v1/lead-assignment-rules", response_model=Rules, summary="Assignment rules in order (ETag)"
+)
 async def get_rules(
     caller: Annotated[Caller, Depends(authorize("lead:read"))],
     lead_service: LeadClient,
     options: CallOptions,
+    response: Response,
 ) -> Rules:
-    return rules_out(
-        await lead_service.ListAssignmentRules(pb.ListAssignmentRulesRequest(), **options)
-    )
+    """The ETag is the version of the whole set, which each replacement moves on."""
+    reply = await lead_service.ListAssignmentRules(pb.ListAssignmentRulesRequest(), **options)
+    set_etag(response, reply.version)
+    return rules_out(reply)
 
 
 @router.put(
-    "/v1/lead-assignment-rules", response_model=Rules, summary="Replace the assignment rules"
+    "/v1/lead-assignment-rules",
+    response_model=Rules,
+    summary="Replace the assignment rules (If-Match)",
 )
 async def put_rules(
     body: Rules,
     caller: Annotated[Caller, Depends(authorize("lead:configure"))],
     lead_service: LeadClient,
     options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> Rules:
     rules = [pb.AssignmentRule(**r.model_dump(exclude_none=True)) for r in body.rules]
-    return rules_out(
-        await lead_service.ReplaceAssignmentRules(
-            pb.ReplaceAssignmentRulesRequest(rules=rules), **options
-        )
+    reply = await lead_service.ReplaceAssignmentRules(
+        pb.ReplaceAssignmentRulesRequest(rules=rules, expected_version=if_match_version(if_match)),
+        **options,
     )
+    set_etag(response, reply.version)
+    return rules_out(reply)
 
 
 @router.get("/v1/lead-reps", response_model=Reps, summary="Reps who receive leads, with their load")

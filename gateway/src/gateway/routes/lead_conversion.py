@@ -10,9 +10,10 @@ import hashlib
 from typing import Annotated
 
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from gateway.access.guard import authorize
+from gateway.conventions.created import created
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.identity.caller import Caller
@@ -39,6 +40,7 @@ def conversion_key(request: Request, lead_id: str) -> str:
 
 @router.post(
     "/v1/leads/{lead_id}/convert",
+    status_code=201,
     response_model=ConversionOut,
     summary="Convert a qualified lead into an account, a contact and an opportunity",
 )
@@ -49,7 +51,10 @@ async def convert_lead(
     opportunity_service: OpportunityClient,
     options: CallOptions,
     request: Request,
+    response: Response,
 ) -> ConversionOut:
+    """Creates up to three records: `Location` names the new opportunity, the body all
+    three. Converting the lead again answers the same records, 201 again."""
     reply = await opportunity_service.ConvertLead(
         pb.ConvertLeadRequest(
             lead_id=lead_id,
@@ -61,6 +66,7 @@ async def convert_lead(
         ),
         **options,
     )
+    created(response, f"/v1/opportunities/{reply.opportunity.id}", reply.opportunity.version)
     return ConversionOut(
         account=account_out(reply.account),
         contact=contact_out(reply.contact),

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import grpc
 from crm.lead.v1 import lead_pb2 as pb
 from fastapi import APIRouter, Depends, Response
 
 from gateway.access.guard import authorize
-from gateway.conventions.etag import IfMatch, expected_version, set_etag
-from gateway.conventions.problems import PROBLEM_RESPONSES, PreconditionFailed
+from gateway.conventions.etag import IfMatch, if_match_version, set_etag
+from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, LeadClient
 from gateway.identity.caller import Caller
 from gateway.schemas.lead_edits import (
@@ -54,22 +53,15 @@ async def update_lead(
         cleared = {key: "" if value is None else value for key, value in (custom or {}).items()}
         fields["custom_fields"] = custom_fields_in(cleared)
         changes["custom_fields"] = custom
-    expected = expected_version(if_match)
-    try:
-        reply = await lead_service.UpdateLead(
-            pb.UpdateLeadRequest(
-                id=lead_id,
-                lead=pb.LeadInput(**fields),
-                update_mask=list(changes),
-                expected_version=expected or 0,
-            ),
-            **options,
-        )
-    except grpc.aio.AioRpcError as exc:
-        if expected is None or exc.code() is not grpc.StatusCode.ABORTED:
-            raise
-        current = await lead_service.GetLead(pb.GetLeadRequest(id=lead_id), **options)
-        raise PreconditionFailed(current.lead.version) from exc
+    reply = await lead_service.UpdateLead(
+        pb.UpdateLeadRequest(
+            id=lead_id,
+            lead=pb.LeadInput(**fields),
+            update_mask=list(changes),
+            expected_version=if_match_version(if_match),
+        ),
+        **options,
+    )
     set_etag(response, reply.lead.version)
     return lead_out(reply.lead)
 

@@ -179,6 +179,7 @@ async def revoke_form(
     form_id: FormId,
     caller: Annotated[Caller, Depends(authorize("lead_form:manage"))],
     request: Request,
+    if_match: IfMatch = None,
 ) -> Response:
-    await context(request).forms.revoke(caller.tenant_id, form_id)
+    await context(request).forms.revoke(caller.tenant_id, form_id, expected_version(if_match))
     return Response(status_code=204)

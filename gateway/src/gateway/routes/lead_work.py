@@ -8,9 +8,11 @@ from typing import Annotated
 from crm.common.v1 import common_pb2
 from crm.lead.v1 import lead_pb2 as pb
 from crm_runtime.rpc.protojson import timestamp
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from gateway.access.guard import authorize
+from gateway.conventions.created import created
+from gateway.conventions.etag import IfMatch, if_match_version, set_etag
 from gateway.conventions.instants import instant_query, parse_instant
 from gateway.conventions.paging import DEFAULT, Cursor, Limit, Many
 from gateway.conventions.problems import PROBLEM_RESPONSES
@@ -98,9 +100,14 @@ async def claim(
     caller: Annotated[Caller, Depends(authorize("lead:claim"))],
     lead_service: LeadClient,
     options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> LeadOut:
     """Atomic: of two reps claiming the same lead one wins, the other gets 409."""
-    return lead_out((await lead_service.ClaimLead(pb.ClaimLeadRequest(id=lead_id), **options)).lead)
+    reply = await lead_service.ClaimLead(
+        pb.ClaimLeadRequest(id=lead_id, expected_version=if_match_version(if_match)), **options
+    )
+    return _changed(response, reply.lead)
 
 
 @router.post(
@@ -112,11 +119,16 @@ async def release(
     caller: Annotated[Caller, Depends(authorize("lead:release"))],
     lead_service: LeadClient,
     options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> LeadOut:
     reply = await lead_service.ReleaseLeadToPool(
-        pb.ReleaseLeadToPoolRequest(id=lead_id, reason=body.reason), **options
+        pb.ReleaseLeadToPoolRequest(
+            id=lead_id, reason=body.reason, expected_version=if_match_version(if_match)
+        ),
+        **options,
     )
-    return lead_out(reply.lead)
+    return _changed(response, reply.lead)
 
 
 @router.post(
@@ -128,11 +140,17 @@ async def assign(
     caller: Annotated[Caller, Depends(authorize("lead:assign"))],
     lead_service: LeadClient,
     options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> LeadOut:
     reply = await lead_service.AssignLead(
-        pb.AssignLeadRequest(id=lead_id, owner_id=body.owner_id, reason=body.reason), **options
-    )
-    return lead_out(reply.lead)
+        pb.AssignLeadRequest(
+            id=lead_id, owner_id=body.owner_id, reason=body.reason,
+            expected_version=if_match_version(if_match),
+        ),
+        **options,
+    )  # fmt: skip
+    return _changed(response, reply.lead)
 
 
 @router.post(
@@ -144,16 +162,18 @@ async def change_status(
     caller: Annotated[Caller, Depends(authorize("lead:change_status"))],
     lead_service: LeadClient,
     options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> LeadOut:
     """new → assigned → contacted → qualified / disqualified (reason required) → converted."""
     reply = await lead_service.ChangeLeadStatus(
         pb.ChangeLeadStatusRequest(
             id=lead_id, status=pb.LeadStatus.Value(f"LEAD_STATUS_{body.status.upper()}"),
-            reason=body.reason, expected_version=body.expected_version,
+            reason=body.reason, expected_version=if_match_version(if_match),
         ),
         **options,
     )  # fmt: skip
-    return lead_out(reply.lead)
+    return _changed(response, reply.lead)
 
 
 @router.post(
@@ -165,11 +185,24 @@ async def merge(
     caller: Annotated[Caller, Depends(authorize("lead:merge"))],
     lead_service: LeadClient,
     options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> LeadOut:
+    """`If-Match` names the version of this lead, the one that stays."""
     reply = await lead_service.MergeLeads(
-        pb.MergeLeadsRequest(survivor_id=lead_id, merged_id=body.merged_id), **options
-    )
-    return lead_out(reply.lead)
+        pb.MergeLeadsRequest(
+            survivor_id=lead_id, merged_id=body.merged_id,
+            expected_version=if_match_version(if_match),
+        ),
+        **options,
+    )  # fmt: skip
+    return _changed(response, reply.lead)
+
+
+def _changed(response: Response, lead: pb.Lead) -> LeadOut:
+    """A changed lead, with its new version as the ETag."""
+    set_etag(response, lead.version)
+    return lead_out(lead)
 
 
 @router.post(
@@ -184,7 +217,9 @@ async def log_follow_up(
     caller: Annotated[Caller, Depends(authorize("lead:follow_up"))],
     lead_service: LeadClient,
     options: CallOptions,
+    response: Response,
 ) -> LeadFollowUpOut:
+    """A follow-up has no read of its own: `Location` names the list it appears in."""
     reply = await lead_service.LogFollowUp(
         pb.LogFollowUpRequest(
             lead_id=lead_id, kind=pb.FollowUpKind.Value(f"FOLLOW_UP_KIND_{body.kind.upper()}"),
@@ -192,6 +227,7 @@ async def log_follow_up(
         ),
         **options,
     )  # fmt: skip
+    created(response, f"/v1/leads/{lead_id}/follow-ups")
     return follow_up_out(reply.follow_up)
 
 

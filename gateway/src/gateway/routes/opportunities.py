@@ -12,7 +12,7 @@ from crm.opportunity.v1 import opportunity_pb2 as pb
 from fastapi import APIRouter, Depends, Query, Response
 
 from gateway.access.guard import authorize
-from gateway.conventions.etag import set_etag
+from gateway.conventions.etag import IfMatch, if_match_version, set_etag
 from gateway.conventions.paging import DEFAULT, Cursor, Limit, Many
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, OpportunityClient
@@ -166,12 +166,13 @@ async def update_opportunity(
     opportunity_service: OpportunityClient,
     options: CallOptions,
     response: Response,
+    if_match: IfMatch = None,
 ) -> OpportunityOut:
-    mask = sorted(body.model_fields_set - {"expected_version"})
+    mask = sorted(body.model_fields_set)
     reply = await opportunity_service.UpdateOpportunity(
         pb.UpdateOpportunityRequest(
             id=opportunity_id, opportunity=opportunity_input(body), update_mask=mask,
-            expected_version=body.expected_version,
+            expected_version=if_match_version(if_match),
         ),
         **options,
     )  # fmt: skip

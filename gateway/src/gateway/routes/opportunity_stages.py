@@ -11,10 +11,12 @@ from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from crm.opportunity.v1.opportunity_pb2_grpc import OpportunityServiceStub
 from crm_runtime.rpc.protojson import timestamp
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from gateway.access.guard import authorize
 from gateway.clients import Options
+from gateway.conventions.created import created
+from gateway.conventions.etag import IfMatch, if_match_version, set_etag
 from gateway.conventions.paging import DEFAULT, Cursor, Limit
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, OpportunityClient
@@ -52,18 +54,21 @@ router = APIRouter(tags=["opportunities"], responses=PROBLEM_RESPONSES)
 async def change_stage(
     opportunity_id: OpportunityId,
     body: StageChangeIn,
+    response: Response,
     caller: Annotated[Caller, Depends(authorize("opportunity:change_stage"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
+    if_match: IfMatch = None,
 ) -> StageChangeOut:
     """A gate that is not met answers 422 naming each missing field (`amount`) or
     artefact (`artefacts.signed_requirements_doc`); a stage that may not be skipped
     names `to_stage`. A big deal entering a stage that requires approval answers
     `approval_pending`: it moves when the approver decides."""
     reply = await opportunity_service.ChangeStage(pb.ChangeStageRequest(
-        id=opportunity_id, to_stage=body.to_stage, note=body.note, expected_version=body.expected_version,
+        id=opportunity_id, to_stage=body.to_stage, note=body.note, expected_version=if_match_version(if_match),
         artefacts=[pb.ArtefactInput(kind=a.kind, name=a.name, file_uri=a.file_uri) for a in body.artefacts],
     ), **options)  # fmt: skip
+    set_etag(response, reply.opportunity.version)
     pending = reply.outcome == pb.CHANGE_STAGE_OUTCOME_APPROVAL_PENDING
     return StageChangeOut(
         outcome="approval_pending" if pending else "applied", opportunity=opportunity_out(reply.opportunity),
@@ -79,15 +84,18 @@ async def change_stage(
 async def mark_won(
     opportunity_id: OpportunityId,
     body: WonIn,
+    response: Response,
     caller: Annotated[Caller, Depends(authorize("opportunity:close"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
+    if_match: IfMatch = None,
 ) -> OpportunityOut:
     """Needs the closed date and the final amount; a pending approval is cancelled."""
     reply = await opportunity_service.MarkWon(pb.MarkWonRequest(
         id=opportunity_id, closed_date=body.closed_date, amount=money_to_proto(body.amount),
-        quote_id=body.quote_id, note=body.note, expected_version=body.expected_version,
+        quote_id=body.quote_id, note=body.note, expected_version=if_match_version(if_match),
     ), **options)  # fmt: skip
+    set_etag(response, reply.opportunity.version)
     return opportunity_out(reply.opportunity)
 
 
@@ -99,15 +107,18 @@ async def mark_won(
 async def mark_lost(
     opportunity_id: OpportunityId,
     body: LostIn,
+    response: Response,
     caller: Annotated[Caller, Depends(authorize("opportunity:close"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
+    if_match: IfMatch = None,
 ) -> OpportunityOut:
     """Needs a loss reason; the competitor who won is optional."""
     reply = await opportunity_service.MarkLost(pb.MarkLostRequest(
         id=opportunity_id, loss_reason=body.loss_reason, competitor=body.competitor,
-        closed_date=body.closed_date, note=body.note, expected_version=body.expected_version,
+        closed_date=body.closed_date, note=body.note, expected_version=if_match_version(if_match),
     ), **options)  # fmt: skip
+    set_etag(response, reply.opportunity.version)
     return opportunity_out(reply.opportunity)
 
 
@@ -119,13 +130,16 @@ async def mark_lost(
 async def reopen(
     opportunity_id: OpportunityId,
     body: ReopenIn,
+    response: Response,
     caller: Annotated[Caller, Depends(authorize("opportunity:close"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
+    if_match: IfMatch = None,
 ) -> OpportunityOut:
     reply = await opportunity_service.ReopenOpportunity(pb.ReopenOpportunityRequest(
-        id=opportunity_id, to_stage=body.to_stage, reason=body.reason, expected_version=body.expected_version,
+        id=opportunity_id, to_stage=body.to_stage, reason=body.reason, expected_version=if_match_version(if_match),
     ), **options)  # fmt: skip
+    set_etag(response, reply.opportunity.version)
     return opportunity_out(reply.opportunity)
 
 
@@ -202,7 +216,10 @@ async def log_deal_follow_up(
     caller: Annotated[Caller, Depends(authorize("opportunity:follow_up"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
+    response: Response,
 ) -> AccountFollowUpOut:
+    """A follow-up has no read of its own: `Location` names the list it appears in."""
+    created(response, f"/v1/opportunities/{opportunity_id}/follow-ups")
     return await _log(opportunity_service, options, body, opportunity_id=opportunity_id)
 
 
@@ -233,7 +250,10 @@ async def log_account_follow_up(
     caller: Annotated[Caller, Depends(authorize("opportunity:follow_up"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
+    response: Response,
 ) -> AccountFollowUpOut:
+    """A follow-up has no read of its own: `Location` names the list it appears in."""
+    created(response, f"/v1/accounts/{account_id}/follow-ups")
     return await _log(opportunity_service, options, body, account_id=account_id)
 
 

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from google.protobuf import struct_pb2
 
 from gateway.access.guard import authorize
-from gateway.conventions.etag import set_etag
+from gateway.conventions.created import created
+from gateway.conventions.etag import IfMatch, if_match_version, set_etag
 from gateway.conventions.paging import DEFAULT, Cursor, Limit
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, OpportunityClient
@@ -48,7 +49,7 @@ async def create_pipeline(
     reply = await opportunity_service.CreatePipeline(
         pb.CreatePipelineRequest(pipeline=pipeline_input(body)), **options
     )
-    set_etag(response, reply.pipeline.version)
+    created(response, f"/v1/pipelines/{reply.pipeline.id}", reply.pipeline.version)
     return pipeline_out(reply.pipeline)
 
 
@@ -107,12 +108,15 @@ async def replace_pipeline(
     opportunity_service: OpportunityClient,
     options: CallOptions,
     response: Response,
+    if_match: IfMatch = None,
 ) -> PipelineOut:
-    """Deals created under earlier versions keep their rules; a stale
-    `expected_version` answers 409."""
+    """Deals created under earlier versions keep their rules; a stale `If-Match`
+    answers 412."""
     reply = await opportunity_service.UpdatePipeline(
         pb.UpdatePipelineRequest(
-            id=pipeline_id, pipeline=pipeline_input(body), expected_version=body.expected_version
+            id=pipeline_id,
+            pipeline=pipeline_input(body),
+            expected_version=if_match_version(if_match),
         ),
         **options,
     )

@@ -14,6 +14,8 @@ from crm.opportunity.v1 import opportunity_pb2 as pb
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from gateway.access.guard import authorize
+from gateway.conventions.created import created
+from gateway.conventions.etag import IfMatch, if_match_version, set_etag
 from gateway.conventions.paging import DEFAULT, Cursor, Limit
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, OpportunityClient
@@ -58,7 +60,7 @@ async def create_quote(
     reply = await opportunity_service.CreateQuote(
         pb.CreateQuoteRequest(opportunity_id=opportunity_id, quote=quote_input(body)), **options
     )
-    response.headers["Location"] = f"/v1/quotes/{reply.quote.id}"
+    created(response, f"/v1/quotes/{reply.quote.id}", reply.quote.version)
     return quote_out(reply.quote)
 
 
@@ -90,17 +92,20 @@ async def list_quotes(
     return QuotePage(items=[quote_out(q) for q in reply.quotes], next_cursor=reply.page.next_cursor)
 
 
-@router.get("/v1/quotes/{quote_id}", response_model=QuoteOut, summary="A quote")
+@router.get("/v1/quotes/{quote_id}", response_model=QuoteOut, summary="A quote (ETag)")
 async def get_quote(
     quote_id: QuoteId,
     caller: Annotated[Caller, Depends(authorize("quote:read"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
+    response: Response,
     version: Annotated[int, Query(ge=0, description="0: the latest version")] = 0,
 ) -> QuoteOut:
+    """The ETag is the version answered; only the latest one can be revised or issued."""
     reply = await opportunity_service.GetQuote(
         pb.GetQuoteRequest(id=quote_id, version=version), **options
     )
+    set_etag(response, reply.quote.version)
     return quote_out(reply.quote)
 
 
@@ -117,15 +122,18 @@ async def revise_quote(
     caller: Annotated[Caller, Depends(authorize("quote:create"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> QuoteOut:
     """The previous version is superseded (an issued one stays as it was issued) and its
-    pending discount approval cancelled."""
+    pending discount approval cancelled; `If-Match` names the latest version you saw."""
     reply = await opportunity_service.ReviseQuote(
         pb.ReviseQuoteRequest(
-            id=quote_id, quote=quote_input(body), expected_version=body.expected_version
+            id=quote_id, quote=quote_input(body), expected_version=if_match_version(if_match)
         ),
         **options,
     )
+    created(response, f"/v1/quotes/{reply.quote.id}", reply.quote.version)
     return quote_out(reply.quote)
 
 
@@ -141,13 +149,18 @@ async def issue_quote(
     caller: Annotated[Caller, Depends(authorize("quote:issue"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> IssueOut:
-    """A discount above the pipeline's threshold (default 15 %) waits for the approver
-    role; the quote is issued when the approval is granted at
-    /v1/approvals/{approval_id}/decision. Repeating the call changes nothing."""
+    """The latest version, a draft (`If-Match` names it). A discount above the
+    pipeline's threshold (default 15 %) waits for the approver role; the quote is issued
+    when the approval is granted at /v1/approvals/{approval_id}/decision. Repeating the
+    call changes nothing."""
     reply = await opportunity_service.IssueQuote(
-        pb.IssueQuoteRequest(id=quote_id, version=body.version, note=body.note), **options
+        pb.IssueQuoteRequest(id=quote_id, version=if_match_version(if_match), note=body.note),
+        **options,
     )
+    set_etag(response, reply.quote.version)
     pending = reply.outcome == pb.ISSUE_QUOTE_OUTCOME_APPROVAL_PENDING
     return IssueOut(
         outcome="approval_pending" if pending else "issued", quote=quote_out(reply.quote),

@@ -69,18 +69,17 @@ class AccountCreate(AccountFields):
 
 
 class AccountPatch(AccountFields):
-    """Only the fields sent change; `expected_version` (from the ETag) makes a stale
-    edit 409 instead of overwriting someone else's."""
+    """Only the fields sent change; `If-Match` (the ETag) makes a stale edit 412
+    instead of overwriting someone else's."""
 
     model_config = ConfigDict(
         extra="forbid", strict=True,
-        json_schema_extra={"examples": [{"industry": "智能制造", "tier": "strategic", "expected_version": 1}]},
+        json_schema_extra={"examples": [{"industry": "智能制造", "tier": "strategic"}]},
     )  # fmt: skip
-    expected_version: int = Field(0, ge=0, description="0: no check")
 
 
 def account_input(body: AccountFields) -> pb.AccountInput:
-    values = body.model_dump(exclude={"expected_version", "tier", "custom_fields"})
+    values = body.model_dump(exclude={"tier", "custom_fields"})
     return pb.AccountInput(
         **values,
         tier=enum_number(pb.AccountTier, TIER, body.tier),
@@ -111,7 +110,7 @@ class AccountOut(BaseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
-    version: int = Field(description="also the ETag; send it back as expected_version")
+    version: int = Field(description="Also the ETag; send it back in If-Match")
 
 
 class AccountPage(BaseModel):

@@ -59,15 +59,12 @@ class ContactPatch(ContactFields):
 
     model_config = ConfigDict(
         extra="forbid", strict=True,
-        json_schema_extra={"examples": [{"title": "副总经理", "role": "decision_maker", "expected_version": 1}]},
+        json_schema_extra={"examples": [{"title": "副总经理", "role": "decision_maker"}]},
     )  # fmt: skip
-    expected_version: int = Field(
-        0, ge=0, description="0: no check; else 409 if it changed meanwhile"
-    )
 
 
 def contact_input(body: ContactFields, account_id: str = "") -> pb.ContactInput:
-    values = body.model_dump(exclude={"expected_version", "role", "custom_fields", "account_id"})
+    values = body.model_dump(exclude={"role", "custom_fields", "account_id"})
     return pb.ContactInput(
         **values, account_id=account_id, role=enum_number(pb.ContactRole, ROLE, body.role),
         custom_fields=customs_to_proto(body.custom_fields),

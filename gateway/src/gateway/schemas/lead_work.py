@@ -61,13 +61,10 @@ class StatusChange(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         strict=True,
-        json_schema_extra={
-            "examples": [{"status": "qualified", "reason": "", "expected_version": 0}]
-        },
+        json_schema_extra={"examples": [{"status": "qualified", "reason": ""}]},
     )
     status: Status
     reason: str = Field("", max_length=500, description="required to disqualify")
-    expected_version: int = Field(0, ge=0, description="0: no check; else 409 if the lead moved on")
 
 
 class MergeRequest(BaseModel):

@@ -91,11 +91,8 @@ class OpportunityPatch(OpportunityFields):
 
     model_config = ConfigDict(
         extra="forbid", strict=True,
-        json_schema_extra={"examples": [{"amount": {"amount": "720000", "currency": "CNY"}, "expected_version": 3}]},
+        json_schema_extra={"examples": [{"amount": {"amount": "720000", "currency": "CNY"}}]},
     )  # fmt: skip
-    expected_version: int = Field(
-        0, ge=0, description="0: no check; else 409 if it changed meanwhile"
-    )
 
 
 def opportunity_input(body: OpportunityFields) -> pb.OpportunityInput:
@@ -104,7 +101,6 @@ def opportunity_input(body: OpportunityFields) -> pb.OpportunityInput:
             "amount",
             "custom_fields",
             "line_items",
-            "expected_version",
             "account_id",
             "pipeline_id",
         }
@@ -176,7 +172,7 @@ class OpportunityOut(BaseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
-    version: int = Field(description="also the ETag; send it back as expected_version")
+    version: int = Field(description="Also the ETag; send it back in If-Match")
 
 
 class OpportunityPage(BaseModel):

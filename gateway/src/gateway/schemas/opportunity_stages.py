@@ -16,8 +16,6 @@ from gateway.schemas.values import (
     Money,
 )
 
-Version = Field(0, ge=0, description="0: no check; else 409 if the deal changed meanwhile")
-
 
 class ArtefactIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -33,7 +31,6 @@ class StageChangeIn(BaseModel):
             "to_stage": "quote_negotiation", "note": "客户已签字确认需求",
             "artefacts": [{"kind": "signed_requirements_doc", "name": "需求确认书.pdf",
                            "file_uri": "s3://crm-docs/acme/req-2030-001.pdf"}],
-            "expected_version": 4,
         }]},
     )  # fmt: skip
     to_stage: str = Field(max_length=64, description="an open stage; use /won or /lost to close")
@@ -41,7 +38,6 @@ class StageChangeIn(BaseModel):
         default_factory=list, max_length=20, description="attached with the move"
     )
     note: str = Field("", max_length=1000)
-    expected_version: int = Version
 
 
 class StageChangeOut(BaseModel):
@@ -59,7 +55,6 @@ class WonIn(BaseModel):
     amount: Money | None = Field(None, description="the final amount; required")
     quote_id: str = Field("", max_length=64, description="the accepted quote, if any")
     note: str = Field("", max_length=1000)
-    expected_version: int = Version
 
 
 class LostIn(BaseModel):
@@ -71,7 +66,6 @@ class LostIn(BaseModel):
     competitor: str = Field("", max_length=100)
     closed_date: str = Field("", max_length=10, pattern=DATE_OR_EMPTY, description="empty: today")
     note: str = Field("", max_length=1000)
-    expected_version: int = Version
 
 
 class ReopenIn(BaseModel):
@@ -81,7 +75,6 @@ class ReopenIn(BaseModel):
     )  # fmt: skip
     reason: str = Field(max_length=1000, description="required")
     to_stage: str = Field("", max_length=64, description="empty: the stage it closed from")
-    expected_version: int = Version
 
 
 class StageChangeRecord(BaseModel):

@@ -72,7 +72,7 @@ class PipelineReplace(PipelineIn):
     model_config = ConfigDict(
         extra="forbid", strict=True,
         json_schema_extra={"examples": [{
-            "name": "默认销售流程", "is_default": True, "expected_version": 1,
+            "name": "默认销售流程", "is_default": True,
             "stages": [
                 {"key": "initial_contact", "name": "初步接洽", "win_probability": 10},
                 {"key": "solution", "name": "方案报价", "win_probability": 50, "allow_skip": True},
@@ -81,7 +81,6 @@ class PipelineReplace(PipelineIn):
             ],
         }]},
     )  # fmt: skip
-    expected_version: int = Field(0, ge=0, description="the version you read; 0: no check")
 
 
 class StageOut(BaseModel):

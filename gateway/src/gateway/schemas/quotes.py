@@ -67,19 +67,15 @@ class QuoteIn(BaseModel):
 class RevisionIn(QuoteIn):
     model_config = ConfigDict(
         extra="forbid", strict=True,
-        json_schema_extra={"examples": [{**QUOTE_EXAMPLE, "expected_version": 1}]},
+        json_schema_extra={"examples": [QUOTE_EXAMPLE]},
     )  # fmt: skip
-    expected_version: int = Field(
-        ge=1, description="the latest version you saw; 409 if another was made since"
-    )
 
 
 class IssueIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid", strict=True,
-        json_schema_extra={"examples": [{"version": 1, "note": "战略客户，申请特殊折扣"}]},
+        json_schema_extra={"examples": [{"note": "战略客户，申请特殊折扣"}]},
     )  # fmt: skip
-    version: int = Field(ge=1, description="the latest version, a draft")
     note: str = Field("", max_length=500, description="to the approver, if one is needed")
 
 
@@ -102,7 +98,7 @@ class QuoteLineOut(BaseModel):
 class QuoteOut(BaseModel):
     id: str
     number: str = Field(description='e.g. "Q-2026-000123"')
-    version: int
+    version: int = Field(description="Also the ETag; send it back in If-Match")
     status: str = Field(
         description="draft, pending_approval, issued, superseded, rejected, expired"
     )

@@ -90,8 +90,8 @@ ID = Field(min_length=1, max_length=64)
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 DATE_OR_EMPTY = r"^(\d{4}-\d{2}-\d{2})?$"
 
-# PATCH / PUT of records edited concurrently: a stale `expected_version` (or a duplicate
-# the change would make) is 409.
+# PATCH / PUT of records edited concurrently: a duplicate the change would make, or a
+# state that forbids it, is 409 (a stale If-Match is 412, declared with the header).
 STALE: dict[int | str, dict[str, Any]] = {
-    409: {"model": Problem, "description": "Changed since expected_version, or a conflict"}
+    409: {"model": Problem, "description": "A duplicate, or a state that forbids the change"}
 }

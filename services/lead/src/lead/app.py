@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crm_runtime.clock import utcnow
-from crm_runtime.errors import Conflict, NotFound
+from crm_runtime.errors import NotFound, check_version
 from crm_runtime.paging import encode_position
 from crm_runtime.principal import Principal
 
@@ -213,16 +213,20 @@ class LeadApp:
 
         def work(s: Session) -> Lead:
             lead = s.assignable(principal, lead_id) if pool_too else s.visible(principal, lead_id)
-            if expected_version and lead.version != expected_version:
-                raise Conflict(
-                    f"lead {lead_id} is at version {lead.version}, not {expected_version}"
-                )
+            check_version(f"lead {lead_id}", lead.version, expected_version)
             after = decide(s, lead, now)
             return lead if after is lead else s.save(lead, after)
 
         return self._run(principal, work)  # type: ignore[return-value]
 
-    def assign(self, principal: Principal, lead_id: str, owner_id: str, reason: str) -> Lead:
+    def assign(
+        self,
+        principal: Principal,
+        lead_id: str,
+        owner_id: str,
+        reason: str,
+        expected_version: int = 0,
+    ) -> Lead:
         """A manager's hand: to `owner_id`, or by the rules when it is empty."""
 
         def decide(s: Session, lead: Lead, now: datetime) -> Lead:
@@ -233,15 +237,18 @@ class LeadApp:
             )
             return assignment.assign(lead, candidate, now=now, settings=s.settings)
 
-        return self._change(principal, lead_id, decide, pool_too=True)
+        return self._change(principal, lead_id, decide, expected_version, pool_too=True)
 
-    def release(self, principal: Principal, lead_id: str, reason: str) -> Lead:
+    def release(
+        self, principal: Principal, lead_id: str, reason: str, expected_version: int = 0
+    ) -> Lead:
         return self._change(
             principal, lead_id,
             lambda s, lead, now: pool.release_to_pool(lead, reason=reason, now=now, settings=s.settings),
+            expected_version,
         )  # fmt: skip
 
-    def claim(self, principal: Principal, lead_id: str) -> Lead:
+    def claim(self, principal: Principal, lead_id: str, expected_version: int = 0) -> Lead:
         """Atomic: of two reps claiming one lead, the second finds it owned (409)."""
         now = self.clock()
 
@@ -249,6 +256,7 @@ class LeadApp:
             lead = s.leads.get(lead_id)
             if lead is None:
                 raise NotFound(f"lead {lead_id} not found")
+            check_version(f"lead {lead_id}", lead.version, expected_version)
             rep = s.rep(principal.user_id)
             since = pool.claim_window_start(now, s.settings)
             after = pool.claim(
@@ -295,11 +303,14 @@ class LeadApp:
 
         return self._run(principal, work)  # type: ignore[return-value]
 
-    def merge(self, principal: Principal, survivor_id: str, merged_id: str) -> Lead:
+    def merge(
+        self, principal: Principal, survivor_id: str, merged_id: str, expected_version: int = 0
+    ) -> Lead:
         now = self.clock()
 
         def work(s: Session) -> Lead:
             survivor, merged = s.visible(principal, survivor_id), s.visible(principal, merged_id)
+            check_version(f"lead {survivor_id}", survivor.version, expected_version)
             kept, gone = dedup.merge(survivor, merged, by=principal.user_id, now=now)
             s.save(merged, gone)
             return s.save(survivor, kept)

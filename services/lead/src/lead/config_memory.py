@@ -41,14 +41,22 @@ class MemoryConfig:
     def rules(self) -> list[AssignmentRule]:
         return list(self._get("rules", []))
 
+    def rules_version(self) -> int:
+        return int(self._get("rules_version", 1))
+
     def replace_rules(self, rules: list[AssignmentRule]) -> None:
+        self.values[(self.tenant_id, "rules_version")] = self.rules_version() + 1
         self.values[(self.tenant_id, "rules")] = list(rules)
 
     def custom_fields(self) -> CustomFieldSchema:
         found: CustomFieldSchema = self._get("custom_fields", CustomFieldSchema(()))
         return found
 
+    def custom_fields_version(self) -> int:
+        return int(self._get("custom_fields_version", 1))
+
     def save_custom_fields(self, schema: CustomFieldSchema) -> None:
+        self.values[(self.tenant_id, "custom_fields_version")] = self.custom_fields_version() + 1
         self.values[(self.tenant_id, "custom_fields")] = schema
 
     def all_reps(self) -> list[Rep]:

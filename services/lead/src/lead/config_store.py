@@ -62,6 +62,12 @@ def rule_from_doc(doc: Doc) -> AssignmentRule:
     )
 
 
+def stored_version(doc: Doc | None) -> int:
+    """A tenant's rules or definitions document's version: 1 when none is stored yet, or
+    for one written before documents carried a version."""
+    return int(doc.get("version", 1)) if doc else 1
+
+
 class LeadConfig:
     """One tenant's configuration inside one transaction."""
 
@@ -89,10 +95,19 @@ class LeadConfig:
         doc = self.rules_docs.find_one({"_id": self.tenant_id})
         return [rule_from_doc(r) for r in doc["rules"]] if doc else []
 
+    def rules_version(self) -> int:
+        return stored_version(self.rules_docs.find_one({"_id": self.tenant_id}))
+
     def replace_rules(self, rules: list[AssignmentRule]) -> None:
+        """In the caller's transaction, so that two replacements of one version conflict."""
         self.rules_docs.update_one(
             {"_id": self.tenant_id},
-            {"$set": {"rules": [rule_to_doc(r) for r in rules]}},
+            {
+                "$set": {
+                    "rules": [rule_to_doc(r) for r in rules],
+                    "version": self.rules_version() + 1,
+                }
+            },
             upsert=True,
         )
 
@@ -101,11 +116,14 @@ class LeadConfig:
         fields = doc["fields"] if doc else []
         return CustomFieldSchema(tuple(definition_from_doc(f) for f in fields))
 
+    def custom_fields_version(self) -> int:
+        return stored_version(self.custom_docs.find_one({"_id": self.tenant_id}))
+
     def save_custom_fields(self, schema: CustomFieldSchema) -> None:
+        fields = [definition_to_doc(d) for d in schema.definitions]
+        version = self.custom_fields_version() + 1
         self.custom_docs.update_one(
-            {"_id": self.tenant_id},
-            {"$set": {"fields": [definition_to_doc(d) for d in schema.definitions]}},
-            upsert=True,
+            {"_id": self.tenant_id}, {"$set": {"fields": fields, "version": version}}, upsert=True
         )
 
     def all_reps(self) -> list[Rep]:

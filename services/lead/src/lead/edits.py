@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from crm_runtime.clock import utcnow
-from crm_runtime.errors import Conflict
+from crm_runtime.errors import check_version
 from crm_runtime.principal import Principal
 
 from lead.app import Session
@@ -43,10 +43,7 @@ class LeadEditApp:
 
         def work(s: Session) -> Lead:
             lead = s.visible(principal, lead_id)
-            if expected_version and lead.version != expected_version:
-                raise Conflict(
-                    f"lead {lead_id} is at version {lead.version}, not {expected_version}"
-                )
+            check_version(f"lead {lead_id}", lead.version, expected_version)
             schema = s.config.custom_fields() if "custom_fields" in names else None
             edited, changed = edit_lead(lead, draft, names, now=now, schema=schema)
             if not changed:

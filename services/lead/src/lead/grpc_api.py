@@ -134,22 +134,34 @@ class LeadServicer(lead_pb2_grpc.LeadServiceServicer):
         )
 
     def MergeLeads(self, request: pb.MergeLeadsRequest, context: Any) -> pb.MergeLeadsResponse:
-        lead = self.leads.merge(current_principal(), request.survivor_id, request.merged_id)
+        lead = self.leads.merge(
+            current_principal(), request.survivor_id, request.merged_id, request.expected_version
+        )
         return pb.MergeLeadsResponse(lead=convert.lead_to_proto(lead))
 
     def AssignLead(self, request: pb.AssignLeadRequest, context: Any) -> pb.AssignLeadResponse:
-        lead = self.leads.assign(current_principal(), request.id, request.owner_id, request.reason)
+        lead = self.leads.assign(
+            current_principal(),
+            request.id,
+            request.owner_id,
+            request.reason,
+            request.expected_version,
+        )
         return pb.AssignLeadResponse(lead=convert.lead_to_proto(lead))
 
     def ReleaseLeadToPool(
         self, request: pb.ReleaseLeadToPoolRequest, context: Any
     ) -> pb.ReleaseLeadToPoolResponse:
-        lead = self.leads.release(current_principal(), request.id, request.reason)
+        lead = self.leads.release(
+            current_principal(), request.id, request.reason, request.expected_version
+        )
         return pb.ReleaseLeadToPoolResponse(lead=convert.lead_to_proto(lead))
 
     def ClaimLead(self, request: pb.ClaimLeadRequest, context: Any) -> pb.ClaimLeadResponse:
         return pb.ClaimLeadResponse(
-            lead=convert.lead_to_proto(self.leads.claim(current_principal(), request.id))
+            lead=convert.lead_to_proto(
+                self.leads.claim(current_principal(), request.id, request.expected_version)
+            )
         )
 
     def ChangeLeadStatus(
@@ -201,14 +213,18 @@ class LeadServicer(lead_pb2_grpc.LeadServiceServicer):
         self, request: pb.ListAssignmentRulesRequest, context: Any
     ) -> pb.ListAssignmentRulesResponse:
         rules = self.config.rules(current_principal())
-        return pb.ListAssignmentRulesResponse(rules=[convert.rule_to_proto(r) for r in rules])
+        return pb.ListAssignmentRulesResponse(
+            rules=[convert.rule_to_proto(r) for r in rules.value], version=rules.version
+        )
 
     def ReplaceAssignmentRules(
         self, request: pb.ReplaceAssignmentRulesRequest, context: Any
     ) -> pb.ReplaceAssignmentRulesResponse:
         wanted = [convert.rule_from_proto(r) for r in request.rules]
-        rules = self.config.replace_rules(current_principal(), wanted)
-        return pb.ReplaceAssignmentRulesResponse(rules=[convert.rule_to_proto(r) for r in rules])
+        rules = self.config.replace_rules(current_principal(), wanted, request.expected_version)
+        return pb.ReplaceAssignmentRulesResponse(
+            rules=[convert.rule_to_proto(r) for r in rules.value], version=rules.version
+        )
 
     def UpsertRep(self, request: pb.UpsertRepRequest, context: Any) -> pb.UpsertRepResponse:
         rep, manager = self.config.upsert_rep(
@@ -227,7 +243,8 @@ class LeadServicer(lead_pb2_grpc.LeadServiceServicer):
     ) -> pb.ListCustomFieldDefinitionsResponse:
         schema = self.config.custom_fields(current_principal())
         return pb.ListCustomFieldDefinitionsResponse(
-            fields=[convert.definition_to_proto(d) for d in schema.definitions]
+            fields=[convert.definition_to_proto(d) for d in schema.value.definitions],
+            version=schema.version,
         )
 
     def ReplaceCustomFieldDefinitions(
@@ -241,9 +258,12 @@ class LeadServicer(lead_pb2_grpc.LeadServiceServicer):
         if unknown:
             raise ValidationFailed(unknown)
         wanted = [convert.definition_from_proto(f) for f in request.fields]
-        schema = self.config.replace_custom_fields(current_principal(), wanted)
+        schema = self.config.replace_custom_fields(
+            current_principal(), wanted, request.expected_version
+        )
         return pb.ReplaceCustomFieldDefinitionsResponse(
-            fields=[convert.definition_to_proto(d) for d in schema.definitions]
+            fields=[convert.definition_to_proto(d) for d in schema.value.definitions],
+            version=schema.version,
         )
 
     # Bulk import (ADR 14) -------------------------------------------------------------

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from crm_runtime.errors import FieldViolation, require
+from crm_runtime.errors import FieldViolation, check_version, require
 from crm_runtime.principal import Principal
 
 from lead.domain.assignment import AssignmentRule, Rep
@@ -20,6 +20,16 @@ from lead.domain.settings import LeadSettings
 from lead.ports import LeadStorage, TenantConfig
 
 MAX_RULES = 100
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Versioned(Generic[T]):
+    """A tenant's whole set (rules, custom field definitions) and its version, which each
+    replacement moves on (HTTP: the ETag, and If-Match on the PUT)."""
+
+    value: T
+    version: int
 
 
 def settings_as_dict(settings: LeadSettings) -> dict[str, Any]:
@@ -54,12 +64,14 @@ class LeadConfigApp:
 
         return self._run(principal, work)  # type: ignore[no-any-return]
 
-    def rules(self, principal: Principal) -> list[AssignmentRule]:
-        return self._run(principal, lambda c: c.rules())  # type: ignore[no-any-return]
+    def rules(self, principal: Principal) -> Versioned[list[AssignmentRule]]:
+        return self._run(principal, lambda c: Versioned(c.rules(), c.rules_version()))  # type: ignore[no-any-return]
 
     def replace_rules(
-        self, principal: Principal, rules: list[AssignmentRule]
-    ) -> list[AssignmentRule]:
+        self, principal: Principal, rules: list[AssignmentRule], expected_version: int = 0
+    ) -> Versioned[list[AssignmentRule]]:
+        """The rules in order, in place of the tenant's; with `expected_version`, only over
+        that version (StaleVersion otherwise)."""
         violations = []
         if len(rules) > MAX_RULES:
             violations.append(FieldViolation("rules", f"at most {MAX_RULES} rules"))
@@ -75,9 +87,10 @@ class LeadConfigApp:
                 )
         require(violations)
 
-        def work(config: TenantConfig) -> list[AssignmentRule]:
+        def work(config: TenantConfig) -> Versioned[list[AssignmentRule]]:
+            check_version("the assignment rules", config.rules_version(), expected_version)
             config.replace_rules(rules)
-            return config.rules()
+            return Versioned(config.rules(), config.rules_version())
 
         return self._run(principal, work)  # type: ignore[no-any-return]
 
@@ -100,17 +113,25 @@ class LeadConfigApp:
 
         return self._run(principal, work)  # type: ignore[no-any-return]
 
-    def custom_fields(self, principal: Principal) -> CustomFieldSchema:
-        return self._run(principal, lambda c: c.custom_fields())  # type: ignore[no-any-return]
+    def custom_fields(self, principal: Principal) -> Versioned[CustomFieldSchema]:
+        return self._run(  # type: ignore[no-any-return]
+            principal, lambda c: Versioned(c.custom_fields(), c.custom_fields_version())
+        )
 
     def replace_custom_fields(
-        self, principal: Principal, wanted: list[CustomFieldDefinition]
-    ) -> CustomFieldSchema:
-        """The active fields become `wanted`; the others are retired (custom_fields.py)."""
+        self,
+        principal: Principal,
+        wanted: list[CustomFieldDefinition],
+        expected_version: int = 0,
+    ) -> Versioned[CustomFieldSchema]:
+        """The active fields become `wanted`; the others are retired (custom_fields.py).
+        With `expected_version`, only over that version (StaleVersion otherwise)."""
 
-        def work(config: TenantConfig) -> CustomFieldSchema:
+        def work(config: TenantConfig) -> Versioned[CustomFieldSchema]:
+            current = config.custom_fields_version()
+            check_version("the custom field definitions", current, expected_version)
             schema = replace_definitions(config.custom_fields(), wanted)
             config.save_custom_fields(schema)
-            return schema
+            return Versioned(schema, current + 1)
 
         return self._run(principal, work)  # type: ignore[no-any-return]

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
+from crm_runtime import errors
 from crm_runtime.clock import utcnow
-from crm_runtime.errors import Conflict, FieldViolation, NotFound, ValidationFailed
+from crm_runtime.errors import FieldViolation, NotFound, ValidationFailed
 from crm_runtime.principal import Principal
 
 from opportunity.domain.account import Account
@@ -32,9 +33,8 @@ def new_id() -> str:
 
 
 def check_version(what: str, item_id: str, current: int, expected: int) -> None:
-    """0 means "any version"; otherwise a stale expectation is a Conflict (409)."""
-    if expected and current != expected:
-        raise Conflict(f"{what} {item_id} is at version {current}, not {expected}; read it again")
+    """0 means "any version"; otherwise a stale expectation is StaleVersion (HTTP 412)."""
+    errors.check_version(f"{what} {item_id}", current, expected)
 
 
 def check_request_key(key: str) -> None:

@@ -56,6 +56,24 @@ class Conflict(DomainError):
     """The write lost a race: a stale version, a slot already taken; retrying may help."""
 
 
+class StaleVersion(Conflict):
+    """The caller named a version (HTTP If-Match) the thing has moved past; nothing was
+    written. Told apart from other conflicts so that the gateway answers 412 with the
+    current version as the ETag, where a lost race is a 409."""
+
+    def __init__(self, label: str, current_version: int, expected_version: int) -> None:
+        super().__init__(
+            f"{label} is at version {current_version}, not {expected_version}; read it again"
+        )
+        self.current_version = current_version
+
+
+def check_version(label: str, current: int, expected: int) -> None:
+    """0 means "any version"; otherwise an expectation other than `current` is stale."""
+    if expected and current != expected:
+        raise StaleVersion(label, current, expected)
+
+
 class FailedPrecondition(DomainError):
     """The system is not in a state that allows this (e.g. an illegal status change)."""
 

@@ -1,7 +1,7 @@
 import grpc
 import pytest
 from crm_runtime import errors
-from crm_runtime.rpc.errors import code_for, to_status
+from crm_runtime.rpc.errors import STALE_VERSION, code_for, to_status
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
@@ -48,3 +48,23 @@ def test_validation_failure_carries_every_field_violation():
 def test_validation_needs_a_violation():
     with pytest.raises(ValueError):
         errors.ValidationFailed([])
+
+
+def test_a_stale_version_is_a_conflict_that_names_the_current_version():
+    exc = errors.StaleVersion("lead 7", 4, 3)
+    status = to_status(exc)
+    assert status.code is grpc.StatusCode.ABORTED and "at version 4, not 3" in exc.message
+    details = dict(status.trailing_metadata)["grpc-status-details-bin"]
+    info = error_details_pb2.ErrorInfo()
+    rpc_status.status_pb2.Status.FromString(details).details[0].Unpack(info)
+    assert (info.reason, dict(info.metadata)) == (STALE_VERSION, {"current_version": "4"})
+    plain = dict(to_status(errors.Conflict("a slot was taken")).trailing_metadata)
+    assert not rpc_status.status_pb2.Status.FromString(plain["grpc-status-details-bin"]).details
+
+
+def test_a_version_is_checked_only_when_one_is_expected():
+    errors.check_version("quote Q-1", 3, 0)
+    errors.check_version("quote Q-1", 3, 3)
+    with pytest.raises(errors.StaleVersion) as stale:
+        errors.check_version("quote Q-1", 3, 2)
+    assert stale.value.current_version == 3

@@ -258,8 +258,14 @@ class BatchConfig:
     def save_overrides(self, overrides: dict[str, Any]) -> None:
         self.stored.save_overrides(overrides)
 
+    def rules_version(self) -> int:
+        return self.stored.rules_version()
+
     def replace_rules(self, rules: list[AssignmentRule]) -> None:
         self.stored.replace_rules(rules)
+
+    def custom_fields_version(self) -> int:
+        return self.stored.custom_fields_version()
 
     def save_custom_fields(self, schema: CustomFieldSchema) -> None:
         self.stored.save_custom_fields(schema)

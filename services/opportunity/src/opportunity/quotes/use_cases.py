@@ -213,8 +213,8 @@ class QuoteApp(ServiceApp):
     def issue(self, principal: Principal, quote_id: str, version: int, note: str = "") -> Issued:
         """Issued, or waiting for the approver role when a discount is above the
         pipeline's threshold. Asking again for a version issued or waiting changes nothing."""
-        if version < 1:
-            require([FieldViolation("version", "is required: the version you issue")])
+        if version < 0:
+            require([FieldViolation("version", "must be 0 (the latest) or a version number")])
         now, approval_id = self.clock(), self.new_id()
 
         def work(s: Session) -> Issued:

@@ -23,7 +23,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from crm_runtime.errors import Conflict, FailedPrecondition, FieldViolation, require
+from crm_runtime.errors import (
+    Conflict,
+    FailedPrecondition,
+    FieldViolation,
+    check_version,
+    require,
+)
 from crm_runtime.messaging.events import DomainEvent
 
 from opportunity.domain.money import Money, money_payload
@@ -178,14 +184,11 @@ def _record(quote: Quote, now: datetime, *events: tuple[str, dict[str, Any]]) ->
 
 
 def ensure_version(quote: Quote, expected_version: int) -> None:
-    """Conflict (retry after reloading) unless the caller saw this, the latest, version."""
+    """Conflict (retry after reloading) for a superseded version; StaleVersion unless the
+    caller saw this, the latest, version (0: whichever is the latest)."""
     if quote.status is S.SUPERSEDED:
         raise Conflict(f"{quote.label} is superseded by a later version: reload the quote")
-    if expected_version != quote.version:
-        raise Conflict(
-            f"quote {quote.number} is at version {quote.version}, not {expected_version}: "
-            "reload the quote"
-        )
+    check_version(f"quote {quote.number}", quote.version, expected_version)
 
 
 def revise_quote(
@@ -201,10 +204,9 @@ def revise_quote(
     """Version n+1 as a draft with the draft's full content; version n superseded.
 
     `latest` is the quote's latest version as the store holds it; `expected_version` is
-    the version the caller saw (required), so two people revising at once cannot both win.
+    the version the caller saw (HTTP If-Match; 0: the latest), so two people revising at
+    once with what they saw cannot both win.
     """
-    if expected_version < 1:
-        require([FieldViolation("expected_version", "is required: the version you revise")])
     ensure_version(latest, expected_version)
     content = validate_quote(draft, today=today, policy=policy)
     cancelled = latest.approval_id if latest.status is S.PENDING_APPROVAL else ""
