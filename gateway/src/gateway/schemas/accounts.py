@@ -12,8 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.schemas.mapping import from_proto
 from gateway.schemas.values import (
-    SalesCustomField,
-    customs_to_proto,
+    SALES_CUSTOM_FIELDS,
+    CustomOut,
+    SalesCustomIn,
+    custom_fields_in,
     enum_number,
 )
 
@@ -33,7 +35,7 @@ EXAMPLE: dict[str, Any] = {
     "region": "上海",
     "phone": "021-6888 8888",
     "tags": ["重点客户"],
-    "custom_fields": [{"key": "employees", "kind": "number", "value": "320"}],
+    "custom_fields": {"employees": 320},
 }
 
 
@@ -56,7 +58,7 @@ class AccountFields(BaseModel):
     tier: ManualTier = Field("", description="by hand; dormant is set by the dormancy check")
     tags: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=20)
     notes: str = Field("", max_length=4000)
-    custom_fields: list[SalesCustomField] = Field(default_factory=list, max_length=50)
+    custom_fields: SalesCustomIn = SALES_CUSTOM_FIELDS
 
 
 class AccountCreate(AccountFields):
@@ -84,7 +86,7 @@ def account_input(body: AccountFields) -> pb.AccountInput:
     return pb.AccountInput(
         **values,
         tier=enum_number(pb.AccountTier, TIER, body.tier),
-        custom_fields=customs_to_proto(body.custom_fields),
+        custom_fields=custom_fields_in(body.custom_fields),
     )
 
 
@@ -104,7 +106,7 @@ class AccountOut(BaseModel):
     tier_reason: str
     tags: list[str]
     notes: str
-    custom_fields: list[SalesCustomField]
+    custom_fields: CustomOut
     source_lead_id: str
     source: str
     last_activity_at: datetime | None

@@ -14,9 +14,11 @@ from gateway.schemas.mapping import from_proto
 from gateway.schemas.values import (
     AMOUNT,
     DATE_OR_EMPTY,
+    SALES_CUSTOM_FIELDS,
+    CustomOut,
     Money,
-    SalesCustomField,
-    customs_to_proto,
+    SalesCustomIn,
+    custom_fields_in,
     money_to_proto,
 )  # fmt: skip
 
@@ -55,7 +57,7 @@ class OpportunityFields(BaseModel):
     expected_close_date: str = Field("", max_length=10, pattern=DATE_OR_EMPTY)
     description: str = Field("", max_length=4000)
     tags: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=20)
-    custom_fields: list[SalesCustomField] = Field(default_factory=list, max_length=50)
+    custom_fields: SalesCustomIn = SALES_CUSTOM_FIELDS
     source: str = Field("", max_length=32)
     line_items: list[LineItemIn] = Field(default_factory=list, max_length=100)
     forecast_category: Forecast = ""
@@ -111,7 +113,7 @@ def opportunity_input(body: OpportunityFields) -> pb.OpportunityInput:
     )
     return pb.OpportunityInput(
         **plain, account_id=getattr(body, "account_id", ""), pipeline_id=getattr(body, "pipeline_id", ""),
-        amount=money_to_proto(body.amount), custom_fields=customs_to_proto(body.custom_fields),
+        amount=money_to_proto(body.amount), custom_fields=custom_fields_in(body.custom_fields),
         line_items=[
             pb.LineItemInput(product_code=i.product_code, name=i.name, quantity=i.quantity,
                              unit_price=money_to_proto(i.unit_price))
@@ -170,7 +172,7 @@ class OpportunityOut(BaseModel):
     tags: list[str]
     line_items: list[LineItemOut]
     artefacts: list[ArtefactOut]
-    custom_fields: list[SalesCustomField]
+    custom_fields: CustomOut
     last_activity_at: datetime | None
     next_follow_up_due_at: datetime | None
     created_by: str

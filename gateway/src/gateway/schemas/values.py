@@ -3,11 +3,13 @@ floats), typed custom fields, and the enum spellings of crm.opportunity.v1."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from crm.common.v1 import common_pb2
+from crm.common.v1.common_pb2 import CustomFieldValue
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.problems import Problem
@@ -48,27 +50,67 @@ def money_field(parent: Any, name: str) -> Money | None:
     return money_out(getattr(parent, name), parent.HasField(name))
 
 
-class SalesCustomField(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"key": "budget", "kind": "number", "value": "300000"}]},
-    )
-    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
-    kind: Literal["text", "number", "date", "choice"] = "text"
-    value: str = Field(max_length=2000)
+# Custom fields, one shape everywhere: {"<key>": value}. Text is parsed by the field's
+# type where the tenant defines one (leads; as forms send it); a JSON number is a number.
+# Send numbers beyond what a double holds exactly as text on leads.
+CustomKey = Annotated[str, Field(min_length=1, max_length=40)]
+CustomIn = dict[CustomKey, str | int | float | None]
+CustomOut = dict[str, str | int | float]
+
+# Accounts, contacts and deals have no definitions: a string is stored as text, a JSON
+# number as a number, and each comes back as it went in.
+SalesCustomKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", max_length=64)]
+SalesCustomIn = dict[SalesCustomKey, Annotated[str, Field(max_length=2000)] | int | float | None]
 
 
-def customs_to_proto(values: list[SalesCustomField]) -> list[common_pb2.CustomFieldValue]:
-    return [common_pb2.CustomFieldValue(key=v.key, **{v.kind: v.value}) for v in values]
+def _keys_by_pattern(schema: dict[str, Any]) -> None:
+    """JSON Schema's own way to say which keys a map takes (`propertyNames`), rather than
+    the `patternProperties` pydantic writes, which leaves other keys unconstrained."""
+    ((pattern, values),) = schema.pop("patternProperties").items()
+    schema["additionalProperties"] = values
+    schema["propertyNames"] = {**schema.get("propertyNames", {}), "pattern": pattern}
 
 
-def customs_out(values: Any) -> list[SalesCustomField]:
+SALES_CUSTOM_FIELDS: SalesCustomIn = Field(
+    default_factory=dict,
+    max_length=50,
+    json_schema_extra=_keys_by_pattern,
+    description=(
+        'By key: {"employees": 320, "segment": "制造"}; text up to 2000 characters or a '
+        "number; null: not given"
+    ),
+)
+
+
+def custom_fields_in(values: Mapping[str, str | int | float | None]) -> list[CustomFieldValue]:
     found = []
-    for v in values:
-        kind = v.WhichOneof("value") or "text"
-        found.append(SalesCustomField.model_construct(key=v.key, kind=kind, value=getattr(v, kind)))
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, str):
+            found.append(CustomFieldValue(key=key, text=value))
+        else:  # bool never gets here: the models are strict
+            found.append(CustomFieldValue(key=key, number=repr(value)))
     return found
+
+
+def custom_fields_out(values: Iterable[CustomFieldValue]) -> CustomOut:
+    """Typed JSON: numbers as numbers (a decimal string when a double would not hold it
+    exactly), dates as YYYY-MM-DD, text and choices as strings."""
+    found: CustomOut = {}
+    for value in values:
+        slot = value.WhichOneof("value")
+        raw = getattr(value, slot) if slot else ""
+        found[value.key] = _number(raw) if slot == "number" else raw
+    return found
+
+
+def _number(raw: str) -> str | int | float:
+    number = Decimal(raw)
+    if number == number.to_integral_value():
+        return int(number)
+    close = float(number)
+    return close if Decimal(repr(close)) == number else f"{number:f}"
 
 
 def enum_text(enum: Any, value: int, prefix: str) -> str:
