@@ -130,16 +130,3 @@ def pipeline_input(body: PipelineIn) -> pb.PipelineInput:
 
 def pipeline_out(p: pb.Pipeline) -> PipelineOut:
     return from_proto(PipelineOut, p)
-
-
-class OpportunitySettingsPatch(BaseModel):
-    """Only the settings to change; the service names any it does not know."""
-
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
-                {"approval_threshold": "800000", "cadence_days": 3, "dormant_after_days": 45}
-            ]
-        },
-    )

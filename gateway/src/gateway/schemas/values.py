@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from crm.common.v1 import common_pb2
 from crm.common.v1.common_pb2 import CustomFieldValue
+from google.protobuf import struct_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.problems import Problem
@@ -137,3 +138,19 @@ DATE_OR_EMPTY = r"^(\d{4}-\d{2}-\d{2})?$"
 STALE: dict[int | str, dict[str, Any]] = {
     409: {"model": Problem, "description": "Changed since expected_version, or a conflict"}
 }
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+# A setting left out of a patch keeps its value; the document shows no default for it,
+# since null is not a value a setting takes.
+UNCHANGED: Any = Field(default=None, json_schema_extra=_no_default)
+
+
+def settings_struct(patch: BaseModel) -> struct_pb2.Struct:
+    """The settings a patch sends, as the Struct the services take."""
+    message = struct_pb2.Struct()
+    message.update(patch.model_dump(exclude_none=True))
+    return message
