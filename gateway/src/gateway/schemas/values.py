@@ -130,8 +130,11 @@ def instant(parent: Any, name: str) -> datetime | None:
 
 Ids = list[str]
 ID = Field(min_length=1, max_length=64)
-DATE = r"^\d{4}-\d{2}-\d{2}$"
-DATE_OR_EMPTY = r"^(\d{4}-\d{2}-\d{2})?$"
+# A calendar date (YYYY-MM-DD, months and days as a calendar has them; a February 30th
+# still passes, which is as far as a pattern goes), or that or empty.
+_DAY = r"[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+DATE = rf"^{_DAY}$"
+DATE_OR_EMPTY = rf"^({_DAY})?$"
 
 # PATCH / PUT of records edited concurrently: a stale `expected_version` (or a duplicate
 # the change would make) is 409.
