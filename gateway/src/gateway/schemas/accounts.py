@@ -17,6 +17,8 @@ from gateway.schemas.values import (
     SalesCustomIn,
     custom_fields_in,
     enum_number,
+    output_enum,
+    proto_enum,
 )
 
 AccountId = Annotated[str, Path(min_length=1, max_length=64, description="The account's id")]
@@ -102,7 +104,7 @@ class AccountOut(BaseModel):
     website: str
     owner_id: str
     team_id: str
-    tier: str = Field(description="high, medium, low, dormant, strategic, or empty")
+    tier: str = proto_enum(pb.AccountTier, "dormant is set by the dormancy check")
     tier_reason: str
     tags: list[str]
     notes: str
@@ -129,7 +131,7 @@ class AccountDuplicateOut(BaseModel):
     account_id: str
     name: str
     owner_id: str
-    matched_on: str = Field(description="name (normalised) or credit_code")
+    matched_on: str = output_enum(["name", "credit_code"], "the name is matched normalised")
 
 
 class Duplicates(BaseModel):

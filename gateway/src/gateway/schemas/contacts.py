@@ -16,6 +16,7 @@ from gateway.schemas.values import (
     SalesCustomIn,
     custom_fields_in,
     enum_number,
+    proto_enum,
 )
 
 Role = Literal["decision_maker", "influencer", "user", "finance"]
@@ -85,7 +86,7 @@ class ContactOut(BaseModel):
     phone: str = Field(description="E.164")
     email: str
     wechat: str
-    role: str = Field(description="decision_maker, influencer, user, finance, or empty")
+    role: str = proto_enum(pb.ContactRole)
     reports_to_contact_id: str
     primary: bool
     owner_id: str = Field(description="the account's owner")

@@ -11,7 +11,7 @@ from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.schemas.mapping import from_proto
-from gateway.schemas.values import CustomIn, CustomOut, custom_fields_out
+from gateway.schemas.values import CustomIn, CustomOut, custom_fields_out, output_enum
 
 Source = Literal["web", "wechat", "trade_show", "third_party", "referral", "phone", "import", "api"]
 
@@ -86,7 +86,12 @@ class LeadOut(BaseModel):
     email: str
     source: str
     owner_id: str
-    status: str = Field(description="new, assigned, contacted, qualified, disqualified, converted")
+    status: str = output_enum(
+        [
+            n.removeprefix("LEAD_STATUS_").lower()
+            for n in lead_pb2.LeadStatus.DESCRIPTOR.values_by_name
+        ][1:]
+    )
     region: str
     industry: str
     product_line: str
@@ -96,7 +101,11 @@ class LeadOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
-    score_band: str = Field("", description="hot, warm or cold (tenant thresholds)")
+    score_band: str = Field(
+        "",
+        description="by the tenant's thresholds",
+        json_schema_extra={"enum": ["hot", "warm", "cold", ""]},
+    )
     score_reasons: list[ScoreReasonOut] = Field(
         default_factory=list, description="what made the score"
     )

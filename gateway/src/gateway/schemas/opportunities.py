@@ -20,6 +20,9 @@ from gateway.schemas.values import (
     SalesCustomIn,
     custom_fields_in,
     money_to_proto,
+    output_date,
+    output_enum,
+    proto_enum,
 )  # fmt: skip
 
 OpportunityId = Annotated[
@@ -154,10 +157,10 @@ class OpportunityOut(BaseModel):
     stage: str
     stage_entered_at: datetime
     probability: int
-    status: str = Field(description="open, won or lost")
+    status: str = proto_enum(pb.OpportunityStatus)
     amount: Money | None
-    expected_close_date: str
-    closed_date: str
+    expected_close_date: str = output_date()
+    closed_date: str = output_date("set once won or lost")
     closed_from_stage: str
     won_quote_id: str
     loss_reason: str
@@ -168,7 +171,9 @@ class OpportunityOut(BaseModel):
     source: str
     description: str
     next_step: str
-    forecast_category: str
+    forecast_category: str = output_enum(
+        ["pipeline", "best_case", "commit", "omitted", "closed", ""]
+    )
     tags: list[str]
     line_items: list[LineItemOut]
     artefacts: list[ArtefactOut]

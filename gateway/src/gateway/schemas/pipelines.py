@@ -9,7 +9,7 @@ from crm.opportunity.v1 import opportunity_pb2 as pb
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.schemas.mapping import from_proto
-from gateway.schemas.values import Money, enum_number, money_to_proto
+from gateway.schemas.values import Money, enum_number, money_to_proto, proto_enum
 
 Names = Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=20)]
 
@@ -95,7 +95,7 @@ class PipelineReplace(PipelineIn):
 class StageOut(BaseModel):
     key: str
     name: str
-    kind: str
+    kind: str = proto_enum(pb.StageKind)
     win_probability: int
     position: int
     required_fields: list[str]
