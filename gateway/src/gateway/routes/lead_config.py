@@ -21,8 +21,8 @@ from gateway.schemas.lead_config import (
     rep_out,
     rules_out,
 )
-from gateway.schemas.lead_settings import LeadSettings, LeadSettingsPatch, lead_settings_out
-from gateway.schemas.values import settings_struct
+from gateway.schemas.lead_settings import LeadSettings, LeadSettingsPatch
+from gateway.schemas.values import settings_out, settings_struct
 
 router = APIRouter(tags=["lead configuration"], responses=PROBLEM_RESPONSES)
 RepId = Annotated[str, Path(min_length=1, max_length=64, description="The rep's user id")]
@@ -39,7 +39,7 @@ async def get_settings(
     options: CallOptions,
 ) -> LeadSettings:
     reply = await lead_service.GetLeadSettings(pb.GetLeadSettingsRequest(), **options)
-    return lead_settings_out(reply.settings)
+    return settings_out(LeadSettings, reply.settings)
 
 
 @router.patch(
@@ -58,7 +58,7 @@ async def update_settings(
     reply = await lead_service.UpdateLeadSettings(
         pb.UpdateLeadSettingsRequest(overrides=settings_struct(overrides)), **options
     )
-    return lead_settings_out(reply.settings)
+    return settings_out(LeadSettings, reply.settings)
 
 
 @router.get("/v1/lead-assignment-rules", response_model=Rules, summary="Assignment rules in order")

@@ -19,7 +19,6 @@ from gateway.problems import PROBLEM_RESPONSES
 from gateway.schemas.opportunity_settings import (
     OpportunitySettings,
     OpportunitySettingsPatch,
-    opportunity_settings_out,
 )
 from gateway.schemas.pipelines import (
     PipelineIn,
@@ -29,7 +28,7 @@ from gateway.schemas.pipelines import (
     pipeline_input,
     pipeline_out,
 )
-from gateway.schemas.values import STALE, settings_struct
+from gateway.schemas.values import STALE, settings_out, settings_struct
 
 router = APIRouter(tags=["pipelines"], responses=PROBLEM_RESPONSES)
 PipelineId = Annotated[str, Path(min_length=1, max_length=64, description="The pipeline's id")]
@@ -135,7 +134,7 @@ async def get_settings(
     reply = await opportunity_service.GetOpportunitySettings(
         pb.GetOpportunitySettingsRequest(), **options
     )
-    return opportunity_settings_out(reply.settings)
+    return settings_out(OpportunitySettings, reply.settings)
 
 
 @router.patch(
@@ -152,4 +151,4 @@ async def update_settings(
     reply = await opportunity_service.UpdateOpportunitySettings(
         pb.UpdateOpportunitySettingsRequest(overrides=settings_struct(overrides)), **options
     )
-    return opportunity_settings_out(reply.settings)
+    return settings_out(OpportunitySettings, reply.settings)

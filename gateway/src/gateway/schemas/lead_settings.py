@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from crm_runtime.protojson import struct_to_dict
-from google.protobuf import struct_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.schemas.leads import Source
@@ -92,7 +90,3 @@ class LeadSettingsPatch(BaseModel):
     reply_points: Score = UNCHANGED
     reply_points_cap: Score = UNCHANGED
     duplicate_policy: Policy = UNCHANGED
-
-
-def lead_settings_out(settings: struct_pb2.Struct) -> LeadSettings:
-    return LeadSettings.model_validate(struct_to_dict(settings))

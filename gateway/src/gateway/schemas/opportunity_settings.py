@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from crm_runtime.protojson import struct_to_dict
-from google.protobuf import struct_pb2
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.schemas.values import AMOUNT, UNCHANGED
@@ -62,7 +60,3 @@ class OpportunitySettingsPatch(BaseModel):
     approver_role: Role = UNCHANGED
     cadence_days: Cadence = UNCHANGED
     dormant_after_days: Dormant = UNCHANGED
-
-
-def opportunity_settings_out(settings: struct_pb2.Struct) -> OpportunitySettings:
-    return OpportunitySettings.model_validate(struct_to_dict(settings))

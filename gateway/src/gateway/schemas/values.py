@@ -7,14 +7,17 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from crm.common.v1 import common_pb2
 from crm.common.v1.common_pb2 import CustomFieldValue
+from crm_runtime.protojson import struct_to_dict
 from google.protobuf import struct_pb2
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from gateway.problems import Problem
+
+S = TypeVar("S", bound=BaseModel)
 
 AMOUNT = r"^\d{1,15}(\.\d{1,9})?$"
 AMOUNT_OR_EMPTY = r"^(\d{1,15}(\.\d{1,9})?)?$"
@@ -179,3 +182,8 @@ def settings_struct(patch: BaseModel) -> struct_pb2.Struct:
     message = struct_pb2.Struct()
     message.update(patch.model_dump(exclude_none=True))
     return message
+
+
+def settings_out(model: type[S], settings: struct_pb2.Struct) -> S:
+    """The settings a service answers, as their schema."""
+    return model.model_validate(struct_to_dict(settings))
