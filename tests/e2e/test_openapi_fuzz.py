@@ -45,17 +45,14 @@ def config_toml(spec: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.fixture(scope="module")
-def fuzz_tenant(tenant_factory):
-    return tenant_factory()
-
-
 @pytest.mark.timeout(480)
 @pytest.mark.parametrize(("credential", "examples"), [("api key", 100), ("access token", 40)])
 def test_the_api_survives_schemathesis(
-    stack, live_spec, fuzz_tenant, credential, examples, tmp_path
+    stack, live_spec, tenant_factory, credential, examples, tmp_path
 ):
-    token = fuzz_tenant.admin_key if credential == "api key" else fuzz_tenant.person("admin")[1]
+    # A tenant per run: the second does not read through what the first wrote.
+    tenant = tenant_factory()
+    token = tenant.admin_key if credential == "api key" else tenant.person("admin")[1]
     config = tmp_path / "schemathesis.toml"
     config.write_text(config_toml(live_spec))
     cli = Path(sys.executable).parent / "schemathesis"
