@@ -34,7 +34,7 @@ def _poll(fetch, found, seconds=5.0):
 
 def _summary_count(api, source):
     day = datetime.now(UTC).date().isoformat()
-    counts = api.get("/v1/analytics/leads/summary", params={"from": day, "to": day}).json()[
+    counts = api.get("/v1/analytics/leads/summary", params={"day_from": day, "day_to": day}).json()[
         "counts"
     ]
     return sum(c["count"] for c in counts if c["source"] == source)

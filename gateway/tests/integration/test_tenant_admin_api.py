@@ -202,9 +202,9 @@ def test_every_write_is_in_the_audit_log(gateway_app, mongo_uri, database_name, 
         "/v1/audit-log", params={"actor_id": seeded.users["rep@acme.cn"]}, headers=admin
     ).json()["items"]
     assert [e["action"] for e in by_rep] == ["team:manage", "auth:sign_in"]
-    future = client.get("/v1/audit-log", params={"since": "2099-01-01T00:00:00Z"}, headers=admin)
+    future = client.get("/v1/audit-log", params={"at_from": "2099-01-01T00:00:00Z"}, headers=admin)
     assert future.json()["items"] == []
-    assert client.get("/v1/audit-log", params={"until": "0.5"}, headers=admin).status_code == 422
+    assert client.get("/v1/audit-log", params={"at_to": "0.5"}, headers=admin).status_code == 422
 
 
 def test_big_answers_are_gzipped_for_clients_that_ask(

@@ -4,7 +4,7 @@ browsers send them, custom values typed into the proto and back out as typed JSO
 import pytest
 from crm.common.v1.common_pb2 import CustomFieldValue as Value
 from gateway.schemas.lead_forms import normalise_origin
-from gateway.schemas.leads import custom_fields_in, custom_fields_out
+from gateway.schemas.values import custom_fields_in, custom_fields_out
 
 
 @pytest.mark.parametrize(

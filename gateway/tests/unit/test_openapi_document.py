@@ -3,6 +3,7 @@
 from crm_runtime.config import Settings
 from gateway.access.authz import PUBLIC_ACTIONS
 from gateway.app import create_app
+from gateway.conventions.openapi import NO_LOCATION
 
 SPEC = create_app(Settings.from_env("gateway", "gateway", {})).openapi()
 SCHEMAS = SPEC["components"]["schemas"]
@@ -76,3 +77,33 @@ def test_every_component_schema_has_a_title_of_its_own():
     shared = {title: names for title, names in titles.items() if len(names) > 1}
     assert not shared, shared
     assert all(name == schema.get("title", name) for name, schema in SCHEMAS.items())
+
+
+def test_response_headers_are_declared_where_they_are_sent():
+    for method, path, operation in _operations():
+        for status, response in operation["responses"].items():
+            headers = response["headers"]
+            assert {"X-Request-Id", "RateLimit-Limit", "RateLimit-Remaining"} <= set(headers)
+            if status in ("201", "202") and path not in NO_LOCATION:
+                assert "Location" in headers, f"{method} {path} {status}"
+            if status in ("429", "503"):
+                assert "Retry-After" in headers, f"{method} {path} {status}"
+            keyed = any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
+            if status.startswith("2") and keyed:
+                assert "Idempotent-Replayed" in headers, f"{method} {path} {status}"
+    account = SPEC["paths"]["/v1/accounts/{account_id}"]["get"]["responses"]["200"]["headers"]
+    page = SPEC["paths"]["/v1/accounts"]["get"]["responses"]["200"]["headers"]
+    assert "ETag" in account and "ETag" not in page
+
+
+def test_settings_are_schemas_with_every_setting_declared():
+    for path, name in (
+        ("/v1/lead-settings", "LeadSettings"),
+        ("/v1/opportunity-settings", "OpportunitySettings"),
+    ):
+        for method in ("get", "patch"):
+            body = SPEC["paths"][path][method]["responses"]["200"]["content"]["application/json"]
+            assert body["schema"] == {"$ref": f"#/components/schemas/{name}"}
+        patch = SCHEMAS[f"{name}Patch"]
+        assert set(patch["properties"]) == set(SCHEMAS[name]["properties"])
+        assert patch["additionalProperties"] is False

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 import pytest
 from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from gateway.schemas.accounts import AccountOut
+from gateway.schemas.accounts import AccountCreate, AccountOut
 from gateway.schemas.mapping import enum_prefix, from_proto
 from gateway.schemas.opportunities import OpportunityOut
-from gateway.schemas.values import Money
-from pydantic import BaseModel
+from gateway.schemas.values import Money, custom_fields_in
+from pydantic import BaseModel, ValidationError
 
 
 def test_each_proto_type_maps_by_its_rule():
@@ -19,7 +19,7 @@ def test_each_proto_type_maps_by_its_rule():
     account.created_at.FromDatetime(datetime(2026, 12, 1, tzinfo=UTC))
     out = from_proto(AccountOut, account)
     assert out.tier == "high" and out.tags == ["重点"]
-    assert [(f.key, f.kind, f.value) for f in out.custom_fields] == [("employees", "number", "320")]
+    assert out.custom_fields == {"employees": 320}
     assert out.created_at == datetime(2026, 12, 1, tzinfo=UTC)
     assert out.last_activity_at is None  # absent, and the model allows None
 
@@ -55,3 +55,22 @@ def test_an_override_wins_and_a_message_without_a_rule_needs_one():
 def test_enum_prefixes_follow_the_proto_style():
     assert enum_prefix("AccountTier") == "ACCOUNT_TIER_"
     assert enum_prefix("FollowUpKind") == "FOLLOW_UP_KIND_"
+
+
+def test_sales_custom_fields_are_a_map_and_numbers_stay_exact():
+    body = AccountCreate.model_validate(
+        {"name": "云图", "custom_fields": {"employees": 320, "segment": "制造", "gone": None}}
+    )
+    assert [(v.key, v.WhichOneof("value")) for v in custom_fields_in(body.custom_fields)] == [
+        ("employees", "number"),
+        ("segment", "text"),
+    ]
+    account = pb.Account(id="a1")
+    account.custom_fields.add(key="share", number="0.12345678901234567890")
+    account.custom_fields.add(key="visit", date="2026-12-01")
+    assert from_proto(AccountOut, account).custom_fields == {
+        "share": "0.12345678901234567890",
+        "visit": "2026-12-01",
+    }
+    with pytest.raises(ValidationError):
+        AccountCreate.model_validate({"name": "云图", "custom_fields": {"Bad Key": "x"}})

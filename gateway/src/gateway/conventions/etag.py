@@ -18,6 +18,7 @@ from crm_runtime.errors import FieldViolation, ValidationFailed
 from fastapi import Header, Response
 
 _TAG = re.compile(r'^(?:W/)?"([1-9]\d{0,17})"$')  # versions start at 1
+IF_MATCH = r'^\s*(\*|(W/)?"[1-9]\d{0,17}")\s*$'
 
 IfMatch = Annotated[
     str | None,
@@ -25,6 +26,8 @@ IfMatch = Annotated[
         alias="If-Match",
         max_length=64,
         description='Apply the change only to this version: the ETag a GET returned, e.g. `"3"`',
+        # Declared, and checked by expected_version() with a message of its own.
+        json_schema_extra={"pattern": IF_MATCH},
     ),
 ]
 

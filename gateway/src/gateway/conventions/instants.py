@@ -1,4 +1,4 @@
-"""Instants in query parameters (`since`, `until`, `created_from`, ...): RFC 3339 with a
+"""Instants in query parameters (`created_at_from`, `at_to`, ...): RFC 3339 with a
 zone, checked here rather than by pydantic, which also reads `0.5` as a time."""
 
 from __future__ import annotations

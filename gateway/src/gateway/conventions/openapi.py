@@ -1,6 +1,7 @@
 """The OpenAPI document: every error documented as problem+json, with what the route
 guard adds to each operation (its action and the roles that may perform it, 403, 429
-with its headers, the Idempotency-Key header and 409 on POST, 412 with If-Match)."""
+with its headers, the Idempotency-Key header and 409 on POST, 412 with If-Match), and
+the response headers each answer carries, declared by rule rather than route by route."""
 
 from __future__ import annotations
 
@@ -45,6 +46,45 @@ LOCATION = {
 NO_LOCATION = {
     "/v1/forms/{form_key}/leads": "a public form's answer never names the lead (ADR 15)",
 }
+_TEXT = {"schema": {"type": "string"}}
+ETAG = {"description": 'The version of the resource answered, e.g. `"3"`', **_TEXT}
+RETRY_AFTER = {"description": "Seconds to wait before trying again", **_INT}
+REPLAYED = {
+    "description": "Present on an answer replayed for a repeated Idempotency-Key",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+REQUEST_ID = {"description": "The request's id (the caller's X-Request-Id, or a new one)", **_TEXT}
+
+
+def _versioned(response: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    """Whether the response's body is a versioned resource (has a `version`)."""
+    ref = response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+    if not ref:
+        return False
+    schema = schemas.get(ref.rsplit("/", 1)[-1], {})
+    return "version" in schema.get("properties", {})
+
+
+def _declare_headers(operation: dict[str, Any], method: str, schemas: dict[str, Any]) -> None:
+    """The response headers the gateway sends, declared once for every operation by the
+    rule that sends them: X-Request-Id on every answer; RateLimit-* on every answer of a
+    rate-limited route; ETag on a versioned resource (Location on 201 and 202 is
+    declared with the guard's annotations, which know the routes that answer without);
+    Idempotent-Replayed on a POST's successes; Retry-After on 409 of a POST (the key is
+    still in use), 429 and 503."""
+    limited = "x-crm-action" in operation
+    idempotent = any(p.get("name") == HEADER for p in operation.get("parameters", []))
+    for status, response in operation.get("responses", {}).items():
+        headers: dict[str, Any] = {"X-Request-Id": REQUEST_ID}
+        if limited:
+            headers.update(RATE_HEADERS)
+        if status.startswith("2") and _versioned(response, schemas):
+            headers["ETag"] = ETAG
+        if status.startswith("2") and idempotent:
+            headers["Idempotent-Replayed"] = REPLAYED
+        if status in ("429", "503") or (status == "409" and method == "post"):
+            headers["Retry-After"] = RETRY_AFTER
+        response["headers"] = {**headers, **response.get("headers", {})}
 
 
 def _problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -78,7 +118,7 @@ def _annotate(operation: dict[str, Any], route: RouteContext, method: str) -> No
     responses["429"] = _problem(
         "Rate limit spent",
         {
-            "Retry-After": {"description": "Seconds to wait", "required": True, **_INT},
+            "Retry-After": {**RETRY_AFTER, "required": True},
             **RATE_HEADERS,
         },
     )
@@ -116,6 +156,7 @@ def install(app: FastAPI) -> None:
                 for method, operation in item.items():
                     if (path, method) in routes:
                         _annotate(operation, routes[(path, method)], method)
+                    _declare_headers(operation, method, spec["components"]["schemas"])
                     for response in operation.get("responses", {}).values():
                         _problem_content(response)
             app.openapi_schema = spec

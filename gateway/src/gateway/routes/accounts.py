@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from gateway.access.guard import authorize
 from gateway.conventions.etag import IfMatch, if_match_version, set_etag
-from gateway.conventions.paging import DEFAULT, Cursor, Limit, Many
+from gateway.conventions.paging import DEFAULT, Cursor, Limit, Many, Value
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.identity.caller import Caller
@@ -62,12 +62,12 @@ async def list_accounts(
     caller: Annotated[Caller, Depends(authorize("account:read"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
-    owner_id: Annotated[list[str], Many],
-    team_id: Annotated[list[str], Many],
+    owner_id: Annotated[list[Value], Many],
+    team_id: Annotated[list[Value], Many],
     tier: Annotated[list[Tier], Many],
-    industry: Annotated[list[str], Many],
-    region: Annotated[list[str], Many],
-    tag: Annotated[list[str], Many],
+    industry: Annotated[list[Value], Many],
+    region: Annotated[list[Value], Many],
+    tag: Annotated[list[Value], Many],
     q: Annotated[str, Query(max_length=100, description="name (Chinese too) or credit code")] = "",
     sort: Annotated[Literal["-created_at", "created_at", "name", "-name"], Query()] = "-created_at",
     limit: Limit = DEFAULT,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from crm.analytics.v1 import analytics_pb2
 from fastapi import APIRouter, Depends, Query
@@ -12,10 +12,17 @@ from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import AnalyticsClient, CallOptions
 from gateway.identity.caller import Caller
 from gateway.schemas.analytics import LeadCountOut, LeadSummary
+from gateway.schemas.values import DATE_OR_EMPTY
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=PROBLEM_RESPONSES)
 
-Day = Annotated[str, Query(max_length=10, description="UTC day, YYYY-MM-DD")]
+
+def _day(description: str) -> Any:
+    return Query(
+        pattern=DATE_OR_EMPTY,
+        max_length=10,
+        description=f"{description} (UTC, YYYY-MM-DD); empty: the default",
+    )
 
 
 @router.get(
@@ -27,13 +34,13 @@ async def lead_summary(
     caller: Annotated[Caller, Depends(authorize("analytics:read"))],
     analytics_service: AnalyticsClient,
     options: CallOptions,
-    from_: Annotated[
-        str, Query(alias="from", max_length=10, description="First UTC day, YYYY-MM-DD")
-    ] = "",
-    to: Day = "",
+    day_from: Annotated[str, _day("First day, inclusive")] = "",
+    day_to: Annotated[str, _day("Last day, inclusive")] = "",
 ) -> LeadSummary:
     reply = await analytics_service.GetLeadSummary(
-        analytics_pb2.GetLeadSummaryRequest(days=analytics_pb2.DayRange(from_day=from_, to_day=to)),
+        analytics_pb2.GetLeadSummaryRequest(
+            days=analytics_pb2.DayRange(from_day=day_from, to_day=day_to)
+        ),
         **options,
     )
     return LeadSummary(

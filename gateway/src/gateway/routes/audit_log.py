@@ -23,8 +23,8 @@ async def audit_log(
     request: Request,
     actor_id: Annotated[str, Query(max_length=64, description="Only this actor")] = "",
     action: Annotated[str, Query(max_length=64, description="Only this action")] = "",
-    since: Annotated[str | None, instant_query("From this instant, inclusive (RFC 3339)")] = None,
-    until: Annotated[str | None, instant_query("Before this instant (RFC 3339)")] = None,
+    at_from: Annotated[str | None, instant_query("From this instant, inclusive (RFC 3339)")] = None,
+    at_to: Annotated[str | None, instant_query("Before this instant (RFC 3339)")] = None,
     limit: Limit = DEFAULT,
     cursor: Cursor = "",
 ) -> AuditPage:
@@ -32,8 +32,8 @@ async def audit_log(
     entries, next_cursor = await context(request).audit.page(
         caller.tenant_id,
         filters,
-        parse_instant("since", since),
-        parse_instant("until", until),
+        parse_instant("at_from", at_from),
+        parse_instant("at_to", at_to),
         limit,
         cursor,
     )

@@ -3,12 +3,10 @@ configuration (LeadService over gRPC). Every figure of DOMAIN.md is a setting he
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from crm.lead.v1 import lead_pb2 as pb
-from crm_runtime.rpc.protojson import struct_to_dict
 from fastapi import APIRouter, Depends, Path, Request, Response
-from google.protobuf import struct_pb2
 
 from gateway.access.guard import authorize
 from gateway.context import context
@@ -17,7 +15,6 @@ from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, LeadClient
 from gateway.identity.caller import Caller
 from gateway.schemas.lead_config import (
-    LeadSettingsPatch,
     RepIn,
     RepOut,
     Reps,
@@ -25,24 +22,30 @@ from gateway.schemas.lead_config import (
     rep_out,
     rules_out,
 )
+from gateway.schemas.lead_settings import LeadSettings, LeadSettingsPatch
+from gateway.schemas.values import settings_out, settings_struct
 
 router = APIRouter(tags=["lead configuration"], responses=PROBLEM_RESPONSES)
 RepId = Annotated[str, Path(min_length=1, max_length=64, description="The rep's user id")]
 
 
-@router.get("/v1/lead-settings", summary="Every lead setting of the tenant, defaults included")
+@router.get(
+    "/v1/lead-settings",
+    response_model=LeadSettings,
+    summary="Every lead setting of the tenant, defaults included",
+)
 async def get_settings(
     caller: Annotated[Caller, Depends(authorize("lead:read"))],
     lead_service: LeadClient,
     options: CallOptions,
-) -> dict[str, Any]:
-    return struct_to_dict(
-        (await lead_service.GetLeadSettings(pb.GetLeadSettingsRequest(), **options)).settings
-    )
+) -> LeadSettings:
+    reply = await lead_service.GetLeadSettings(pb.GetLeadSettingsRequest(), **options)
+    return settings_out(LeadSettings, reply.settings)
 
 
 @router.patch(
     "/v1/lead-settings",
+    response_model=LeadSettings,
     summary="Change some settings (SLA hours, recycling days, pool, scoring, duplicates)",
 )
 async def update_settings(
@@ -50,15 +53,13 @@ async def update_settings(
     caller: Annotated[Caller, Depends(authorize("lead:configure"))],
     lead_service: LeadClient,
     options: CallOptions,
-) -> dict[str, Any]:
+) -> LeadSettings:
     """Unknown settings and bad values get 422 naming the setting, e.g.
     `{"recycle_after_days": 45, "duplicate_policy": "merge", "source_points": {"web": 25}}`."""
-    message = struct_pb2.Struct()
-    message.update(overrides.model_dump())
     reply = await lead_service.UpdateLeadSettings(
-        pb.UpdateLeadSettingsRequest(overrides=message), **options
+        pb.UpdateLeadSettingsRequest(overrides=settings_struct(overrides)), **options
     )
-    return struct_to_dict(reply.settings)
+    return settings_out(LeadSettings, reply.settings)
 
 
 @router.get(

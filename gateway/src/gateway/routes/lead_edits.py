@@ -25,9 +25,9 @@ from gateway.schemas.lead_edits import (
 from gateway.schemas.leads import (
     LeadId,
     LeadOut,
-    custom_fields_in,
     lead_out,
 )
+from gateway.schemas.values import custom_fields_in
 
 router = APIRouter(tags=["leads"], responses=PROBLEM_RESPONSES)
 

@@ -65,8 +65,10 @@ async def export_leads(
     source: Annotated[list[Source], Many],
     score_band: Annotated[list[Band], Many],
     tag: Annotated[list[str], Many],
-    created_from: Annotated[str | None, instant_query("Created at or after (RFC 3339)")] = None,
-    created_to: Annotated[str | None, instant_query("Created before (RFC 3339, exclusive)")] = None,
+    created_at_from: Annotated[str | None, instant_query("Created at or after (RFC 3339)")] = None,
+    created_at_to: Annotated[
+        str | None, instant_query("Created before (RFC 3339, exclusive)")
+    ] = None,
     q: Annotated[str, Query(max_length=100, description="name, company or phone")] = "",
 ) -> StreamingResponse:
     """The filters of GET /v1/leads, newest first, every page. UTF-8 with a byte-order
@@ -76,7 +78,7 @@ async def export_leads(
     with whoever has it."""
     wanted = lead_filter(
         owner_id, status, source, score_band, tag,
-        parse_instant("created_from", created_from), parse_instant("created_to", created_to), q,
+        parse_instant("created_at_from", created_at_from), parse_instant("created_at_to", created_at_to), q,
     )  # fmt: skip
 
     async def page(cursor: str) -> pb.ListLeadsResponse:

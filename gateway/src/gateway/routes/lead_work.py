@@ -47,8 +47,10 @@ async def list_leads(
     source: Annotated[list[Source], Many],
     score_band: Annotated[list[Band], Many],
     tag: Annotated[list[str], Many],
-    created_from: Annotated[str | None, instant_query("Created at or after (RFC 3339)")] = None,
-    created_to: Annotated[str | None, instant_query("Created before (RFC 3339, exclusive)")] = None,
+    created_at_from: Annotated[str | None, instant_query("Created at or after (RFC 3339)")] = None,
+    created_at_to: Annotated[
+        str | None, instant_query("Created before (RFC 3339, exclusive)")
+    ] = None,
     q: Annotated[str, Query(max_length=100, description="name, company or phone")] = "",
     limit: Limit = DEFAULT,
     cursor: Cursor = "",
@@ -62,8 +64,8 @@ async def list_leads(
                 source,
                 score_band,
                 tag,
-                parse_instant("created_from", created_from),
-                parse_instant("created_to", created_to),
+                parse_instant("created_at_from", created_at_from),
+                parse_instant("created_at_to", created_at_to),
                 q,
             ),
             page=common_pb2.PageRequest(limit=limit, cursor=cursor),

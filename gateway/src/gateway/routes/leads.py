@@ -13,7 +13,8 @@ from gateway.conventions.etag import set_etag
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, LeadClient
 from gateway.identity.caller import Caller
-from gateway.schemas.leads import LeadCreate, LeadId, LeadOut, custom_fields_in, lead_out
+from gateway.schemas.leads import LeadCreate, LeadId, LeadOut, lead_out
+from gateway.schemas.values import custom_fields_in
 
 router = APIRouter(prefix="/v1/leads", tags=["leads"], responses=PROBLEM_RESPONSES)
 

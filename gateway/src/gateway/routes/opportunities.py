@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from gateway.access.guard import authorize
 from gateway.conventions.etag import IfMatch, if_match_version, set_etag
-from gateway.conventions.paging import DEFAULT, Cursor, Limit, Many
+from gateway.conventions.paging import DEFAULT, Cursor, Limit, Many, Value
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.identity.caller import Caller
@@ -74,12 +74,12 @@ async def list_opportunities(
     caller: Annotated[Caller, Depends(authorize("opportunity:read"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
-    stage: Annotated[list[str], Many],
-    owner_id: Annotated[list[str], Many],
-    team_id: Annotated[list[str], Many],
-    account_id: Annotated[list[str], Many],
+    stage: Annotated[list[Value], Many],
+    owner_id: Annotated[list[Value], Many],
+    team_id: Annotated[list[Value], Many],
+    account_id: Annotated[list[Value], Many],
     status: Annotated[list[Status], Many],
-    pipeline_id: Annotated[list[str], Many],
+    pipeline_id: Annotated[list[Value], Many],
     amount_min: Annotated[
         str, Query(pattern=AMOUNT_OR_EMPTY, max_length=25, description="inclusive")
     ] = "",

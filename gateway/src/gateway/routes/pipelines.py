@@ -4,13 +4,11 @@ the figures pipelines fall back on (approval threshold, approver, cadence, dorma
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from crm.common.v1 import common_pb2
 from crm.opportunity.v1 import opportunity_pb2 as pb
-from crm_runtime.rpc.protojson import struct_to_dict
 from fastapi import APIRouter, Depends, Path, Query, Response
-from google.protobuf import struct_pb2
 
 from gateway.access.guard import authorize
 from gateway.conventions.created import created
@@ -19,8 +17,11 @@ from gateway.conventions.paging import DEFAULT, Cursor, Limit
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, OpportunityClient
 from gateway.identity.caller import Caller
-from gateway.schemas.pipelines import (
+from gateway.schemas.opportunity_settings import (
+    OpportunitySettings,
     OpportunitySettingsPatch,
+)
+from gateway.schemas.pipelines import (
     PipelineIn,
     PipelineOut,
     PipelinePage,
@@ -28,7 +29,7 @@ from gateway.schemas.pipelines import (
     pipeline_input,
     pipeline_out,
 )
-from gateway.schemas.values import STALE
+from gateway.schemas.values import STALE, settings_out, settings_struct
 
 router = APIRouter(tags=["pipelines"], responses=PROBLEM_RESPONSES)
 PipelineId = Annotated[str, Path(min_length=1, max_length=64, description="The pipeline's id")]
@@ -125,31 +126,33 @@ async def replace_pipeline(
 
 
 @router.get(
-    "/v1/opportunity-settings", summary="The tenant's opportunity settings, defaults included"
+    "/v1/opportunity-settings",
+    response_model=OpportunitySettings,
+    summary="The tenant's opportunity settings, defaults included",
 )
 async def get_settings(
     caller: Annotated[Caller, Depends(authorize("pipeline:read"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
-) -> dict[str, Any]:
+) -> OpportunitySettings:
     reply = await opportunity_service.GetOpportunitySettings(
         pb.GetOpportunitySettingsRequest(), **options
     )
-    return struct_to_dict(reply.settings)
+    return settings_out(OpportunitySettings, reply.settings)
 
 
 @router.patch(
-    "/v1/opportunity-settings", summary="Change settings (threshold, approver, cadence, dormancy)"
+    "/v1/opportunity-settings",
+    response_model=OpportunitySettings,
+    summary="Change settings (threshold, approver, cadence, dormancy)",
 )
 async def update_settings(
     overrides: OpportunitySettingsPatch,
     caller: Annotated[Caller, Depends(authorize("pipeline:manage"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
-) -> dict[str, Any]:
-    message = struct_pb2.Struct()
-    message.update(overrides.model_dump())
+) -> OpportunitySettings:
     reply = await opportunity_service.UpdateOpportunitySettings(
-        pb.UpdateOpportunitySettingsRequest(overrides=message), **options
+        pb.UpdateOpportunitySettingsRequest(overrides=settings_struct(overrides)), **options
     )
-    return struct_to_dict(reply.settings)
+    return settings_out(OpportunitySettings, reply.settings)

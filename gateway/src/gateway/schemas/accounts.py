@@ -12,9 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.schemas.mapping import from_proto
 from gateway.schemas.values import (
-    SalesCustomField,
-    customs_to_proto,
+    SALES_CUSTOM_FIELDS,
+    CustomOut,
+    SalesCustomIn,
+    custom_fields_in,
     enum_number,
+    output_enum,
+    proto_enum,
 )
 
 AccountId = Annotated[str, Path(min_length=1, max_length=64, description="The account's id")]
@@ -33,7 +37,7 @@ EXAMPLE: dict[str, Any] = {
     "region": "上海",
     "phone": "021-6888 8888",
     "tags": ["重点客户"],
-    "custom_fields": [{"key": "employees", "kind": "number", "value": "320"}],
+    "custom_fields": {"employees": 320},
 }
 
 
@@ -56,7 +60,7 @@ class AccountFields(BaseModel):
     tier: ManualTier = Field("", description="by hand; dormant is set by the dormancy check")
     tags: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=20)
     notes: str = Field("", max_length=4000)
-    custom_fields: list[SalesCustomField] = Field(default_factory=list, max_length=50)
+    custom_fields: SalesCustomIn = SALES_CUSTOM_FIELDS
 
 
 class AccountCreate(AccountFields):
@@ -83,7 +87,7 @@ def account_input(body: AccountFields) -> pb.AccountInput:
     return pb.AccountInput(
         **values,
         tier=enum_number(pb.AccountTier, TIER, body.tier),
-        custom_fields=customs_to_proto(body.custom_fields),
+        custom_fields=custom_fields_in(body.custom_fields),
     )
 
 
@@ -99,11 +103,11 @@ class AccountOut(BaseModel):
     website: str
     owner_id: str
     team_id: str
-    tier: str = Field(description="high, medium, low, dormant, strategic, or empty")
+    tier: str = proto_enum(pb.AccountTier, "dormant is set by the dormancy check")
     tier_reason: str
     tags: list[str]
     notes: str
-    custom_fields: list[SalesCustomField]
+    custom_fields: CustomOut
     source_lead_id: str
     source: str
     last_activity_at: datetime | None
@@ -126,7 +130,7 @@ class AccountDuplicateOut(BaseModel):
     account_id: str
     name: str
     owner_id: str
-    matched_on: str = Field(description="name (normalised) or credit_code")
+    matched_on: str = output_enum(["name", "credit_code"], "the name is matched normalised")
 
 
 class Duplicates(BaseModel):

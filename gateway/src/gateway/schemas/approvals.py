@@ -11,15 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.schemas.mapping import from_proto
 from gateway.schemas.opportunities import OpportunityOut
-from gateway.schemas.values import Money
+from gateway.schemas.values import Money, proto_enum
 
 STATUS, KIND = "APPROVAL_STATUS_", "APPROVAL_KIND_"
 
 
 class ApprovalOut(BaseModel):
     id: str
-    kind: str = Field(description="stage_change or quote_discount")
-    status: str = Field(description="pending, approved, rejected or cancelled")
+    kind: str = proto_enum(pb.ApprovalKind)
+    status: str = proto_enum(pb.ApprovalStatus)
     opportunity_id: str
     opportunity_name: str
     account_id: str

@@ -11,7 +11,10 @@ class AuditEntryOut(BaseModel):
     id: str
     at: datetime
     actor_id: str = Field(description="The person or the API key's principal")
-    credential_kind: str = Field(description="user, api_key or form (a public web form)")
+    credential_kind: str = Field(
+        description="form: a public web form",
+        json_schema_extra={"enum": ["user", "api_key", "form"]},
+    )
     credential_id: str = Field(description="The API key's id, or session:<id> for a person")
     roles: list[str]
     action: str = Field(description="The action the route declares, e.g. lead:create")

@@ -11,9 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.schemas.mapping import from_proto
 from gateway.schemas.values import (
-    SalesCustomField,
-    customs_to_proto,
+    SALES_CUSTOM_FIELDS,
+    CustomOut,
+    SalesCustomIn,
+    custom_fields_in,
     enum_number,
+    proto_enum,
 )
 
 Role = Literal["decision_maker", "influencer", "user", "finance"]
@@ -39,7 +42,7 @@ class ContactFields(BaseModel):
     )
     primary: bool = Field(False, description="the account's main contact (one at a time)")
     notes: str = Field("", max_length=4000)
-    custom_fields: list[SalesCustomField] = Field(default_factory=list, max_length=50)
+    custom_fields: SalesCustomIn = SALES_CUSTOM_FIELDS
 
 
 class ContactCreate(ContactFields):
@@ -67,7 +70,7 @@ def contact_input(body: ContactFields, account_id: str = "") -> pb.ContactInput:
     values = body.model_dump(exclude={"role", "custom_fields", "account_id"})
     return pb.ContactInput(
         **values, account_id=account_id, role=enum_number(pb.ContactRole, ROLE, body.role),
-        custom_fields=customs_to_proto(body.custom_fields),
+        custom_fields=custom_fields_in(body.custom_fields),
     )  # fmt: skip
 
 
@@ -80,12 +83,12 @@ class ContactOut(BaseModel):
     phone: str = Field(description="E.164")
     email: str
     wechat: str
-    role: str = Field(description="decision_maker, influencer, user, finance, or empty")
+    role: str = proto_enum(pb.ContactRole)
     reports_to_contact_id: str
     primary: bool
     owner_id: str = Field(description="the account's owner")
     notes: str
-    custom_fields: list[SalesCustomField]
+    custom_fields: CustomOut
     source_lead_id: str
     created_at: datetime
     updated_at: datetime

@@ -10,7 +10,7 @@ from crm_runtime.errors import FieldViolation, ValidationFailed
 from pydantic import BaseModel
 
 from gateway.lead_forms import LEAD_FIELDS, LeadForm
-from gateway.schemas.leads import custom_fields_in
+from gateway.schemas.values import custom_fields_in
 
 MAX_VALUE_LENGTH = 2000
 

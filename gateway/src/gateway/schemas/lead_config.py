@@ -12,23 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field
 Names = Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=100)]
 
 
-class LeadSettingsPatch(BaseModel):
-    """Only the settings to change; the lead service names any it does not know."""
-
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
-                {
-                    "recycle_after_days": 45,
-                    "duplicate_policy": "merge",
-                    "source_points": {"web": 25},
-                }
-            ]
-        },
-    )
-
-
 class Rule(BaseModel):
     model_config = ConfigDict(
         extra="forbid",

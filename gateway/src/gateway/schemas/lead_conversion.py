@@ -13,9 +13,10 @@ from gateway.schemas.contacts import ContactFields, ContactOut
 from gateway.schemas.opportunities import OpportunityOut
 from gateway.schemas.values import (
     DATE_OR_EMPTY,
+    SALES_CUSTOM_FIELDS,
     Money,
-    SalesCustomField,
-    customs_to_proto,
+    SalesCustomIn,
+    custom_fields_in,
     money_to_proto,
 )
 
@@ -30,7 +31,7 @@ class OpportunityOverrides(BaseModel):
     expected_close_date: str = Field("", max_length=10, pattern=DATE_OR_EMPTY)
     description: str = Field("", max_length=4000, description="empty: the lead's notes")
     tags: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=20)
-    custom_fields: list[SalesCustomField] = Field(default_factory=list, max_length=50)
+    custom_fields: SalesCustomIn = SALES_CUSTOM_FIELDS
 
 
 class LeadConversion(BaseModel):
@@ -64,5 +65,5 @@ def opportunity_input(body: OpportunityOverrides) -> pb.OpportunityInput:
     return pb.OpportunityInput(
         **plain,
         amount=money_to_proto(body.amount),
-        custom_fields=customs_to_proto(body.custom_fields),
+        custom_fields=custom_fields_in(body.custom_fields),
     )

@@ -6,11 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.schemas.leads import (
-    CUSTOM_FIELDS_DESCRIPTION,
-    CustomIn,
-    Source,
-)
+from gateway.schemas.leads import CUSTOM_FIELDS_DESCRIPTION, Source
+from gateway.schemas.values import CustomIn
 
 Tag = Annotated[str, Field(max_length=50)]
 

@@ -3,17 +3,15 @@ their mapping to and from crm.lead.v1."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Literal
 
-from crm.common.v1.common_pb2 import CustomFieldValue
 from crm.lead.v1 import lead_pb2
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.schemas.mapping import from_proto
+from gateway.schemas.values import CustomIn, CustomOut, custom_fields_out, output_enum
 
 Source = Literal["web", "wechat", "trade_show", "third_party", "referral", "phone", "import", "api"]
 
@@ -21,50 +19,10 @@ Source = Literal["web", "wechat", "trade_show", "third_party", "referral", "phon
 LeadId = Annotated[str, Path(min_length=1, max_length=64, description="The lead's id")]
 
 
-CustomKey = Annotated[str, Field(min_length=1, max_length=40)]
-
-
-# Text is parsed by the field's type (as forms send it); a JSON number is a number. Send
-# numbers beyond what a double holds exactly as text: the lead service parses it exactly.
-CustomIn = dict[CustomKey, str | int | float | None]
-
-
-CustomOut = dict[str, str | int | float]
-
-
 CUSTOM_FIELDS_DESCRIPTION = (
     "The tenant's custom fields by key (GET /v1/lead-custom-fields): text, a number, a "
     "date as YYYY-MM-DD or one of a choice field's values; null or empty: not given"
 )
-
-
-def custom_fields_in(values: Mapping[str, str | int | float | None]) -> list[CustomFieldValue]:
-    found = []
-    for key, value in values.items():
-        if value is None:
-            continue
-        if isinstance(value, str):
-            found.append(CustomFieldValue(key=key, text=value))
-        else:  # bool never gets here: the models are strict
-            found.append(CustomFieldValue(key=key, number=repr(value)))
-    return found
-
-
-def custom_fields_out(values: Iterable[CustomFieldValue]) -> CustomOut:
-    """Typed JSON: numbers as numbers (at most 15 significant digits, so exact in any
-    JSON reader), dates as YYYY-MM-DD, text and choices as strings."""
-    found: CustomOut = {}
-    for value in values:
-        slot = value.WhichOneof("value")
-        raw = getattr(value, slot) if slot else ""
-        if slot == "number":
-            number = Decimal(raw)
-            found[value.key] = (
-                int(number) if number == number.to_integral_value() else float(number)
-            )
-        else:
-            found[value.key] = raw
-    return found
 
 
 class LeadCreate(BaseModel):
@@ -128,7 +86,12 @@ class LeadOut(BaseModel):
     email: str
     source: str
     owner_id: str
-    status: str = Field(description="new, assigned, contacted, qualified, disqualified, converted")
+    status: str = output_enum(
+        [
+            n.removeprefix("LEAD_STATUS_").lower()
+            for n in lead_pb2.LeadStatus.DESCRIPTOR.values_by_name
+        ][1:]
+    )
     region: str
     industry: str
     product_line: str
@@ -138,7 +101,11 @@ class LeadOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
-    score_band: str = Field("", description="hot, warm or cold (tenant thresholds)")
+    score_band: str = Field(
+        "",
+        description="by the tenant's thresholds",
+        json_schema_extra={"enum": ["hot", "warm", "cold", ""]},
+    )
     score_reasons: list[ScoreReasonOut] = Field(
         default_factory=list, description="what made the score"
     )

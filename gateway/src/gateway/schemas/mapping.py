@@ -4,7 +4,7 @@ mapper lists only its rules.
 
 Proto fields map by their type: Money -> `Money` (absent: None), Timestamp -> an aware
 datetime (absent: None where the model allows it), an enum -> its lower-case name
-without the enum's prefix ("" for UNSPECIFIED), custom field values -> the typed list,
+without the enum's prefix ("" for UNSPECIFIED), custom field values -> the typed map,
 a repeated message -> the list of the model the field is declared with, a map -> a
 dict, other repeated fields -> a list.
 """
@@ -23,7 +23,7 @@ from google.protobuf.message import Message
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from gateway.schemas.values import customs_out, enum_text, money_field
+from gateway.schemas.values import custom_fields_out, enum_text, money_field
 
 M = TypeVar("M", bound=BaseModel)
 MONEY = "crm.common.v1.Money"
@@ -69,7 +69,7 @@ def _value(message: Message, field: FieldDescriptor, info: FieldInfo) -> Any:
         return dict(value)
     if field.is_repeated:
         if kind == CUSTOM_FIELD:
-            return customs_out(value)
+            return custom_fields_out(value)
         item = _list_item(info.annotation)
         return [from_proto(item, m) for m in value]
     if kind == MONEY:

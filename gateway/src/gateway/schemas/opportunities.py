@@ -14,10 +14,15 @@ from gateway.schemas.mapping import from_proto
 from gateway.schemas.values import (
     AMOUNT,
     DATE_OR_EMPTY,
+    SALES_CUSTOM_FIELDS,
+    CustomOut,
     Money,
-    SalesCustomField,
-    customs_to_proto,
+    SalesCustomIn,
+    custom_fields_in,
     money_to_proto,
+    output_date,
+    output_enum,
+    proto_enum,
 )  # fmt: skip
 
 OpportunityId = Annotated[
@@ -55,7 +60,7 @@ class OpportunityFields(BaseModel):
     expected_close_date: str = Field("", max_length=10, pattern=DATE_OR_EMPTY)
     description: str = Field("", max_length=4000)
     tags: list[Annotated[str, Field(max_length=50)]] = Field(default_factory=list, max_length=20)
-    custom_fields: list[SalesCustomField] = Field(default_factory=list, max_length=50)
+    custom_fields: SalesCustomIn = SALES_CUSTOM_FIELDS
     source: str = Field("", max_length=32)
     line_items: list[LineItemIn] = Field(default_factory=list, max_length=100)
     forecast_category: Forecast = ""
@@ -107,7 +112,7 @@ def opportunity_input(body: OpportunityFields) -> pb.OpportunityInput:
     )
     return pb.OpportunityInput(
         **plain, account_id=getattr(body, "account_id", ""), pipeline_id=getattr(body, "pipeline_id", ""),
-        amount=money_to_proto(body.amount), custom_fields=customs_to_proto(body.custom_fields),
+        amount=money_to_proto(body.amount), custom_fields=custom_fields_in(body.custom_fields),
         line_items=[
             pb.LineItemInput(product_code=i.product_code, name=i.name, quantity=i.quantity,
                              unit_price=money_to_proto(i.unit_price))
@@ -148,10 +153,10 @@ class OpportunityOut(BaseModel):
     stage: str
     stage_entered_at: datetime
     probability: int
-    status: str = Field(description="open, won or lost")
+    status: str = proto_enum(pb.OpportunityStatus)
     amount: Money | None
-    expected_close_date: str
-    closed_date: str
+    expected_close_date: str = output_date()
+    closed_date: str = output_date("set once won or lost")
     closed_from_stage: str
     won_quote_id: str
     loss_reason: str
@@ -162,11 +167,13 @@ class OpportunityOut(BaseModel):
     source: str
     description: str
     next_step: str
-    forecast_category: str
+    forecast_category: str = output_enum(
+        ["pipeline", "best_case", "commit", "omitted", "closed", ""]
+    )
     tags: list[str]
     line_items: list[LineItemOut]
     artefacts: list[ArtefactOut]
-    custom_fields: list[SalesCustomField]
+    custom_fields: CustomOut
     last_activity_at: datetime | None
     next_follow_up_due_at: datetime | None
     created_by: str

@@ -9,7 +9,7 @@ from crm.opportunity.v1 import opportunity_pb2 as pb
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.schemas.mapping import from_proto
-from gateway.schemas.values import Money, enum_number, money_to_proto
+from gateway.schemas.values import Money, enum_number, money_to_proto, proto_enum
 
 Names = Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=20)]
 
@@ -19,8 +19,10 @@ KIND = "STAGE_KIND_"
 
 class StageIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    key: str = Field(max_length=64, description="stable code, e.g. needs_confirmed")
-    name: str = Field(max_length=100, description="display name, e.g. 需求确认")
+    key: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{0,63}$", description="stable code, e.g. needs_confirmed"
+    )
+    name: str = Field(min_length=1, max_length=100, description="display name, e.g. 需求确认")
     kind: Literal["open", "won", "lost"] = "open"
     win_probability: int = Field(ge=0, le=100)
     position: int = Field(0, ge=0, le=1000, description="order; 0: the list's order")
@@ -59,9 +61,15 @@ class PipelineIn(BaseModel):
     name: str = Field(max_length=100)
     is_default: bool = False
     active: bool = True
-    stages: list[StageIn] = Field(max_length=30)
+    stages: list[StageIn] = Field(
+        min_length=2, max_length=30, description="exactly one won and one lost, at least one open"
+    )
     approval_threshold: Money | None = Field(None, description="empty: the tenant's setting")
-    approver_role: str = Field("", max_length=64, description="empty: the tenant's setting")
+    approver_role: str = Field(
+        "",
+        pattern=r"^([a-z][a-z_]{0,63})?$",
+        description="a role name; empty: the tenant's setting",
+    )
     quote_discount_threshold_percent: str = Field(
         "", max_length=12, pattern=r"^(\d{1,3}(\.\d{1,4})?)?$"
     )
@@ -86,7 +94,7 @@ class PipelineReplace(PipelineIn):
 class StageOut(BaseModel):
     key: str
     name: str
-    kind: str
+    kind: str = proto_enum(pb.StageKind)
     win_probability: int
     position: int
     required_fields: list[str]
@@ -129,16 +137,3 @@ def pipeline_input(body: PipelineIn) -> pb.PipelineInput:
 
 def pipeline_out(p: pb.Pipeline) -> PipelineOut:
     return from_proto(PipelineOut, p)
-
-
-class OpportunitySettingsPatch(BaseModel):
-    """Only the settings to change; the service names any it does not know."""
-
-    model_config = ConfigDict(
-        extra="allow",
-        json_schema_extra={
-            "examples": [
-                {"approval_threshold": "800000", "cadence_days": 3, "dormant_after_days": 45}
-            ]
-        },
-    )

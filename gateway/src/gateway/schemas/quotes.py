@@ -14,6 +14,7 @@ from gateway.schemas.values import (
     DATE_OR_EMPTY,
     Money,
     money_to_proto,
+    proto_enum,
 )
 
 STATUS = "QUOTE_STATUS_"
@@ -99,9 +100,7 @@ class QuoteOut(BaseModel):
     id: str
     number: str = Field(description='e.g. "Q-2026-000123"')
     version: int = Field(description="Also the ETag; send it back in If-Match")
-    status: str = Field(
-        description="draft, pending_approval, issued, superseded, rejected, expired"
-    )
+    status: str = proto_enum(pb.QuoteStatus)
     opportunity_id: str
     account_id: str
     owner_id: str
