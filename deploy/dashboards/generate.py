@@ -79,11 +79,19 @@ def grpc_panels(service: str | None, by: str) -> list[Panel]:
             "percentunit",
             description=f"Share of calls that ended in {GRPC_SERVER_ERRORS}.",
         ),
-        panel("Latency p99", p99("crm_grpc_server_request_duration_seconds", sel(service), by),
-              legend(by), "s"),
-        panel("Non-OK responses by code", summed("code", metric, sel(service, 'code!="OK"')),
-              legend("code"), "reqps"),
-    ]  # fmt: skip
+        panel(
+            "Latency p99",
+            p99("crm_grpc_server_request_duration_seconds", sel(service), by),
+            legend(by),
+            "s",
+        ),
+        panel(
+            "Non-OK responses by code",
+            summed("code", metric, sel(service, 'code!="OK"')),
+            legend("code"),
+            "reqps",
+        ),
+    ]
 
 
 def http_panels(by: str) -> list[Panel]:
@@ -94,27 +102,50 @@ def http_panels(by: str) -> list[Panel]:
         row("gateway: HTTP requests"),
         panel("Requests per second", total, legend(by), "reqps"),
         panel("5xx ratio", f"({failed}) / ({total})", legend(by), "percentunit"),
-        panel("Latency p99", p99("crm_http_request_duration_seconds", sel("gateway"), by),
-              legend(by), "s"),
-        panel("Responses by status", summed("status", metric, sel("gateway")), legend("status"),
-              "reqps"),
-    ]  # fmt: skip
+        panel(
+            "Latency p99",
+            p99("crm_http_request_duration_seconds", sel("gateway"), by),
+            legend(by),
+            "s",
+        ),
+        panel(
+            "Responses by status",
+            summed("status", metric, sel("gateway")),
+            legend("status"),
+            "reqps",
+        ),
+    ]
 
 
 def worker_panels(service: str | None, by: str) -> list[Panel]:
     metric = "crm_events_handled_total"
     return [
         row("worker: event handlers"),
-        panel("Events handled per second", summed(f"{by}, outcome", metric, sel(service)),
-              legend(by, "outcome"), "ops"),
-        panel("Handler errors per second", summed(by, metric, sel(service, 'outcome="error"')),
-              legend(by), "ops"),
-        panel("Handler latency p99", p99("crm_event_handler_duration_seconds", sel(service), by),
-              legend(by), "s"),
-        panel("Dead-lettered events",
-              summed(by, "crm_events_dead_lettered_total", sel(service), "increase"), legend(by),
-              description="Events a handler gave up on; they wait in the dead-letter queue."),
-    ]  # fmt: skip
+        panel(
+            "Events handled per second",
+            summed(f"{by}, outcome", metric, sel(service)),
+            legend(by, "outcome"),
+            "ops",
+        ),
+        panel(
+            "Handler errors per second",
+            summed(by, metric, sel(service, 'outcome="error"')),
+            legend(by),
+            "ops",
+        ),
+        panel(
+            "Handler latency p99",
+            p99("crm_event_handler_duration_seconds", sel(service), by),
+            legend(by),
+            "s",
+        ),
+        panel(
+            "Dead-lettered events",
+            summed(by, "crm_events_dead_lettered_total", sel(service), "increase"),
+            legend(by),
+            description="Events a handler gave up on; they wait in the dead-letter queue.",
+        ),
+    ]
 
 
 def outbox_panels(service: str | None, by: str) -> list[Panel]:
@@ -122,15 +153,28 @@ def outbox_panels(service: str | None, by: str) -> list[Panel]:
     s = sel(service)
     return [
         row("outbox relay"),
-        panel("Outbox lag", f"max by (service) (crm_outbox_lag_seconds{s})", legend("service"),
-              "s", description="Age of the oldest event written but not yet published."),
-        panel("Pending outbox events", f"sum by (service) (crm_outbox_pending_events{s})",
-              legend("service")),
-        panel("Published per second", summed(by, "crm_outbox_published_total", s), legend(by),
-              "ops"),
-        panel("Publish failures per second",
-              summed("service", "crm_outbox_publish_failures_total", s), legend("service"), "ops"),
-    ]  # fmt: skip
+        panel(
+            "Outbox lag",
+            f"max by (service) (crm_outbox_lag_seconds{s})",
+            legend("service"),
+            "s",
+            description="Age of the oldest event written but not yet published.",
+        ),
+        panel(
+            "Pending outbox events",
+            f"sum by (service) (crm_outbox_pending_events{s})",
+            legend("service"),
+        ),
+        panel(
+            "Published per second", summed(by, "crm_outbox_published_total", s), legend(by), "ops"
+        ),
+        panel(
+            "Publish failures per second",
+            summed("service", "crm_outbox_publish_failures_total", s),
+            legend("service"),
+            "ops",
+        ),
+    ]
 
 
 def business_panels(service: str | None, by: str) -> list[Panel]:
@@ -138,9 +182,13 @@ def business_panels(service: str | None, by: str) -> list[Panel]:
     return [
         row("business events"),
         panel("Domain events per second", summed(by, metric, s), legend(by), "ops"),
-        panel("Domain events in the time range", summed(by, metric, s, "increase", "$__range"),
-              legend(by), kind="bargauge"),
-    ]  # fmt: skip
+        panel(
+            "Domain events in the time range",
+            summed(by, metric, s, "increase", "$__range"),
+            legend(by),
+            kind="bargauge",
+        ),
+    ]
 
 
 def process_panels(service: str | None) -> list[Panel]:
@@ -159,11 +207,18 @@ def process_panels(service: str | None) -> list[Panel]:
     )
     return [
         row("processes"),
-        panel("Ready processes", f"sum by (service, process) (crm_process_ready{sel(service)})",
-              legend("service", "process")),
-        panel("Container restarts (1h)", restarts, legend("container"),
-              description="From kube-state-metrics."),
-    ]  # fmt: skip
+        panel(
+            "Ready processes",
+            f"sum by (service, process) (crm_process_ready{sel(service)})",
+            legend("service", "process"),
+        ),
+        panel(
+            "Container restarts (1h)",
+            restarts,
+            legend("container"),
+            description="From kube-state-metrics.",
+        ),
+    ]
 
 
 def layout(panels: list[Panel]) -> list[Panel]:

@@ -120,12 +120,20 @@ def run(total: int, concurrency: int) -> dict[str, Any]:
         pids = {name: pid for name, pid in stack.pids.items() if name in SERVING}
         top = MongoTop(env["CRM_MONGO_URI"])
         try:
-            gateway = with_costs(pids, top, lambda: asyncio.run(
-                _through_gateway(env["CRM_GATEWAY_URL"], key, lead_id, total, concurrency)
-            ))  # fmt: skip
-            direct = with_costs(pids, top, lambda: asyncio.run(
-                _direct(env["CRM_LEAD_ADDR"], principal, lead_id, total, concurrency)
-            ))  # fmt: skip
+            gateway = with_costs(
+                pids,
+                top,
+                lambda: asyncio.run(
+                    _through_gateway(env["CRM_GATEWAY_URL"], key, lead_id, total, concurrency)
+                ),
+            )
+            direct = with_costs(
+                pids,
+                top,
+                lambda: asyncio.run(
+                    _direct(env["CRM_LEAD_ADDR"], principal, lead_id, total, concurrency)
+                ),
+            )
         finally:
             top.close()
         limiter = asyncio.run(_limiter_cost(env["CRM_REDIS_URL"], min(total, 2000), concurrency))

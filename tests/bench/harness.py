@@ -34,8 +34,15 @@ STACK = [sys.executable, str(ROOT / "deploy" / "local" / "stack.py")]
 TEST_STATE = ROOT / ".local" / "test"
 ENV_FILE = TEST_STATE / "dev.env"
 BENCH_STATE = ROOT / ".local" / "bench"
-UNLIMITED = tuple(f"--{k}={v}" for k, v in {"credential-rate": "1e6", "credential-burst": "1e6",
-                                             "tenant-rate": "1e6", "tenant-burst": "1e6"}.items())  # fmt: skip
+UNLIMITED = tuple(
+    f"--{k}={v}"
+    for k, v in {
+        "credential-rate": "1e6",
+        "credential-burst": "1e6",
+        "tenant-rate": "1e6",
+        "tenant-burst": "1e6",
+    }.items()
+)
 
 
 def read_env(path: Path) -> dict[str, str]:
@@ -409,9 +416,13 @@ def clean_up_tenant(uri: str, database: str, tenant: str) -> None:
 
 
 def seeded_database(
-    storage: Path, name: str, total: int, version: int, seed: Callable[[str], dict[str, Any]],
+    storage: Path,
+    name: str,
+    total: int,
+    version: int,
+    seed: Callable[[str], dict[str, Any]],
     reseed: bool = False,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """The seed's figures for a database of `total` records in `storage`, seeding it by
     seed(uri) (not durable: a crash means seeding again) unless an earlier run did with
     the same `version`; `reused` says which."""

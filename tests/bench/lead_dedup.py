@@ -107,8 +107,11 @@ def _documents(first: int, count: int) -> tuple[list[bytes], list[bytes]]:
         doc = {**lead_to_doc(lead), "tenant_id": TENANT}
         doc["next_check_at"] = None if lead.merged_into else next_check_at(lead, settings)
         leads.append(bson.encode(doc))
-        for field, value in (("phone", lead.phone), ("email", lead.email),
-                             ("company", lead.company_key)):  # fmt: skip
+        for field, value in (
+            ("phone", lead.phone),
+            ("email", lead.email),
+            ("company", lead.company_key),
+        ):
             keys.append(
                 bson.encode(
                     {
@@ -147,8 +150,11 @@ def seed(uri: str, total: int) -> dict[str, float]:
     uow = UnitOfWork(client, DATABASE, OutboxWriter("lead"))
     config = LeadConfigApp(MongoLeadStorage(uow))
     for n in range(REPS):
-        config.upsert_rep(PRINCIPAL, Rep(id=f"rep-{n}", groups=frozenset({"east"}),
-                                         capacity=100_000), manager_id="")  # fmt: skip
+        config.upsert_rep(
+            PRINCIPAL,
+            Rep(id=f"rep-{n}", groups=frozenset({"east"}), capacity=100_000),
+            manager_id="",
+        )
     rule = AssignmentRule(name="east round-robin", group="east", regions=frozenset(CITIES))
     config.replace_rules(PRINCIPAL, [rule])
     client.close()
@@ -261,8 +267,11 @@ def _remove(client: MongoClient[dict[str, Any]], made: list[str], first: int) ->
     for i, lead in zip(range(first, first + len(made)), made, strict=True):
         db.leads.delete_one({"_id": lead})
         keys = keys_of_draft(draft(i))
-        for field, value in (("phone", keys.phone), ("email", keys.email),
-                             ("company", keys.company_key)):  # fmt: skip
+        for field, value in (
+            ("phone", keys.phone),
+            ("email", keys.email),
+            ("company", keys.company_key),
+        ):
             db.dedup_keys.delete_one({"tenant_id": TENANT, "key": f"{field}:{value}"})
     db.outbox.delete_many({"tenant_id": TENANT})
     for owner in filter(None, owners):
@@ -281,8 +290,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         client: MongoClient[dict[str, Any]]
         with MongoClient(mongo.address) as client:
             ensure_indexes(client[DATABASE])  # as the lead api does when it starts
-        measured = measure(mongo.address, args.leads, args.lookups, args.checks, args.captures,
-                           args.budget)  # fmt: skip
+        measured = measure(
+            mongo.address, args.leads, args.lookups, args.checks, args.captures, args.budget
+        )
     return {"leads": args.leads, "seed": meta, **measured}
 
 
@@ -297,22 +307,30 @@ def report(result: dict[str, Any]) -> str:
     if "plans" not in result:
         return "\n".join(lines)
     for field, plan in result["plans"].items():
-        lines.append(f"  plan of the {field} look-up: {plan['stages']} "
-                     f"(documents examined: {plan['docs_examined']})")  # fmt: skip
+        lines.append(
+            f"  plan of the {field} look-up: {plan['stages']} "
+            f"(documents examined: {plan['docs_examined']})"
+        )
 
     def line(label: str, f: dict[str, Any]) -> str:
         cut = " STOPPED by --budget" if f["stopped_by_budget"] else ""
-        return (f"{label}: {f['samples']} samples, p50 {f['p50_ms']:.2f} ms, "
-                f"p99 {f['p99_ms']:.2f} ms, max {f['max_ms']:.2f} ms{cut}")  # fmt: skip
+        return (
+            f"{label}: {f['samples']} samples, p50 {f['p50_ms']:.2f} ms, "
+            f"p99 {f['p99_ms']:.2f} ms, max {f['max_ms']:.2f} ms{cut}"
+        )
 
     pd = result["possible_duplicates"]
-    lines.append(line("possible_duplicates (3 look-ups)", pd)
-                 + f"; {pd['existing_keys']} existing keys, wrong answers: {pd['wrong_answers']}")  # fmt: skip
+    lines.append(
+        line("possible_duplicates (3 look-ups)", pd)
+        + f"; {pd['existing_keys']} existing keys, wrong answers: {pd['wrong_answers']}"
+    )
     lines.append(line("  the same with its transaction", pd["with_transaction"]))
     check = result["check_duplicates"]
     lines.append(line("CheckDuplicates use case", check) if isinstance(check, dict) else check)
-    lines.append(line("capture (LeadApp.create)", result["capture"])
-                 + f"; assigned to a rep: {result['capture']['assigned']}")  # fmt: skip
+    lines.append(
+        line("capture (LeadApp.create)", result["capture"])
+        + f"; assigned to a rep: {result['capture']['assigned']}"
+    )
     return "\n".join(lines)
 
 

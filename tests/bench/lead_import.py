@@ -66,8 +66,11 @@ def _backlog(env: dict[str, str]) -> int:
     try:
         listed = subprocess.run(
             ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "messages"],
-            capture_output=True, text=True, timeout=60, check=True,
-        ).stdout  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return waiting
     return waiting + sum(int(n) for n in listed.split() if n.isdigit())

@@ -94,11 +94,17 @@ def _documents(first: int, count: int) -> list[bytes]:
             expected_close_date=(created + timedelta(days=90)).date().isoformat(),
         )
         opp = create_opportunity(
-            draft, opportunity_id=deal_id(i), tenant_id=TENANT,
-            account_name=f"客户{i % ACCOUNTS}有限公司", pipeline_id="default",
-            pipeline_version=1, first_stage="initial_contact", probability=10,
-            created_by=f"rep-{owner}", now=created,
-        )  # fmt: skip
+            draft,
+            opportunity_id=deal_id(i),
+            tenant_id=TENANT,
+            account_name=f"客户{i % ACCOUNTS}有限公司",
+            pipeline_id="default",
+            pipeline_version=1,
+            first_stage="initial_contact",
+            probability=10,
+            created_by=f"rep-{owner}",
+            now=created,
+        )
         opp = replace(opp, stage=stage, probability=probability, status=status)
         if status is not Status.OPEN:
             closed = (created + timedelta(days=60)).date().isoformat()

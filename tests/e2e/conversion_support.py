@@ -15,9 +15,14 @@ def qualified_lead(tenant: Tenant, **fields: Any) -> tuple[dict[str, Any], str, 
     manager, then contacted and qualified by the rep."""
     rep, token = tenant.person("sales_rep")
     manager = tenant.person("sales_manager")[1]
-    body = {"name": "韩梅梅", "source": "trade_show", "phone": "13600136000",
-            "company": f"杭州{uuid.uuid4().hex[:6]}智能科技有限公司", "product_line": "CRM",
-            **fields}  # fmt: skip
+    body = {
+        "name": "韩梅梅",
+        "source": "trade_show",
+        "phone": "13600136000",
+        "company": f"杭州{uuid.uuid4().hex[:6]}智能科技有限公司",
+        "product_line": "CRM",
+        **fields,
+    }
     with tenant.client() as admin:
         lead = ok(admin.post("/v1/leads", json=body), 201)
     with tenant.client(manager) as client:

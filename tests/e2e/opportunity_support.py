@@ -32,8 +32,13 @@ def contact(client: httpx.Client, account_id: str, **fields: Any) -> dict[str, A
 
 
 def deal(client: httpx.Client, account_id: str, **fields: Any) -> dict[str, Any]:
-    body = {"name": "CRM 项目", "account_id": account_id, "amount": cny("120000"),
-            "expected_close_date": "2030-06-30", **fields}  # fmt: skip
+    body = {
+        "name": "CRM 项目",
+        "account_id": account_id,
+        "amount": cny("120000"),
+        "expected_close_date": "2030-06-30",
+        **fields,
+    }
     return ok(client.post("/v1/opportunities", json=body), 201)
 
 

@@ -18,13 +18,22 @@ def tenant(tenant_factory):
 def test_the_360_view_composes_every_part_and_marks_the_missing_ones(tenant, tenant_factory):
     lead, rep, token = qualified_lead(tenant)
     with tenant.client(token) as client:
-        ok(client.post(f"/v1/leads/{lead['id']}/follow-ups",
-                       json={"kind": "call", "notes": "展会后首次电话"}), 201)  # fmt: skip
+        ok(
+            client.post(
+                f"/v1/leads/{lead['id']}/follow-ups",
+                json={"kind": "call", "notes": "展会后首次电话"},
+            ),
+            201,
+        )
         body = {"opportunity": {"amount": cny("123.45")}}
         done = ok(client.post(f"/v1/leads/{lead['id']}/convert", json=body), 201)
         account_id, opp_id = done["account"]["id"], done["opportunity"]["id"]
-        ok(client.post(f"/v1/accounts/{account_id}/follow-ups",
-                       json={"kind": "visit", "notes": "上门拜访"}), 201)  # fmt: skip
+        ok(
+            client.post(
+                f"/v1/accounts/{account_id}/follow-ups", json={"kind": "visit", "notes": "上门拜访"}
+            ),
+            201,
+        )
         second = {"name": "二期扩容", "account_id": account_id, "amount": cny("0.55")}
         ok(client.post("/v1/opportunities", json=second), 201)
         view = ok(client.get(f"/v1/accounts/{account_id}/360"))

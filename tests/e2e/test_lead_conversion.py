@@ -19,22 +19,30 @@ def tenant(tenant_factory):
 
 def test_a_qualified_lead_converts_and_its_records_read_back(tenant):
     lead, rep, token = qualified_lead(tenant)
-    body = {"opportunity": {"amount": {"amount": "123.45", "currency": "CNY"}},
-            "contact": {"title": "信息中心主任", "role": "decision_maker"}}  # fmt: skip
+    body = {
+        "opportunity": {"amount": {"amount": "123.45", "currency": "CNY"}},
+        "contact": {"title": "信息中心主任", "role": "decision_maker"},
+    }
     with tenant.client(token) as client:
         done = ok(client.post(f"/v1/leads/{lead['id']}/convert", json=body), 201)
         assert done["account_created"] is True
         account, contact, opp = done["account"], done["contact"], done["opportunity"]
         assert (account["name"], account["source"], account["source_lead_id"]) == (
-            lead["company"], "trade_show", lead["id"],
-        )  # fmt: skip
+            lead["company"],
+            "trade_show",
+            lead["id"],
+        )
         assert (contact["name"], contact["role"], contact["primary"]) == (
-            "韩梅梅", "decision_maker", True,
-        )  # fmt: skip
+            "韩梅梅",
+            "decision_maker",
+            True,
+        )
         assert opp["amount"] == {"amount": "123.45", "currency": "CNY"}
         assert (opp["name"], opp["owner_id"], opp["source"]) == (
-            f"{lead['company']} – CRM", rep, "trade_show",
-        )  # fmt: skip
+            f"{lead['company']} – CRM",
+            rep,
+            "trade_show",
+        )
         assert ok(client.get(f"/v1/accounts/{account['id']}"))["owner_id"] == rep
         assert ok(client.get(f"/v1/contacts/{contact['id']}"))["account_id"] == account["id"]
         read = ok(client.get(f"/v1/opportunities/{opp['id']}"))
@@ -42,8 +50,10 @@ def test_a_qualified_lead_converts_and_its_records_read_back(tenant):
         converted = ok(client.get(f"/v1/leads/{lead['id']}"))
         assert converted["status"] == "converted"
         assert (converted["account_id"], converted["contact_id"], converted["opportunity_id"]) == (
-            account["id"], contact["id"], opp["id"],
-        )  # fmt: skip
+            account["id"],
+            contact["id"],
+            opp["id"],
+        )
         again = ok(client.post(f"/v1/leads/{lead['id']}/convert", json={}), 201)
         assert (again["account"]["id"], again["opportunity"]["id"]) == (account["id"], opp["id"])
         listed = ok(client.get("/v1/opportunities"))["items"]
@@ -58,9 +68,10 @@ def test_the_idempotency_key_header_replays_the_conversion(tenant):
         second = ok(client.post(f"/v1/leads/{lead['id']}/convert", json={}, headers=headers), 201)
         assert second["opportunity"]["id"] == first["opportunity"]["id"]
         other = client.post(
-            f"/v1/leads/{lead['id']}/convert", json={},
+            f"/v1/leads/{lead['id']}/convert",
+            json={},
             headers={"Idempotency-Key": f"convert-{uuid.uuid4()}"},
-        )  # fmt: skip
+        )
         assert other.status_code == 409
         assert first["account"]["id"] in other.json()["detail"]
 
@@ -82,8 +93,9 @@ def test_a_lead_of_an_existing_company_joins_its_account(tenant):
 def test_unqualified_hidden_and_badly_overridden_conversions_are_refused(tenant, tenant_factory):
     rep, token = tenant.person("sales_rep")
     with tenant.client() as admin:
-        fresh = ok(admin.post("/v1/leads", json={"name": "李四", "source": "web",
-                                                  "owner_id": rep}), 201)  # fmt: skip
+        fresh = ok(
+            admin.post("/v1/leads", json={"name": "李四", "source": "web", "owner_id": rep}), 201
+        )
     with tenant.client(token) as client:
         early = client.post(f"/v1/leads/{fresh['id']}/convert", json={})
         assert early.status_code == 409, early.text

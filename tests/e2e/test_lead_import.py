@@ -82,8 +82,14 @@ def test_gbk_then_utf8_bom_under_merge_leave_one_lead_per_person(tenant):
         exported = _csv(api.get("/v1/leads.csv"))
         assert len(exported) == PEOPLE  # merged copies are not listed, so not exported
         assert all(row["phone"] == "" or row["phone"].startswith("'+86") for row in exported)
-        assert {row["source"] for row in exported} <= {"web", "wechat", "trade_show",
-                                                       "third_party", "referral", "phone"}  # fmt: skip
+        assert {row["source"] for row in exported} <= {
+            "web",
+            "wechat",
+            "trade_show",
+            "third_party",
+            "referral",
+            "phone",
+        }
         rows_in_file = list(csv.DictReader(io.StringIO(GBK.decode("gb18030"))))
         assert {r["name"] for r in exported} == {r["姓名"] for r in rows_in_file}
         shown = _csv(api.get("/v1/leads.csv", params={"source": "trade_show"}))
@@ -176,8 +182,11 @@ def test_a_file_of_several_chunks_imports_whole(tenant_factory):
     url = httpx.URL(b.url)
     conn = http.client.HTTPConnection(url.host, url.port, timeout=10)
     conn.putrequest("POST", "/v1/lead-imports")
-    for name, value in (("Authorization", f"Bearer {b.admin_key}"), ("Content-Type", "text/csv"),
-                        ("Content-Length", str((64 << 20) + 1))):  # fmt: skip
+    for name, value in (
+        ("Authorization", f"Bearer {b.admin_key}"),
+        ("Content-Type", "text/csv"),
+        ("Content-Length", str((64 << 20) + 1)),
+    ):
         conn.putheader(name, value)
     conn.endheaders()
     answer = conn.getresponse()

@@ -146,8 +146,12 @@ def test_won_lost_and_reopen_with_their_history(rep):
         "closed_date",
         "amount",
     }
-    won = ok(client.post(f"/v1/opportunities/{opp['id']}/won",
-                         json={"closed_date": "2026-11-20", "amount": cny("118000.50")}))  # fmt: skip
+    won = ok(
+        client.post(
+            f"/v1/opportunities/{opp['id']}/won",
+            json={"closed_date": "2026-11-20", "amount": cny("118000.50")},
+        )
+    )
     assert (won["status"], won["stage"], won["amount"]) == ("won", "won", cny("118000.5"))
     assert (
         client.post(
@@ -185,8 +189,13 @@ def test_a_stale_write_is_412_and_loses_nothing(rep):
     opp = ready_deal(client)
     tag = client.get(f"/v1/opportunities/{opp['id']}").headers["ETag"]
     assert tag == f'"{opp["version"]}"'
-    first = ok(client.patch(f"/v1/opportunities/{opp['id']}", json={"next_step": "安排演示"},
-                            headers={"If-Match": tag}))  # fmt: skip
+    first = ok(
+        client.patch(
+            f"/v1/opportunities/{opp['id']}",
+            json={"next_step": "安排演示"},
+            headers={"If-Match": tag},
+        )
+    )
     stale = client.patch(
         f"/v1/opportunities/{opp['id']}", json={"next_step": "发报价"}, headers={"If-Match": tag}
     )
@@ -201,8 +210,16 @@ def test_a_stale_write_is_412_and_loses_nothing(rep):
 def test_lists_filter_by_stage_owner_amount_and_date(tenant, rep):
     rep_id, client = rep
     acme = account(client)
-    made = [deal(client, acme["id"], name=f"清单{i}", amount=cny(str(100 * (i + 1))),
-                 expected_close_date=f"2031-01-{10 + i}") for i in range(3)]  # fmt: skip
+    made = [
+        deal(
+            client,
+            acme["id"],
+            name=f"清单{i}",
+            amount=cny(str(100 * (i + 1))),
+            expected_close_date=f"2031-01-{10 + i}",
+        )
+        for i in range(3)
+    ]
     ok(move(client, made[2]["id"], "needs_confirmed"))
     listed = ok(
         client.get(
@@ -211,13 +228,28 @@ def test_lists_filter_by_stage_owner_amount_and_date(tenant, rep):
         )
     )
     assert [o["id"] for o in listed["items"]] == [made[2]["id"]]
-    ranged = ok(client.get("/v1/opportunities", params={
-        "account_id": acme["id"], "amount_min": "100", "amount_max": "200", "sort": "amount",
-    }))["items"]  # fmt: skip
+    ranged = ok(
+        client.get(
+            "/v1/opportunities",
+            params={
+                "account_id": acme["id"],
+                "amount_min": "100",
+                "amount_max": "200",
+                "sort": "amount",
+            },
+        )
+    )["items"]
     assert [o["id"] for o in ranged] == [made[0]["id"], made[1]["id"]]
-    dated = ok(client.get("/v1/opportunities", params={
-        "account_id": acme["id"], "close_date_from": "2031-01-11", "close_date_to": "2031-01-12",
-    }))["items"]  # fmt: skip
+    dated = ok(
+        client.get(
+            "/v1/opportunities",
+            params={
+                "account_id": acme["id"],
+                "close_date_from": "2031-01-11",
+                "close_date_to": "2031-01-12",
+            },
+        )
+    )["items"]
     assert {o["id"] for o in dated} == {made[1]["id"], made[2]["id"]}
     first = ok(client.get("/v1/opportunities", params={"account_id": acme["id"], "limit": 2}))
     rest = ok(
@@ -256,9 +288,22 @@ def test_other_tenants_never_see_a_thing(tenant_factory, rep):
 def test_pipelines_are_versioned_and_settings_named(tenant):
     listed = ok(tenant.admin("GET", "/v1/pipelines"))["items"]
     default = next(p for p in listed if p["is_default"])
-    stages = [{k: s[k] for k in ("key", "name", "kind", "win_probability", "required_fields",
-                                 "required_artefacts", "allow_skip", "requires_approval")}
-              for s in default["stages"]]  # fmt: skip
+    stages = [
+        {
+            k: s[k]
+            for k in (
+                "key",
+                "name",
+                "kind",
+                "win_probability",
+                "required_fields",
+                "required_artefacts",
+                "allow_skip",
+                "requires_approval",
+            )
+        }
+        for s in default["stages"]
+    ]
     body = {"name": default["name"], "is_default": True, "stages": stages, "cadence_days": 3}
     read = {"If-Match": f'"{default["version"]}"'}
     changed = ok(tenant.admin("PUT", f"/v1/pipelines/{default['id']}", json=body, headers=read))

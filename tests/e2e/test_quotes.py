@@ -10,15 +10,32 @@ import pytest
 from opportunity_support import cny, ok, ready_deal
 
 VAT_LINES = [
-    {"product_code": "CLOUD-ENT", "description": "企业版年费", "quantity": "3", "unit": "套",
-     "unit_price": cny("1999.99"), "discount_percent": "10", "tax_percent": "13"},
-    {"description": "实施服务", "quantity": "2.5", "unit": "人天", "unit_price": cny("88.88"),
-     "tax_percent": "6"},
-]  # fmt: skip
+    {
+        "product_code": "CLOUD-ENT",
+        "description": "企业版年费",
+        "quantity": "3",
+        "unit": "套",
+        "unit_price": cny("1999.99"),
+        "discount_percent": "10",
+        "tax_percent": "13",
+    },
+    {
+        "description": "实施服务",
+        "quantity": "2.5",
+        "unit": "人天",
+        "unit_price": cny("88.88"),
+        "tax_percent": "6",
+    },
+]
 BIG_DISCOUNT = [
-    {"description": "旗舰版", "quantity": "1", "unit_price": cny("100000"),
-     "discount_percent": "25", "tax_percent": "13"},
-]  # fmt: skip
+    {
+        "description": "旗舰版",
+        "quantity": "1",
+        "unit_price": cny("100000"),
+        "discount_percent": "25",
+        "tax_percent": "13",
+    },
+]
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +71,26 @@ def test_a_quote_has_exact_totals_versions_and_is_issued(rep):
     assert (quote["version"], quote["status"], quote["opportunity_id"]) == (1, "draft", opp["id"])
     assert quote["number"].startswith("Q-")
     first = quote["lines"][0]
-    assert [amount(first[k]) for k in ("list_amount", "discount_amount", "net_amount",
-                                       "tax_amount", "total")] == [
-        Decimal("5999.97"), Decimal("600.00"), Decimal("5399.97"), Decimal("702.00"),
-        Decimal("6101.97")]  # fmt: skip
-    assert [amount(quote[k]) for k in ("list_total", "discount_total", "net_total", "tax_total",
-                                       "total")] == [
-        Decimal("6222.17"), Decimal("600.00"), Decimal("5622.17"), Decimal("715.33"),
-        Decimal("6337.50")]  # fmt: skip
+    assert [
+        amount(first[k])
+        for k in ("list_amount", "discount_amount", "net_amount", "tax_amount", "total")
+    ] == [
+        Decimal("5999.97"),
+        Decimal("600.00"),
+        Decimal("5399.97"),
+        Decimal("702.00"),
+        Decimal("6101.97"),
+    ]
+    assert [
+        amount(quote[k])
+        for k in ("list_total", "discount_total", "net_total", "tax_total", "total")
+    ] == [
+        Decimal("6222.17"),
+        Decimal("600.00"),
+        Decimal("5622.17"),
+        Decimal("715.33"),
+        Decimal("6337.50"),
+    ]
     assert quote["discount_percent"] == "9.64"
     revised = rep.post(
         f"/v1/quotes/{quote['id']}/revisions",
@@ -72,8 +101,11 @@ def test_a_quote_has_exact_totals_versions_and_is_issued(rep):
     assert revised.headers["Location"] == f"/v1/quotes/{quote['id']}"
     assert revised.headers["ETag"] == '"2"'
     assert (v2["id"], v2["number"], v2["version"], v2["status"]) == (
-        quote["id"], quote["number"], 2, "draft",
-    )  # fmt: skip
+        quote["id"],
+        quote["number"],
+        2,
+        "draft",
+    )
     assert amount(v2["total"]) == Decimal("6101.97")
     stale = rep.post(
         f"/v1/quotes/{quote['id']}/revisions",
@@ -94,8 +126,9 @@ def test_a_quote_has_exact_totals_versions_and_is_issued(rep):
 
 def test_bad_lines_are_422_naming_each_field(rep):
     opp = ready_deal(rep)
-    bad = [{"description": "x", "quantity": "1", "unit_price": cny("10"),
-            "discount_percent": "120"}]  # fmt: skip
+    bad = [
+        {"description": "x", "quantity": "1", "unit_price": cny("10"), "discount_percent": "120"}
+    ]
     answer = rep.post(f"/v1/opportunities/{opp['id']}/quotes", json={"lines": bad})
     assert answer.status_code == 422, answer.text
     assert "lines[0].discount_percent" in answer.text
@@ -115,8 +148,10 @@ def test_a_big_discount_is_issued_once_the_director_approves(rep, director):
     )["items"]
     [approval] = [a for a in queue if a["id"] == approval_id]
     assert (approval["quote_id"], approval["quote_version"], approval["discount_percent"]) == (
-        quote["id"], 1, "25",
-    )  # fmt: skip
+        quote["id"],
+        1,
+        "25",
+    )
     assert amount(approval["amount"]) == Decimal("84750.00")
     assert approval["threshold_percent"] == "15"
     decided = ok(

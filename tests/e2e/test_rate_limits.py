@@ -8,9 +8,15 @@ from identity_support import PASSWORD, admin_cli
 
 def test_a_tiny_plan_refuses_with_retry_after_and_ratelimit_headers(tenant_factory, stack):
     tenant = tenant_factory(
-        "--credential-rate", "0.05", "--credential-burst", "3",
-        "--tenant-rate", "0.05", "--tenant-burst", "5",
-    )  # fmt: skip
+        "--credential-rate",
+        "0.05",
+        "--credential-burst",
+        "3",
+        "--tenant-rate",
+        "0.05",
+        "--tenant-burst",
+        "5",
+    )
     with tenant.client() as admin:
         answers = [admin.get("/v1/tenant") for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]

@@ -150,9 +150,13 @@ def service_addresses(mongo_client, mongo_uri, database_name) -> Iterator[dict[s
     lead_app.start()
     lead_address = f"127.0.0.1:{lead_app.port}"
     settings = settings_for(
-        "opportunity", "api", mongo_uri, opp_db, CRM_GRPC_HOST="127.0.0.1",
+        "opportunity",
+        "api",
+        mongo_uri,
+        opp_db,
+        CRM_GRPC_HOST="127.0.0.1",
         CRM_LEAD_ADDR=lead_address,
-    )  # fmt: skip
+    )
     leads = LeadClient.connect(settings)
     opp_app = GrpcApp(
         settings,

@@ -23,12 +23,29 @@ def _ok(response, status=200):
 
 
 def _qualified(api) -> dict[str, Any]:
-    lead = _ok(api("admin", "POST", "/v1/leads", json={
-        "name": "韩梅梅", "company": "杭州云栖智能科技有限公司", "source": "trade_show",
-        "phone": "13600136000", "product_line": "CRM",
-    }), 201)  # fmt: skip
-    _ok(api("sales_manager", "POST", f"/v1/leads/{lead['id']}/assign",
-            json={"owner_id": "sales_rep-1"}))  # fmt: skip
+    lead = _ok(
+        api(
+            "admin",
+            "POST",
+            "/v1/leads",
+            json={
+                "name": "韩梅梅",
+                "company": "杭州云栖智能科技有限公司",
+                "source": "trade_show",
+                "phone": "13600136000",
+                "product_line": "CRM",
+            },
+        ),
+        201,
+    )
+    _ok(
+        api(
+            "sales_manager",
+            "POST",
+            f"/v1/leads/{lead['id']}/assign",
+            json={"owner_id": "sales_rep-1"},
+        )
+    )
     for status in ("contacted", "qualified"):
         _ok(api("sales_rep", "POST", f"/v1/leads/{lead['id']}/status", json={"status": status}))
     return lead
@@ -36,8 +53,12 @@ def _qualified(api) -> dict[str, Any]:
 
 def test_a_conversion_answers_the_records_and_again_the_same(api):
     lead = _qualified(api)
-    early = api("sales_rep", "POST", f"/v1/leads/{lead['id']}/convert",
-                json={"opportunity": {"amount": {"amount": "1.5", "currency": "cny"}}})  # fmt: skip
+    early = api(
+        "sales_rep",
+        "POST",
+        f"/v1/leads/{lead['id']}/convert",
+        json={"opportunity": {"amount": {"amount": "1.5", "currency": "cny"}}},
+    )
     assert early.status_code == 422  # the gateway's own check of the currency
     body = {"opportunity": {"amount": {"amount": "123.45", "currency": "CNY"}}}
     answer = api("sales_rep", "POST", f"/v1/leads/{lead['id']}/convert", json=body)
@@ -50,8 +71,13 @@ def test_a_conversion_answers_the_records_and_again_the_same(api):
     assert again["opportunity"]["id"] == done["opportunity"]["id"]
     converted = _ok(api("sales_rep", "GET", f"/v1/leads/{lead['id']}"))
     assert (converted["status"], converted["account_id"]) == ("converted", done["account"]["id"])
-    other_key = api("sales_rep", "POST", f"/v1/leads/{lead['id']}/convert", json={},
-                    headers={"Idempotency-Key": "another"})  # fmt: skip
+    other_key = api(
+        "sales_rep",
+        "POST",
+        f"/v1/leads/{lead['id']}/convert",
+        json={},
+        headers={"Idempotency-Key": "another"},
+    )
     assert other_key.status_code == 409 and done["account"]["id"] in other_key.json()["detail"]
     hidden = api("sales_rep", "POST", f"/v1/leads/{lead['id']}/convert", json={}, tenant="t-other")
     assert hidden.status_code == 404
@@ -66,8 +92,15 @@ def test_a_lead_that_is_not_qualified_is_409_naming_its_status(api):
 
 def test_the_360_view_degrades_the_parts_whose_services_are_down(api):
     lead = _qualified(api)
-    _ok(api("sales_rep", "POST", f"/v1/leads/{lead['id']}/follow-ups",
-            json={"kind": "call", "notes": "展会后首次电话"}), 201)  # fmt: skip
+    _ok(
+        api(
+            "sales_rep",
+            "POST",
+            f"/v1/leads/{lead['id']}/follow-ups",
+            json={"kind": "call", "notes": "展会后首次电话"},
+        ),
+        201,
+    )
     body = {"opportunity": {"amount": {"amount": "100.10", "currency": "CNY"}}}
     done = _ok(api("sales_rep", "POST", f"/v1/leads/{lead['id']}/convert", json=body), 201)
     account_id = done["account"]["id"]

@@ -49,17 +49,48 @@ def _ok(response, status=200):
 
 def test_a_deal_goes_through_its_gates_and_the_directors_approval(api):
     rep = "sales_rep"
-    account = _ok(api(rep, "POST", "/v1/accounts", json={"name": "上海云图科技有限公司",
-                                                          "unified_social_credit_code": "91350100M000100Y43"}), 201)  # fmt: skip
+    account = _ok(
+        api(
+            rep,
+            "POST",
+            "/v1/accounts",
+            json={
+                "name": "上海云图科技有限公司",
+                "unified_social_credit_code": "91350100M000100Y43",
+            },
+        ),
+        201,
+    )
     twin = api(rep, "POST", "/v1/accounts", json={"name": "上海云图科技"})
     assert twin.status_code == 409 and twin.headers["content-type"] == "application/problem+json"
-    kdm = _ok(api(rep, "POST", "/v1/contacts", json={"account_id": account["id"], "name": "王芳",
-                                                     "role": "decision_maker"}), 201)  # fmt: skip
-    made = api(rep, "POST", "/v1/opportunities", json={
-        "name": "大单", "account_id": account["id"], "amount": {"amount": "800000.50", "currency": "CNY"},
-        "expected_close_date": "2030-06-30", "primary_contact_id": kdm["id"],
-        "line_items": [{"name": "专业版", "quantity": "2", "unit_price": {"amount": "400000.25", "currency": "CNY"}}],
-    })  # fmt: skip
+    kdm = _ok(
+        api(
+            rep,
+            "POST",
+            "/v1/contacts",
+            json={"account_id": account["id"], "name": "王芳", "role": "decision_maker"},
+        ),
+        201,
+    )
+    made = api(
+        rep,
+        "POST",
+        "/v1/opportunities",
+        json={
+            "name": "大单",
+            "account_id": account["id"],
+            "amount": {"amount": "800000.50", "currency": "CNY"},
+            "expected_close_date": "2030-06-30",
+            "primary_contact_id": kdm["id"],
+            "line_items": [
+                {
+                    "name": "专业版",
+                    "quantity": "2",
+                    "unit_price": {"amount": "400000.25", "currency": "CNY"},
+                }
+            ],
+        },
+    )
     opp = _ok(made, 201)
     assert made.headers["ETag"] == '"1"' and opp["amount"] == {
         "amount": "800000.5",
@@ -73,11 +104,19 @@ def test_a_deal_goes_through_its_gates_and_the_directors_approval(api):
     )
     assert gated.status_code == 422
     assert gated.json()["errors"] == [
-        {"field": "artefacts.signed_requirements_doc",
-         "message": "a signed_requirements_doc artefact is required to enter stage quote_negotiation"}
-    ]  # fmt: skip
-    waiting = _ok(api(rep, "POST", f"/v1/opportunities/{opp['id']}/stage",
-                      json={"to_stage": "quote_negotiation", "artefacts": [DOC]}))  # fmt: skip
+        {
+            "field": "artefacts.signed_requirements_doc",
+            "message": "a signed_requirements_doc artefact is required to enter stage quote_negotiation",
+        }
+    ]
+    waiting = _ok(
+        api(
+            rep,
+            "POST",
+            f"/v1/opportunities/{opp['id']}/stage",
+            json={"to_stage": "quote_negotiation", "artefacts": [DOC]},
+        )
+    )
     assert (
         waiting["outcome"] == "approval_pending" and waiting["opportunity"]["stage"] == "solution"
     )
@@ -85,11 +124,24 @@ def test_a_deal_goes_through_its_gates_and_the_directors_approval(api):
         "items"
     ]
     assert [a["threshold"] for a in queue] == [{"amount": "500000", "currency": "CNY"}]
-    decided = _ok(api("sales_director", "POST", f"/v1/approvals/{waiting['approval_id']}/decision",
-                      json={"decision": "approve", "decision_key": "oa-1"}))  # fmt: skip
+    decided = _ok(
+        api(
+            "sales_director",
+            "POST",
+            f"/v1/approvals/{waiting['approval_id']}/decision",
+            json={"decision": "approve", "decision_key": "oa-1"},
+        )
+    )
     assert decided["opportunity"]["stage"] == "quote_negotiation"
-    assert api(rep, "POST", f"/v1/approvals/{waiting['approval_id']}/decision",
-               json={"decision": "approve"}).status_code == 403  # fmt: skip
+    assert (
+        api(
+            rep,
+            "POST",
+            f"/v1/approvals/{waiting['approval_id']}/decision",
+            json={"decision": "approve"},
+        ).status_code
+        == 403
+    )
 
 
 def test_stale_writes_bad_queries_and_missing_things(api):

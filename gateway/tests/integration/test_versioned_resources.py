@@ -16,15 +16,25 @@ pytest_plugins = ["gateway_support"]  # fixtures: service_api (the services in-p
 
 DIRECTOR = "sales_director"
 CNY = "CNY"
-LINE = {"description": "企业版年费", "quantity": "3", "unit": "套", "tax_percent": "13",
-        "unit_price": {"amount": "1999.99", "currency": CNY}}  # fmt: skip
+LINE = {
+    "description": "企业版年费",
+    "quantity": "3",
+    "unit": "套",
+    "tax_percent": "13",
+    "unit_price": {"amount": "1999.99", "currency": CNY},
+}
 STAGES = [
     {"key": "initial_contact", "name": "初步接洽", "win_probability": 10},
     {"key": "won", "name": "赢单", "kind": "won", "win_probability": 100},
     {"key": "lost", "name": "输单", "kind": "lost", "win_probability": 0},
 ]
-FORM = {"name": "官网试用", "fields": ["name", "phone"], "allowed_origins": ["https://a.cn"],
-        "source": "web", "honeypot_field": "website"}  # fmt: skip
+FORM = {
+    "name": "官网试用",
+    "fields": ["name", "phone"],
+    "allowed_origins": ["https://a.cn"],
+    "source": "web",
+    "honeypot_field": "website",
+}
 
 Change = tuple[str, str, dict[str, Any] | None]  # method, path, body
 
@@ -56,10 +66,17 @@ def _lead(api: Callable[..., Any], assigned: bool = False) -> str:
 
 def _deal(api: Callable[..., Any]) -> str:
     account = _made(api, DIRECTOR, "/v1/accounts", {"name": f"云栖科技 {id(api)}"})
-    deal = _made(api, DIRECTOR, "/v1/opportunities", {
-        "account_id": account["id"], "name": "200 座席",
-        "amount": {"amount": "680000.00", "currency": CNY}, "expected_close_date": "2030-06-30",
-    })  # fmt: skip
+    deal = _made(
+        api,
+        DIRECTOR,
+        "/v1/opportunities",
+        {
+            "account_id": account["id"],
+            "name": "200 座席",
+            "amount": {"amount": "680000.00", "currency": CNY},
+            "expected_close_date": "2030-06-30",
+        },
+    )
     return str(deal["id"])
 
 
@@ -148,8 +165,12 @@ def _form(api: Callable[..., Any]) -> Walk:
 
 
 def _user(api: Callable[..., Any]) -> Walk:
-    body = {"email": "li.na@acme.cn", "display_name": "李娜", "roles": ["sales_rep"],
-            "password": "correct horse battery"}  # fmt: skip
+    body = {
+        "email": "li.na@acme.cn",
+        "display_name": "李娜",
+        "roles": ["sales_rep"],
+        "password": "correct horse battery",
+    }
     path = f"/v1/users/{_made(api, 'admin', '/v1/users', body)['id']}"
     return Walk(
         path,

@@ -10,8 +10,19 @@ from gateway.conventions.openapi import NO_LOCATION
 SPEC = create_app(Settings.from_env("gateway", "gateway", {})).openapi()
 
 # POSTs that create nothing: actions on a resource, questions, and signing in and out.
-ACTIONS = ("claim", "release", "assign", "status", "merge", "stage", "won", "lost", "reopen",
-           "issue", "decision")  # fmt: skip
+ACTIONS = (
+    "claim",
+    "release",
+    "assign",
+    "status",
+    "merge",
+    "stage",
+    "won",
+    "lost",
+    "reopen",
+    "issue",
+    "decision",
+)
 NOT_CREATING = {
     "/v1/lead-duplicate-checks": "a question: which leads would this capture duplicate?",
     "/v1/auth/sign-in": "hands out tokens (ADR 12: no Idempotency-Key)",

@@ -30,9 +30,13 @@ def at_solution(stub, amount):
     acme = account(stub, REP)
     kdm = contact(stub, acme.id, REP)
     opp = deal(
-        stub, acme.id, REP, amount=cny(amount), expected_close_date="2030-01-31",
+        stub,
+        acme.id,
+        REP,
+        amount=cny(amount),
+        expected_close_date="2030-01-31",
         primary_contact_id=kdm.id,
-    )  # fmt: skip
+    )
     for stage in ("needs_confirmed", "solution"):
         move(stub, opp.id, stage, REP)
     return opp

@@ -22,17 +22,34 @@ def yuan(m: common_pb2.Money) -> str:
 
 # 3 × ¥1,999.99 at 10 % off with 13 % VAT, and 2.5 × ¥88.88 with 6 % VAT
 VAT_LINES = [
-    pb.QuoteLineInput(product_code="CLOUD-ENT", description="企业版年费", quantity="3", unit="套",
-                      unit_price=price(1999, 990_000_000), discount_percent="10", tax_percent="13"),
-    pb.QuoteLineInput(description="实施服务", quantity="2.5", unit="人天",
-                      unit_price=price(88, 880_000_000), tax_percent="6"),
-]  # fmt: skip
+    pb.QuoteLineInput(
+        product_code="CLOUD-ENT",
+        description="企业版年费",
+        quantity="3",
+        unit="套",
+        unit_price=price(1999, 990_000_000),
+        discount_percent="10",
+        tax_percent="13",
+    ),
+    pb.QuoteLineInput(
+        description="实施服务",
+        quantity="2.5",
+        unit="人天",
+        unit_price=price(88, 880_000_000),
+        tax_percent="6",
+    ),
+]
 
 
 BIG_DISCOUNT = [
-    pb.QuoteLineInput(description="旗舰版", quantity="1", unit_price=price(100_000),
-                      discount_percent="25", tax_percent="13"),
-]  # fmt: skip
+    pb.QuoteLineInput(
+        description="旗舰版",
+        quantity="1",
+        unit_price=price(100_000),
+        discount_percent="25",
+        tax_percent="13",
+    ),
+]
 
 
 @pytest.fixture
@@ -66,18 +83,23 @@ def pending(stub, opp):
         pb.IssueQuoteRequest(id=quote.id, version=1, note="战略客户"), metadata=REP
     )
     assert (issued.outcome, issued.quote.status) == (
-        pb.ISSUE_QUOTE_OUTCOME_APPROVAL_PENDING, pb.QUOTE_STATUS_PENDING_APPROVAL,
-    )  # fmt: skip
+        pb.ISSUE_QUOTE_OUTCOME_APPROVAL_PENDING,
+        pb.QUOTE_STATUS_PENDING_APPROVAL,
+    )
     queue = stub.ListApprovals(
         pb.ListApprovalsRequest(assigned_to_me=True, kinds=[pb.APPROVAL_KIND_QUOTE_DISCOUNT]),
         metadata=DIRECTOR,
     ).approvals
     [approval] = queue
     assert (approval.id, approval.quote_id, approval.quote_version) == (
-        issued.approval_id, quote.id, 1,
-    )  # fmt: skip
+        issued.approval_id,
+        quote.id,
+        1,
+    )
     assert (approval.discount_percent, approval.threshold_percent, approval.note) == (
-        "25", "15", "战略客户",
-    )  # fmt: skip
+        "25",
+        "15",
+        "战略客户",
+    )
     assert yuan(approval.amount) == "84750.00"
     return quote, approval

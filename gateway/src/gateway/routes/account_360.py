@@ -101,11 +101,13 @@ async def _lead_part(
     )
     leads = [
         ConvertedLead(
-            id=lead.id, name=lead.name, source=lead.source,
+            id=lead.id,
+            name=lead.name,
+            source=lead.source,
             converted_opportunity_id=lead.opportunity_id,
         )
         for lead in found.leads
-    ]  # fmt: skip
+    ]
     return leads, [lead_follow_up_out(f) for f in follow_ups[:LIMIT]]
 
 
@@ -129,18 +131,24 @@ async def account_360(
             pb.GetAccount360PartsRequest(account_id=account_id, opportunity_limit=LIMIT), **options
         ),
         _part(_lead_part(lead_service, options, account_id)),
-        _part(contract_service.ListContracts(
-            contract_pb2.ListContractsRequest(
-                filter=contract_pb2.ContractFilter(account_ids=[account_id]), page=page
-            ), **options,
-        )),
-        _part(payment_service.ListReceivables(
-            payment_pb2.ListReceivablesRequest(
-                filter=payment_pb2.ReceivableFilter(account_ids=[account_id]), page=page
-            ), **options,
-        )),
+        _part(
+            contract_service.ListContracts(
+                contract_pb2.ListContractsRequest(
+                    filter=contract_pb2.ContractFilter(account_ids=[account_id]), page=page
+                ),
+                **options,
+            )
+        ),
+        _part(
+            payment_service.ListReceivables(
+                payment_pb2.ListReceivablesRequest(
+                    filter=payment_pb2.ReceivableFilter(account_ids=[account_id]), page=page
+                ),
+                **options,
+            )
+        ),
         return_exceptions=True,
-    )  # fmt: skip
+    )
     if isinstance(core, BaseException):  # the account itself: 404, or the service's failure
         raise core
     lead_values, lead_status = leads

@@ -75,9 +75,14 @@ async def list_accounts(
 ) -> AccountPage:
     """A rep sees their own accounts, a manager the team's, other roles all."""
     filter_ = pb.AccountFilter(
-        owner_ids=owner_id, team_ids=team_id, tiers=[enum_number(pb.AccountTier, TIER, t) for t in tier],
-        industries=industry, regions=region, tags=tag, text=q,
-    )  # fmt: skip
+        owner_ids=owner_id,
+        team_ids=team_id,
+        tiers=[enum_number(pb.AccountTier, TIER, t) for t in tier],
+        industries=industry,
+        regions=region,
+        tags=tag,
+        text=q,
+    )
     reply = await opportunity_service.ListAccounts(
         pb.ListAccountsRequest(
             filter=filter_, sort=sort, page=common_pb2.PageRequest(limit=limit, cursor=cursor)

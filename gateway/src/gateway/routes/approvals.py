@@ -50,11 +50,13 @@ async def list_approvals(
     reply = await opportunity_service.ListApprovals(
         pb.ListApprovalsRequest(
             statuses=[enum_number(pb.ApprovalStatus, STATUS, s) for s in status],
-            kinds=[enum_number(pb.ApprovalKind, KIND, k) for k in kind], opportunity_id=opportunity_id,
-            assigned_to_me=assigned_to_me, page=common_pb2.PageRequest(limit=limit, cursor=cursor),
+            kinds=[enum_number(pb.ApprovalKind, KIND, k) for k in kind],
+            opportunity_id=opportunity_id,
+            assigned_to_me=assigned_to_me,
+            page=common_pb2.PageRequest(limit=limit, cursor=cursor),
         ),
         **options,
-    )  # fmt: skip
+    )
     return ApprovalPage(
         items=[approval_out(a) for a in reply.approvals], next_cursor=reply.page.next_cursor
     )
@@ -75,10 +77,12 @@ async def decide(
     409 unless it repeats the first one's `decision_key`."""
     reply = await opportunity_service.DecideApproval(
         pb.DecideApprovalRequest(
-            approval_id=approval_id, decision=enum_number(pb.Decision, "DECISION_", body.decision),
-            reason=body.reason, decision_key=body.decision_key,
+            approval_id=approval_id,
+            decision=enum_number(pb.Decision, "DECISION_", body.decision),
+            reason=body.reason,
+            decision_key=body.decision_key,
         ),
         **options,
-    )  # fmt: skip
+    )
     opp = opportunity_out(reply.opportunity) if reply.HasField("opportunity") else None
     return DecisionOut(approval=approval_out(reply.approval), opportunity=opp)

@@ -74,11 +74,13 @@ async def list_contacts(
 ) -> ContactPage:
     reply = await opportunity_service.ListContacts(
         pb.ListContactsRequest(
-            account_id=account_id, roles=[enum_number(pb.ContactRole, ROLE, r) for r in role], text=q,
+            account_id=account_id,
+            roles=[enum_number(pb.ContactRole, ROLE, r) for r in role],
+            text=q,
             page=common_pb2.PageRequest(limit=limit, cursor=cursor),
         ),
         **options,
-    )  # fmt: skip
+    )
     return ContactPage(
         items=[contact_out(c) for c in reply.contacts], next_cursor=reply.page.next_cursor
     )
@@ -129,9 +131,10 @@ async def update_contact(
 
 
 @router.get(
-    "/v1/accounts/{account_id}/relationship-map", response_model=RelationshipMapOut,
+    "/v1/accounts/{account_id}/relationship-map",
+    response_model=RelationshipMapOut,
     summary="Who reports to whom at an account",
-)  # fmt: skip
+)
 async def relationship_map(
     account_id: AccountId,
     caller: Annotated[Caller, Depends(authorize("contact:read"))],

@@ -171,9 +171,11 @@ async def _read(request: Request) -> tuple[dict[str, Any], str]:
             if len(data) != len(pairs):
                 names = [n for n, _ in pairs]
                 raise ValidationFailed(
-                    [FieldViolation(n[:64], "is given more than once") for n in sorted(
-                        {n for n in names if names.count(n) > 1})]
-                )  # fmt: skip
+                    [
+                        FieldViolation(n[:64], "is given more than once")
+                        for n in sorted({n for n in names if names.count(n) > 1})
+                    ]
+                )
         else:
             raise HTTPException(415, f"send {JSON} or {URLENCODED}")
     except UnicodeDecodeError as exc:

@@ -31,10 +31,27 @@ from gateway.schemas.leads import LeadOut, Source, lead_out
 router = APIRouter(tags=["leads"], responses=PROBLEM_RESPONSES)
 
 COLUMNS = (
-    "id", "name", "company", "phone", "email", "source", "channel_detail", "status",
-    "owner_id", "region", "industry", "product_line", "tags", "notes", "score", "score_band",
-    "duplicate_of", "created_by", "created_at", "updated_at",
-)  # fmt: skip
+    "id",
+    "name",
+    "company",
+    "phone",
+    "email",
+    "source",
+    "channel_detail",
+    "status",
+    "owner_id",
+    "region",
+    "industry",
+    "product_line",
+    "tags",
+    "notes",
+    "score",
+    "score_band",
+    "duplicate_of",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
 
 
 def _cells(lead: LeadOut, custom: list[str]) -> list[object]:
@@ -77,9 +94,15 @@ async def export_leads(
     formula (`=`, `+`, `-`, `@`) starts with `'`. Reps may not export: a list leaves
     with whoever has it."""
     wanted = lead_filter(
-        owner_id, status, source, score_band, tag,
-        parse_instant("created_at_from", created_at_from), parse_instant("created_at_to", created_at_to), q,
-    )  # fmt: skip
+        owner_id,
+        status,
+        source,
+        score_band,
+        tag,
+        parse_instant("created_at_from", created_at_from),
+        parse_instant("created_at_to", created_at_to),
+        q,
+    )
 
     async def page(cursor: str) -> pb.ListLeadsResponse:
         return await lead_service.ListLeads(

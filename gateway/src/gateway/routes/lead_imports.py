@@ -36,9 +36,14 @@ router = APIRouter(tags=["lead imports"], responses=PROBLEM_RESPONSES)
 
 CHUNK = 1 << 20
 CSV_TYPES = frozenset(
-    {"text/csv", "text/plain", "application/csv", "application/vnd.ms-excel",
-     "application/octet-stream"}
-)  # fmt: skip
+    {
+        "text/csv",
+        "text/plain",
+        "application/csv",
+        "application/vnd.ms-excel",
+        "application/octet-stream",
+    }
+)
 ImportId = Annotated[str, Path(min_length=1, max_length=64, description="The import's id")]
 EXAMPLE_CSV = "姓名,公司名称,手机,邮箱,线索来源\r\n张伟,上海云图科技有限公司,13800138000,zhang@example.cn,展会\r\n"
 UPLOAD_BODY = {
@@ -155,12 +160,16 @@ async def start_import(
         )
     reply = await lead_service.StartImport(
         pb.StartImportRequest(
-            upload_id=upload_id, chunk_count=count, encoding=encoding or "",
-            header_map=columns, idempotency_key=request.headers.get(HEADER, ""),
-            default_source=default_source or "", file_name=file_name,
+            upload_id=upload_id,
+            chunk_count=count,
+            encoding=encoding or "",
+            header_map=columns,
+            idempotency_key=request.headers.get(HEADER, ""),
+            default_source=default_source or "",
+            file_name=file_name,
         ),
         **{**options, "timeout": options["timeout"] * 6},  # reading 64 MiB takes a moment
-    )  # fmt: skip
+    )
     response.headers["Location"] = f"/v1/lead-imports/{reply.job.id}"
     return job_out(reply.job)
 

@@ -147,11 +147,13 @@ async def assign(
 ) -> LeadOut:
     reply = await lead_service.AssignLead(
         pb.AssignLeadRequest(
-            id=lead_id, owner_id=body.owner_id, reason=body.reason,
+            id=lead_id,
+            owner_id=body.owner_id,
+            reason=body.reason,
             expected_version=if_match_version(if_match),
         ),
         **options,
-    )  # fmt: skip
+    )
     return _changed(response, reply.lead)
 
 
@@ -170,11 +172,13 @@ async def change_status(
     """new → assigned → contacted → qualified / disqualified (reason required) → converted."""
     reply = await lead_service.ChangeLeadStatus(
         pb.ChangeLeadStatusRequest(
-            id=lead_id, status=pb.LeadStatus.Value(f"LEAD_STATUS_{body.status.upper()}"),
-            reason=body.reason, expected_version=if_match_version(if_match),
+            id=lead_id,
+            status=pb.LeadStatus.Value(f"LEAD_STATUS_{body.status.upper()}"),
+            reason=body.reason,
+            expected_version=if_match_version(if_match),
         ),
         **options,
-    )  # fmt: skip
+    )
     return _changed(response, reply.lead)
 
 
@@ -193,11 +197,12 @@ async def merge(
     """`If-Match` names the version of this lead, the one that stays."""
     reply = await lead_service.MergeLeads(
         pb.MergeLeadsRequest(
-            survivor_id=lead_id, merged_id=body.merged_id,
+            survivor_id=lead_id,
+            merged_id=body.merged_id,
             expected_version=if_match_version(if_match),
         ),
         **options,
-    )  # fmt: skip
+    )
     return _changed(response, reply.lead)
 
 
@@ -224,11 +229,14 @@ async def log_follow_up(
     """A follow-up has no read of its own: `Location` names the list it appears in."""
     reply = await lead_service.LogFollowUp(
         pb.LogFollowUpRequest(
-            lead_id=lead_id, kind=pb.FollowUpKind.Value(f"FOLLOW_UP_KIND_{body.kind.upper()}"),
-            notes=body.notes, next_step=body.next_step, next_step_at=timestamp(body.next_step_at),
+            lead_id=lead_id,
+            kind=pb.FollowUpKind.Value(f"FOLLOW_UP_KIND_{body.kind.upper()}"),
+            notes=body.notes,
+            next_step=body.next_step,
+            next_step_at=timestamp(body.next_step_at),
         ),
         **options,
-    )  # fmt: skip
+    )
     created(response, f"/v1/leads/{lead_id}/follow-ups")
     return follow_up_out(reply.follow_up)
 

@@ -34,7 +34,7 @@ from gateway.schemas.values import (
     Money,
     enum_number,
     money_to_proto,
-)  # fmt: skip
+)
 
 router = APIRouter(tags=["opportunities"], responses=PROBLEM_RESPONSES)
 Status = Literal["open", "won", "lost"]
@@ -117,12 +117,20 @@ async def list_opportunities(
     """A rep sees their own deals, a manager the team's, other roles all. The close
     date is the actual one once closed, the expected one before."""
     filter_ = pb.OpportunityFilter(
-        stages=stage, owner_ids=owner_id, team_ids=team_id, account_ids=account_id, pipeline_ids=pipeline_id,
+        stages=stage,
+        owner_ids=owner_id,
+        team_ids=team_id,
+        account_ids=account_id,
+        pipeline_ids=pipeline_id,
         statuses=[enum_number(pb.OpportunityStatus, STATUS, s) for s in status],
-        amount_min=_money_bound(amount_min, currency), amount_max=_money_bound(amount_max, currency),
-        close_date_from=close_date_from, close_date_to=close_date_to, probability_min=probability_min,
-        probability_max=probability_max, text=q,
-    )  # fmt: skip
+        amount_min=_money_bound(amount_min, currency),
+        amount_max=_money_bound(amount_max, currency),
+        close_date_from=close_date_from,
+        close_date_to=close_date_to,
+        probability_min=probability_min,
+        probability_max=probability_max,
+        text=q,
+    )
     reply = await opportunity_service.ListOpportunities(
         pb.ListOpportunitiesRequest(
             filter=filter_, sort=sort, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
@@ -171,10 +179,12 @@ async def update_opportunity(
     mask = sorted(body.model_fields_set)
     reply = await opportunity_service.UpdateOpportunity(
         pb.UpdateOpportunityRequest(
-            id=opportunity_id, opportunity=opportunity_input(body), update_mask=mask,
+            id=opportunity_id,
+            opportunity=opportunity_input(body),
+            update_mask=mask,
             expected_version=if_match_version(if_match),
         ),
         **options,
-    )  # fmt: skip
+    )
     set_etag(response, reply.opportunity.version)
     return opportunity_out(reply.opportunity)

@@ -64,16 +64,26 @@ async def change_stage(
     artefact (`artefacts.signed_requirements_doc`); a stage that may not be skipped
     names `to_stage`. A big deal entering a stage that requires approval answers
     `approval_pending`: it moves when the approver decides."""
-    reply = await opportunity_service.ChangeStage(pb.ChangeStageRequest(
-        id=opportunity_id, to_stage=body.to_stage, note=body.note, expected_version=if_match_version(if_match),
-        artefacts=[pb.ArtefactInput(kind=a.kind, name=a.name, file_uri=a.file_uri) for a in body.artefacts],
-    ), **options)  # fmt: skip
+    reply = await opportunity_service.ChangeStage(
+        pb.ChangeStageRequest(
+            id=opportunity_id,
+            to_stage=body.to_stage,
+            note=body.note,
+            expected_version=if_match_version(if_match),
+            artefacts=[
+                pb.ArtefactInput(kind=a.kind, name=a.name, file_uri=a.file_uri)
+                for a in body.artefacts
+            ],
+        ),
+        **options,
+    )
     set_etag(response, reply.opportunity.version)
     pending = reply.outcome == pb.CHANGE_STAGE_OUTCOME_APPROVAL_PENDING
     return StageChangeOut(
-        outcome="approval_pending" if pending else "applied", opportunity=opportunity_out(reply.opportunity),
+        outcome="approval_pending" if pending else "applied",
+        opportunity=opportunity_out(reply.opportunity),
         approval_id=reply.approval_id,
-    )  # fmt: skip
+    )
 
 
 @router.post(
@@ -91,10 +101,17 @@ async def mark_won(
     if_match: IfMatch = None,
 ) -> OpportunityOut:
     """Needs the closed date and the final amount; a pending approval is cancelled."""
-    reply = await opportunity_service.MarkWon(pb.MarkWonRequest(
-        id=opportunity_id, closed_date=body.closed_date, amount=money_to_proto(body.amount),
-        quote_id=body.quote_id, note=body.note, expected_version=if_match_version(if_match),
-    ), **options)  # fmt: skip
+    reply = await opportunity_service.MarkWon(
+        pb.MarkWonRequest(
+            id=opportunity_id,
+            closed_date=body.closed_date,
+            amount=money_to_proto(body.amount),
+            quote_id=body.quote_id,
+            note=body.note,
+            expected_version=if_match_version(if_match),
+        ),
+        **options,
+    )
     set_etag(response, reply.opportunity.version)
     return opportunity_out(reply.opportunity)
 
@@ -114,10 +131,17 @@ async def mark_lost(
     if_match: IfMatch = None,
 ) -> OpportunityOut:
     """Needs a loss reason; the competitor who won is optional."""
-    reply = await opportunity_service.MarkLost(pb.MarkLostRequest(
-        id=opportunity_id, loss_reason=body.loss_reason, competitor=body.competitor,
-        closed_date=body.closed_date, note=body.note, expected_version=if_match_version(if_match),
-    ), **options)  # fmt: skip
+    reply = await opportunity_service.MarkLost(
+        pb.MarkLostRequest(
+            id=opportunity_id,
+            loss_reason=body.loss_reason,
+            competitor=body.competitor,
+            closed_date=body.closed_date,
+            note=body.note,
+            expected_version=if_match_version(if_match),
+        ),
+        **options,
+    )
     set_etag(response, reply.opportunity.version)
     return opportunity_out(reply.opportunity)
 
@@ -136,17 +160,24 @@ async def reopen(
     options: CallOptions,
     if_match: IfMatch = None,
 ) -> OpportunityOut:
-    reply = await opportunity_service.ReopenOpportunity(pb.ReopenOpportunityRequest(
-        id=opportunity_id, to_stage=body.to_stage, reason=body.reason, expected_version=if_match_version(if_match),
-    ), **options)  # fmt: skip
+    reply = await opportunity_service.ReopenOpportunity(
+        pb.ReopenOpportunityRequest(
+            id=opportunity_id,
+            to_stage=body.to_stage,
+            reason=body.reason,
+            expected_version=if_match_version(if_match),
+        ),
+        **options,
+    )
     set_etag(response, reply.opportunity.version)
     return opportunity_out(reply.opportunity)
 
 
 @router.get(
-    "/v1/opportunities/{opportunity_id}/stage-history", response_model=StageHistoryPage,
+    "/v1/opportunities/{opportunity_id}/stage-history",
+    response_model=StageHistoryPage,
     summary="Every stage change of a deal, oldest first",
-)  # fmt: skip
+)
 async def stage_history(
     opportunity_id: OpportunityId,
     caller: Annotated[Caller, Depends(authorize("opportunity:read"))],
@@ -155,9 +186,12 @@ async def stage_history(
     limit: Limit = DEFAULT,
     cursor: Cursor = "",
 ) -> StageHistoryPage:
-    reply = await opportunity_service.GetStageHistory(pb.GetStageHistoryRequest(
-        opportunity_id=opportunity_id, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
-    ), **options)  # fmt: skip
+    reply = await opportunity_service.GetStageHistory(
+        pb.GetStageHistoryRequest(
+            opportunity_id=opportunity_id, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
+        ),
+        **options,
+    )
     return StageHistoryPage(
         items=[
             StageChangeRecord(
@@ -184,10 +218,17 @@ async def _log(
     body: AccountFollowUpIn,
     **target: str,
 ) -> AccountFollowUpOut:
-    reply = await opportunity_service.LogFollowUp(pb.LogFollowUpRequest(
-        **target, contact_id=body.contact_id, kind=enum_number(pb.FollowUpKind, KIND, body.kind),
-        notes=body.notes, next_step=body.next_step, next_step_at=timestamp(body.next_step_at),
-    ), **options)  # fmt: skip
+    reply = await opportunity_service.LogFollowUp(
+        pb.LogFollowUpRequest(
+            **target,
+            contact_id=body.contact_id,
+            kind=enum_number(pb.FollowUpKind, KIND, body.kind),
+            notes=body.notes,
+            next_step=body.next_step,
+            next_step_at=timestamp(body.next_step_at),
+        ),
+        **options,
+    )
     return follow_up_out(reply.follow_up)
 
 
@@ -198,18 +239,21 @@ async def _follow_ups(
     cursor: str,
     **target: str,
 ) -> AccountFollowUpPage:
-    reply = await opportunity_service.ListFollowUps(pb.ListFollowUpsRequest(
-        **target, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
-    ), **options)  # fmt: skip
+    reply = await opportunity_service.ListFollowUps(
+        pb.ListFollowUpsRequest(**target, page=common_pb2.PageRequest(limit=limit, cursor=cursor)),
+        **options,
+    )
     return AccountFollowUpPage(
         items=[follow_up_out(f) for f in reply.follow_ups], next_cursor=reply.page.next_cursor
     )
 
 
 @router.post(
-    "/v1/opportunities/{opportunity_id}/follow-ups", status_code=201, response_model=AccountFollowUpOut,
+    "/v1/opportunities/{opportunity_id}/follow-ups",
+    status_code=201,
+    response_model=AccountFollowUpOut,
     summary="Log a follow-up on a deal (restarts its cadence)",
-)  # fmt: skip
+)
 async def log_deal_follow_up(
     opportunity_id: OpportunityId,
     body: AccountFollowUpIn,
@@ -224,9 +268,10 @@ async def log_deal_follow_up(
 
 
 @router.get(
-    "/v1/opportunities/{opportunity_id}/follow-ups", response_model=AccountFollowUpPage,
+    "/v1/opportunities/{opportunity_id}/follow-ups",
+    response_model=AccountFollowUpPage,
     summary="A deal's follow-ups, newest first",
-)  # fmt: skip
+)
 async def deal_follow_ups(
     opportunity_id: OpportunityId,
     caller: Annotated[Caller, Depends(authorize("opportunity:read"))],
@@ -241,9 +286,11 @@ async def deal_follow_ups(
 
 
 @router.post(
-    "/v1/accounts/{account_id}/follow-ups", status_code=201, response_model=AccountFollowUpOut,
+    "/v1/accounts/{account_id}/follow-ups",
+    status_code=201,
+    response_model=AccountFollowUpOut,
     summary="Log a follow-up on an account (keeps it from going dormant)",
-)  # fmt: skip
+)
 async def log_account_follow_up(
     account_id: AccountId,
     body: AccountFollowUpIn,
@@ -258,9 +305,10 @@ async def log_account_follow_up(
 
 
 @router.get(
-    "/v1/accounts/{account_id}/follow-ups", response_model=AccountFollowUpPage,
+    "/v1/accounts/{account_id}/follow-ups",
+    response_model=AccountFollowUpPage,
     summary="An account's follow-ups (its deals' included), newest first",
-)  # fmt: skip
+)
 async def account_follow_ups(
     account_id: AccountId,
     caller: Annotated[Caller, Depends(authorize("account:read"))],

@@ -85,10 +85,11 @@ async def list_quotes(
         pb.ListQuotesRequest(
             opportunity_id=opportunity_id,
             statuses=[enum_number(pb.QuoteStatus, STATUS, s) for s in status],
-            all_versions=all_versions, page=common_pb2.PageRequest(limit=limit, cursor=cursor),
+            all_versions=all_versions,
+            page=common_pb2.PageRequest(limit=limit, cursor=cursor),
         ),
         **options,
-    )  # fmt: skip
+    )
     return QuotePage(items=[quote_out(q) for q in reply.quotes], next_cursor=reply.page.next_cursor)
 
 
@@ -163,6 +164,7 @@ async def issue_quote(
     set_etag(response, reply.quote.version)
     pending = reply.outcome == pb.ISSUE_QUOTE_OUTCOME_APPROVAL_PENDING
     return IssueOut(
-        outcome="approval_pending" if pending else "issued", quote=quote_out(reply.quote),
+        outcome="approval_pending" if pending else "issued",
+        quote=quote_out(reply.quote),
         approval_id=reply.approval_id,
-    )  # fmt: skip
+    )

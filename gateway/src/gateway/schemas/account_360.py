@@ -71,17 +71,24 @@ class Account360(BaseModel):
 
 def contract_summary(c: contract_pb2.Contract) -> ContractSummary:
     return ContractSummary(
-        id=c.id, number=c.number, title=c.title,
+        id=c.id,
+        number=c.number,
+        title=c.title,
         status=enum_text(contract_pb2.ContractStatus, c.status, "CONTRACT_STATUS_"),
-        value=money_field(c, "value"), start_date=c.start_date, end_date=c.end_date,
-    )  # fmt: skip
+        value=money_field(c, "value"),
+        start_date=c.start_date,
+        end_date=c.end_date,
+    )
 
 
 def receivable_summary(r: payment_pb2.Receivable) -> ReceivableSummary:
     return ReceivableSummary(
-        id=r.id, contract_number=r.contract_number, label=r.label,
-        amount=money_field(r, "amount"), outstanding=money_field(r, "outstanding"),
+        id=r.id,
+        contract_number=r.contract_number,
+        label=r.label,
+        amount=money_field(r, "amount"),
+        outstanding=money_field(r, "outstanding"),
         due_date=r.due_date,
         status=enum_text(payment_pb2.ReceivableStatus, r.status, "RECEIVABLE_STATUS_"),
         days_overdue=r.days_overdue,
-    )  # fmt: skip
+    )

@@ -77,9 +77,10 @@ class AccountPatch(AccountFields):
     instead of overwriting someone else's."""
 
     model_config = ConfigDict(
-        extra="forbid", strict=True,
+        extra="forbid",
+        strict=True,
         json_schema_extra={"examples": [{"industry": "智能制造", "tier": "strategic"}]},
-    )  # fmt: skip
+    )
 
 
 def account_input(body: AccountFields) -> pb.AccountInput:

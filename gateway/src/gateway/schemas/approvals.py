@@ -52,9 +52,12 @@ def approval_out(a: pb.Approval) -> ApprovalOut:
 
 class DecisionIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", strict=True,
-        json_schema_extra={"examples": [{"decision": "approve", "reason": "", "decision_key": "oa-2030-000123"}]},
-    )  # fmt: skip
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [{"decision": "approve", "reason": "", "decision_key": "oa-2030-000123"}]
+        },
+    )
     decision: Literal["approve", "reject"]
     reason: str = Field("", max_length=1000, description="required to reject")
     decision_key: str = Field(

@@ -47,12 +47,21 @@ class ContactFields(BaseModel):
 
 class ContactCreate(ContactFields):
     model_config = ConfigDict(
-        extra="forbid", strict=True,
-        json_schema_extra={"examples": [{
-            "account_id": "5b1d7c6e-0000-4000-8000-000000000001", "name": "王芳", "title": "采购总监",
-            "phone": "+86 139-0013-9000", "role": "decision_maker", "primary": True,
-        }]},
-    )  # fmt: skip
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": "5b1d7c6e-0000-4000-8000-000000000001",
+                    "name": "王芳",
+                    "title": "采购总监",
+                    "phone": "+86 139-0013-9000",
+                    "role": "decision_maker",
+                    "primary": True,
+                }
+            ]
+        },
+    )
     account_id: str = Field(min_length=1, max_length=64)
     name: str = Field(max_length=100, description="required")
 
@@ -61,17 +70,20 @@ class ContactPatch(ContactFields):
     """Only the fields sent change (a contact stays with its account)."""
 
     model_config = ConfigDict(
-        extra="forbid", strict=True,
+        extra="forbid",
+        strict=True,
         json_schema_extra={"examples": [{"title": "副总经理", "role": "decision_maker"}]},
-    )  # fmt: skip
+    )
 
 
 def contact_input(body: ContactFields, account_id: str = "") -> pb.ContactInput:
     values = body.model_dump(exclude={"role", "custom_fields", "account_id"})
     return pb.ContactInput(
-        **values, account_id=account_id, role=enum_number(pb.ContactRole, ROLE, body.role),
+        **values,
+        account_id=account_id,
+        role=enum_number(pb.ContactRole, ROLE, body.role),
         custom_fields=custom_fields_in(body.custom_fields),
-    )  # fmt: skip
+    )
 
 
 class ContactOut(BaseModel):

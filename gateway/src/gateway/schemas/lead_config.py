@@ -96,5 +96,9 @@ def rep_out(rep: pb.Rep) -> RepOut:
 
 
 def rules_out(reply: Any) -> Rules:
-    return Rules(rules=[Rule.model_validate(json_format.MessageToDict(r, preserving_proto_field_name=True))
-                        for r in reply.rules])  # fmt: skip
+    return Rules(
+        rules=[
+            Rule.model_validate(json_format.MessageToDict(r, preserving_proto_field_name=True))
+            for r in reply.rules
+        ]
+    )

@@ -40,13 +40,20 @@ class LeadConversion(BaseModel):
     that account instead of the duplicate check's (then `account` must be empty)."""
 
     model_config = ConfigDict(
-        extra="forbid", strict=True,
-        json_schema_extra={"examples": [{
-            "contact": {"title": "采购总监", "role": "decision_maker"},
-            "opportunity": {"amount": {"amount": "123.45", "currency": "CNY"},
-                            "expected_close_date": "2030-06-30"},
-        }]},
-    )  # fmt: skip
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "contact": {"title": "采购总监", "role": "decision_maker"},
+                    "opportunity": {
+                        "amount": {"amount": "123.45", "currency": "CNY"},
+                        "expected_close_date": "2030-06-30",
+                    },
+                }
+            ]
+        },
+    )
     account_id: str = Field("", max_length=64, description="attach to this existing account")
     account: AccountFields | None = None
     contact: ContactFields | None = None

@@ -27,15 +27,25 @@ class LeadPage(BaseModel):
 
 
 def lead_filter(
-    owner_id: list[str], status: list[Status], source: list[Source], score_band: list[Band],
-    tag: list[str], created_from: datetime | None, created_to: datetime | None, q: str,
-) -> pb.LeadFilter:  # fmt: skip
+    owner_id: list[str],
+    status: list[Status],
+    source: list[Source],
+    score_band: list[Band],
+    tag: list[str],
+    created_from: datetime | None,
+    created_to: datetime | None,
+    q: str,
+) -> pb.LeadFilter:
     return pb.LeadFilter(
         owner_ids=owner_id,
         statuses=[pb.LeadStatus.Value(f"LEAD_STATUS_{s.upper()}") for s in status],
-        sources=list(source), score_bands=list(score_band), tags=tag,
-        created_from=timestamp(created_from), created_to=timestamp(created_to), text=q,
-    )  # fmt: skip
+        sources=list(source),
+        score_bands=list(score_band),
+        tags=tag,
+        created_from=timestamp(created_from),
+        created_to=timestamp(created_to),
+        text=q,
+    )
 
 
 class Reason(BaseModel):

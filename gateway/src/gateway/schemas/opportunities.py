@@ -23,7 +23,7 @@ from gateway.schemas.values import (
     output_date,
     output_enum,
     proto_enum,
-)  # fmt: skip
+)
 
 OpportunityId = Annotated[
     str, Path(min_length=1, max_length=64, description="The opportunity's id")
@@ -74,15 +74,30 @@ class OpportunityCreate(OpportunityFields):
     """A new deal at the first stage of its pipeline (the tenant's default when none)."""
 
     model_config = ConfigDict(
-        extra="forbid", strict=True,
-        json_schema_extra={"examples": [{
-            "name": "云图科技 200 座席 CRM", "account_id": "5b1d7c6e-0000-4000-8000-000000000001",
-            "amount": {"amount": "680000.00", "currency": "CNY"}, "expected_close_date": "2030-06-30",
-            "line_items": [{"product_code": "CRM-PRO", "name": "专业版", "quantity": "200",
-                            "unit_price": {"amount": "3400", "currency": "CNY"}}],
-            "forecast_category": "best_case", "competitors": ["某友商"], "next_step": "安排演示",
-        }]},
-    )  # fmt: skip
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "云图科技 200 座席 CRM",
+                    "account_id": "5b1d7c6e-0000-4000-8000-000000000001",
+                    "amount": {"amount": "680000.00", "currency": "CNY"},
+                    "expected_close_date": "2030-06-30",
+                    "line_items": [
+                        {
+                            "product_code": "CRM-PRO",
+                            "name": "专业版",
+                            "quantity": "200",
+                            "unit_price": {"amount": "3400", "currency": "CNY"},
+                        }
+                    ],
+                    "forecast_category": "best_case",
+                    "competitors": ["某友商"],
+                    "next_step": "安排演示",
+                }
+            ]
+        },
+    )
     name: str = Field(max_length=200, description="required")
     account_id: str = Field(min_length=1, max_length=64)
     pipeline_id: str = Field(
@@ -95,9 +110,10 @@ class OpportunityPatch(OpportunityFields):
     change only after reopening it."""
 
     model_config = ConfigDict(
-        extra="forbid", strict=True,
+        extra="forbid",
+        strict=True,
         json_schema_extra={"examples": [{"amount": {"amount": "720000", "currency": "CNY"}}]},
-    )  # fmt: skip
+    )
 
 
 def opportunity_input(body: OpportunityFields) -> pb.OpportunityInput:
@@ -111,14 +127,21 @@ def opportunity_input(body: OpportunityFields) -> pb.OpportunityInput:
         }
     )
     return pb.OpportunityInput(
-        **plain, account_id=getattr(body, "account_id", ""), pipeline_id=getattr(body, "pipeline_id", ""),
-        amount=money_to_proto(body.amount), custom_fields=custom_fields_in(body.custom_fields),
+        **plain,
+        account_id=getattr(body, "account_id", ""),
+        pipeline_id=getattr(body, "pipeline_id", ""),
+        amount=money_to_proto(body.amount),
+        custom_fields=custom_fields_in(body.custom_fields),
         line_items=[
-            pb.LineItemInput(product_code=i.product_code, name=i.name, quantity=i.quantity,
-                             unit_price=money_to_proto(i.unit_price))
+            pb.LineItemInput(
+                product_code=i.product_code,
+                name=i.name,
+                quantity=i.quantity,
+                unit_price=money_to_proto(i.unit_price),
+            )
             for i in body.line_items
         ],
-    )  # fmt: skip
+    )
 
 
 class ArtefactOut(BaseModel):

@@ -26,13 +26,24 @@ class ArtefactIn(BaseModel):
 
 class StageChangeIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", strict=True,
-        json_schema_extra={"examples": [{
-            "to_stage": "quote_negotiation", "note": "客户已签字确认需求",
-            "artefacts": [{"kind": "signed_requirements_doc", "name": "需求确认书.pdf",
-                           "file_uri": "s3://crm-docs/acme/req-2030-001.pdf"}],
-        }]},
-    )  # fmt: skip
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "to_stage": "quote_negotiation",
+                    "note": "客户已签字确认需求",
+                    "artefacts": [
+                        {
+                            "kind": "signed_requirements_doc",
+                            "name": "需求确认书.pdf",
+                            "file_uri": "s3://crm-docs/acme/req-2030-001.pdf",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
     to_stage: str = Field(max_length=64, description="an open stage; use /won or /lost to close")
     artefacts: list[ArtefactIn] = Field(
         default_factory=list, max_length=20, description="attached with the move"
@@ -48,9 +59,14 @@ class StageChangeOut(BaseModel):
 
 class WonIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", strict=True,
-        json_schema_extra={"examples": [{"closed_date": "2026-11-20", "amount": {"amount": "650000", "currency": "CNY"}}]},
-    )  # fmt: skip
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {"closed_date": "2026-11-20", "amount": {"amount": "650000", "currency": "CNY"}}
+            ]
+        },
+    )
     closed_date: str = Field(max_length=10, pattern=DATE_OR_EMPTY, description="required")
     amount: Money | None = Field(None, description="the final amount; required")
     quote_id: str = Field("", max_length=64, description="the accepted quote, if any")
@@ -59,9 +75,12 @@ class WonIn(BaseModel):
 
 class LostIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", strict=True,
-        json_schema_extra={"examples": [{"loss_reason": "price", "competitor": "某友商", "note": "对方报价低 20%"}]},
-    )  # fmt: skip
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [{"loss_reason": "price", "competitor": "某友商", "note": "对方报价低 20%"}]
+        },
+    )
     loss_reason: str = Field(max_length=200, description="required; the tenant's reason code")
     competitor: str = Field("", max_length=100)
     closed_date: str = Field("", max_length=10, pattern=DATE_OR_EMPTY, description="empty: today")
@@ -70,9 +89,10 @@ class LostIn(BaseModel):
 
 class ReopenIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", strict=True,
+        extra="forbid",
+        strict=True,
         json_schema_extra={"examples": [{"reason": "客户重新启动采购", "to_stage": ""}]},
-    )  # fmt: skip
+    )
     reason: str = Field(max_length=1000, description="required")
     to_stage: str = Field("", max_length=64, description="empty: the stage it closed from")
 
@@ -103,12 +123,19 @@ KIND = "FOLLOW_UP_KIND_"
 
 class AccountFollowUpIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", strict=True,
-        json_schema_extra={"examples": [{
-            "kind": "visit", "notes": "拜访采购总监，确认预算已批", "next_step": "提交正式报价",
-            "next_step_at": "2030-01-15T02:00:00Z",
-        }]},
-    )  # fmt: skip
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "visit",
+                    "notes": "拜访采购总监，确认预算已批",
+                    "next_step": "提交正式报价",
+                    "next_step_at": "2030-01-15T02:00:00Z",
+                }
+            ]
+        },
+    )
     kind: Kind
     notes: str = Field(min_length=1, max_length=4000)
     contact_id: str = Field("", max_length=64, description="a contact of the account")

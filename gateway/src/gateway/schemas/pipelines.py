@@ -42,22 +42,37 @@ class PipelineIn(BaseModel):
     """The whole definition; a change is a new version (deals keep theirs)."""
 
     model_config = ConfigDict(
-        extra="forbid", strict=True,
-        json_schema_extra={"examples": [{
-            "name": "硬件产品线", "is_default": False,
-            "stages": [
-                {"key": "initial_contact", "name": "初步接洽", "win_probability": 10},
-                {"key": "needs_confirmed", "name": "需求确认", "win_probability": 30,
-                 "required_fields": ["amount", "expected_close_date"]},
-                {"key": "quote_negotiation", "name": "报价谈判", "win_probability": 70,
-                 "required_artefacts": ["signed_requirements_doc"], "requires_approval": True},
-                {"key": "won", "name": "赢单", "kind": "won", "win_probability": 100},
-                {"key": "lost", "name": "输单", "kind": "lost", "win_probability": 0},
-            ],
-            "approval_threshold": {"amount": "300000", "currency": "CNY"},
-            "cadence_days": 3,
-        }]},
-    )  # fmt: skip
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "硬件产品线",
+                    "is_default": False,
+                    "stages": [
+                        {"key": "initial_contact", "name": "初步接洽", "win_probability": 10},
+                        {
+                            "key": "needs_confirmed",
+                            "name": "需求确认",
+                            "win_probability": 30,
+                            "required_fields": ["amount", "expected_close_date"],
+                        },
+                        {
+                            "key": "quote_negotiation",
+                            "name": "报价谈判",
+                            "win_probability": 70,
+                            "required_artefacts": ["signed_requirements_doc"],
+                            "requires_approval": True,
+                        },
+                        {"key": "won", "name": "赢单", "kind": "won", "win_probability": 100},
+                        {"key": "lost", "name": "输单", "kind": "lost", "win_probability": 0},
+                    ],
+                    "approval_threshold": {"amount": "300000", "currency": "CNY"},
+                    "cadence_days": 3,
+                }
+            ]
+        },
+    )
     name: str = Field(max_length=100)
     is_default: bool = False
     active: bool = True
@@ -78,17 +93,28 @@ class PipelineIn(BaseModel):
 
 class PipelineReplace(PipelineIn):
     model_config = ConfigDict(
-        extra="forbid", strict=True,
-        json_schema_extra={"examples": [{
-            "name": "默认销售流程", "is_default": True,
-            "stages": [
-                {"key": "initial_contact", "name": "初步接洽", "win_probability": 10},
-                {"key": "solution", "name": "方案报价", "win_probability": 50, "allow_skip": True},
-                {"key": "won", "name": "赢单", "kind": "won", "win_probability": 100},
-                {"key": "lost", "name": "输单", "kind": "lost", "win_probability": 0},
-            ],
-        }]},
-    )  # fmt: skip
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "默认销售流程",
+                    "is_default": True,
+                    "stages": [
+                        {"key": "initial_contact", "name": "初步接洽", "win_probability": 10},
+                        {
+                            "key": "solution",
+                            "name": "方案报价",
+                            "win_probability": 50,
+                            "allow_skip": True,
+                        },
+                        {"key": "won", "name": "赢单", "kind": "won", "win_probability": 100},
+                        {"key": "lost", "name": "输单", "kind": "lost", "win_probability": 0},
+                    ],
+                }
+            ]
+        },
+    )
 
 
 class StageOut(BaseModel):
@@ -129,10 +155,15 @@ def pipeline_input(body: PipelineIn) -> pb.PipelineInput:
         for s in body.stages
     ]
     return pb.PipelineInput(
-        name=body.name, is_default=body.is_default, active=body.active, stages=stages,
-        approval_threshold=money_to_proto(body.approval_threshold), approver_role=body.approver_role,
-        quote_discount_threshold_percent=body.quote_discount_threshold_percent, cadence_days=body.cadence_days,
-    )  # fmt: skip
+        name=body.name,
+        is_default=body.is_default,
+        active=body.active,
+        stages=stages,
+        approval_threshold=money_to_proto(body.approval_threshold),
+        approver_role=body.approver_role,
+        quote_discount_threshold_percent=body.quote_discount_threshold_percent,
+        cadence_days=body.cadence_days,
+    )
 
 
 def pipeline_out(p: pb.Pipeline) -> PipelineOut:

@@ -27,16 +27,23 @@ PERCENT = r"^(\d{1,3}(\.\d{1,9})?)?$"
 
 
 LINE_EXAMPLE: dict[str, Any] = {
-    "product_code": "CLOUD-ENT", "description": "企业版年费", "quantity": "3", "unit": "套",
-    "unit_price": {"amount": "1999.99", "currency": "CNY"}, "discount_percent": "10",
+    "product_code": "CLOUD-ENT",
+    "description": "企业版年费",
+    "quantity": "3",
+    "unit": "套",
+    "unit_price": {"amount": "1999.99", "currency": "CNY"},
+    "discount_percent": "10",
     "tax_percent": "13",
-}  # fmt: skip
+}
 
 
 QUOTE_EXAMPLE: dict[str, Any] = {
-    "currency": "CNY", "lines": [LINE_EXAMPLE], "valid_until": "", "terms": "款到发货",
+    "currency": "CNY",
+    "lines": [LINE_EXAMPLE],
+    "valid_until": "",
+    "terms": "款到发货",
     "notes": "",
-}  # fmt: skip
+}
 
 
 class QuoteLineIn(BaseModel):
@@ -67,16 +74,18 @@ class QuoteIn(BaseModel):
 
 class RevisionIn(QuoteIn):
     model_config = ConfigDict(
-        extra="forbid", strict=True,
+        extra="forbid",
+        strict=True,
         json_schema_extra={"examples": [QUOTE_EXAMPLE]},
-    )  # fmt: skip
+    )
 
 
 class IssueIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", strict=True,
+        extra="forbid",
+        strict=True,
         json_schema_extra={"examples": [{"note": "战略客户，申请特殊折扣"}]},
-    )  # fmt: skip
+    )
     note: str = Field("", max_length=500, description="to the approver, if one is needed")
 
 
@@ -157,6 +166,9 @@ def quote_input(body: QuoteIn) -> pb.QuoteInput:
         for x in body.lines
     ]
     return pb.QuoteInput(
-        currency=body.currency, lines=lines, valid_until=body.valid_until, terms=body.terms,
+        currency=body.currency,
+        lines=lines,
+        valid_until=body.valid_until,
+        terms=body.terms,
         notes=body.notes,
-    )  # fmt: skip
+    )

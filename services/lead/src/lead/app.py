@@ -99,9 +99,14 @@ def capture(
     """Capture one lead inside the session's transaction: validate, find duplicates and
     reject, flag or merge per the tenant's policy, score, assign; the lead and its events
     are written with the session. POST /v1/leads and the bulk import both come here."""
-    lead = create_lead(draft, lead_id=lead_id, tenant_id=principal.tenant_id,
-                       created_by=principal.user_id, now=now,
-                       schema=s.config.custom_fields())  # fmt: skip
+    lead = create_lead(
+        draft,
+        lead_id=lead_id,
+        tenant_id=principal.tenant_id,
+        created_by=principal.user_id,
+        now=now,
+        schema=s.config.custom_fields(),
+    )
     keys = dedup.keys_of_lead(lead)
     s.leads.serialise_identifiers(keys, lead.id, now)
     decision = dedup.decide(keys, s.leads.possible_duplicates(keys), s.settings.duplicate_policy)
@@ -116,8 +121,9 @@ def capture(
         return Captured(s.save(survivor, kept), "merged", decision.matches)
     lead = dedup.flag_duplicate(lead, decision, now=now)
     if draft.owner_id:
-        manual = assignment.manual_candidate(s.rep(draft.owner_id), by=principal.user_id,
-                                             reason="owner set at capture")  # fmt: skip
+        manual = assignment.manual_candidate(
+            s.rep(draft.owner_id), by=principal.user_id, reason="owner set at capture"
+        )
         lead = assignment.assign(lead, manual, now=now, settings=s.settings)
         if counted_owner(lead):
             s.config.add_open_lead(lead.owner_id)
@@ -243,10 +249,13 @@ class LeadApp:
         self, principal: Principal, lead_id: str, reason: str, expected_version: int = 0
     ) -> Lead:
         return self._change(
-            principal, lead_id,
-            lambda s, lead, now: pool.release_to_pool(lead, reason=reason, now=now, settings=s.settings),
+            principal,
+            lead_id,
+            lambda s, lead, now: pool.release_to_pool(
+                lead, reason=reason, now=now, settings=s.settings
+            ),
             expected_version,
-        )  # fmt: skip
+        )
 
     def claim(self, principal: Principal, lead_id: str, expected_version: int = 0) -> Lead:
         """Atomic: of two reps claiming one lead, the second finds it owned (409)."""
@@ -260,10 +269,15 @@ class LeadApp:
             rep = s.rep(principal.user_id)
             since = pool.claim_window_start(now, s.settings)
             after = pool.claim(
-                lead, rep_id=rep.id, team_id=rep.team_id or principal.team_id,
-                claims_in_window=s.leads.claims_since(rep.id, since), open_leads=rep.open_leads,
-                now=now, settings=s.settings, capacity=rep.capacity,
-            )  # fmt: skip
+                lead,
+                rep_id=rep.id,
+                team_id=rep.team_id or principal.team_id,
+                claims_in_window=s.leads.claims_since(rep.id, since),
+                open_leads=rep.open_leads,
+                now=now,
+                settings=s.settings,
+                capacity=rep.capacity,
+            )
             if after is lead:
                 return lead
             s.leads.record_claim(rep.id, lead.id, now)
@@ -282,10 +296,11 @@ class LeadApp:
         expected_version: int,
     ) -> Lead:
         return self._change(
-            principal, lead_id,
+            principal,
+            lead_id,
             lambda s, lead, now: change_status(lead, status, reason=reason, now=now),
             expected_version,
-        )  # fmt: skip
+        )
 
     def log_follow_up(self, principal: Principal, lead_id: str, draft: FollowUpDraft) -> FollowUp:
         follow_up_id, now = self.new_id(), self.clock()

@@ -18,12 +18,35 @@ from lead.domain.search import lead_tokens
 Doc = dict[str, Any]
 
 _PLAIN = (
-    "name", "company", "company_key", "phone", "email", "source", "owner_id", "owner_team_id",
-    "region", "industry", "product_line", "notes", "score", "score_band", "created_by",
-    "created_at", "updated_at", "assignment_rule", "assignment_reason", "owned_since",
-    "last_follow_up_at", "disqualify_reason", "duplicate_of", "merged_into", "account_id",
-    "contact_id", "opportunity_id", "channel_detail",
-)  # fmt: skip
+    "name",
+    "company",
+    "company_key",
+    "phone",
+    "email",
+    "source",
+    "owner_id",
+    "owner_team_id",
+    "region",
+    "industry",
+    "product_line",
+    "notes",
+    "score",
+    "score_band",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "assignment_rule",
+    "assignment_reason",
+    "owned_since",
+    "last_follow_up_at",
+    "disqualify_reason",
+    "duplicate_of",
+    "merged_into",
+    "account_id",
+    "contact_id",
+    "opportunity_id",
+    "channel_detail",
+)
 
 
 def lead_to_doc(lead: Lead) -> Doc:

@@ -18,13 +18,16 @@ from conftest import create
 def test_values_go_in_as_text_or_typed_and_come_back_typed(lead_stub, mongo_client, database_name):
     define(lead_stub, FIELDS)
     lead = create(
-        lead_stub, ADMIN_A, source="trade_show", channel_detail="2026 上海工博会",
+        lead_stub,
+        ADMIN_A,
+        source="trade_show",
+        channel_detail="2026 上海工博会",
         custom_fields=[
             Value(key="budget", text="50000.50"),
             Value(key="visit_date", text="2026-12-01"),
             Value(key="segment", choice="大客户"),
         ],
-    ).lead  # fmt: skip
+    ).lead
     assert list(lead.custom_fields) == [
         Value(key="budget", number="50000.50"),
         Value(key="visit_date", date="2026-12-01"),
@@ -50,13 +53,14 @@ def test_bad_values_are_refused_by_name_and_nothing_is_stored(
     before = db.outbox.count_documents({})
     with pytest.raises(grpc.RpcError) as err:
         create(
-            lead_stub, ADMIN_A,
+            lead_stub,
+            ADMIN_A,
             custom_fields=[
                 Value(key="budget", text="很多"),
                 Value(key="visit_date", number="20261201"),
                 Value(key="colour", text="red"),
             ],
-        )  # fmt: skip
+        )
     assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert violations(err) == {
         "custom_fields.budget": "must be a number",

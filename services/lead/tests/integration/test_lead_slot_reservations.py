@@ -68,9 +68,10 @@ def test_concurrent_captures_take_turns_evenly_and_counts_match_the_leads(
     # One shared phone: the captures also serialise on its identifier key.
     with ThreadPoolExecutor(max_workers=8) as pool:
         leads = list(
-            pool.map(lambda i: create(lead_stub, name=f"客户 {i}", phone="13700137000").lead,
-                     range(16))
-        )  # fmt: skip
+            pool.map(
+                lambda i: create(lead_stub, name=f"客户 {i}", phone="13700137000").lead, range(16)
+            )
+        )
     owners = [lead.owner_id for lead in leads]
     assert {rep: owners.count(rep) for rep in "abcd"} == {"a": 4, "b": 4, "c": 4, "d": 4}
     db = mongo_client[database_name]

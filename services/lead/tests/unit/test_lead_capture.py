@@ -59,11 +59,16 @@ def test_another_tenants_lead_is_never_a_duplicate(lead_stub):
 def test_rules_in_order_with_round_robin_and_the_reason_recorded(lead_stub):
     configure(
         lead_stub,
-        reps=[{"id": "wei", "name": "李伟", "groups": ["east"]}, {"id": "fang", "groups": ["east"]},
-              {"id": "north-rep", "groups": ["north"]}],
-        rules=[{"name": "north", "group": "north", "regions": ["北京"]},
-               {"name": "east", "group": "east"}],
-    )  # fmt: skip
+        reps=[
+            {"id": "wei", "name": "李伟", "groups": ["east"]},
+            {"id": "fang", "groups": ["east"]},
+            {"id": "north-rep", "groups": ["north"]},
+        ],
+        rules=[
+            {"name": "north", "group": "north", "regions": ["北京"]},
+            {"name": "east", "group": "east"},
+        ],
+    )
     owners = [create(lead_stub, region="上海").lead for _ in range(4)]
     assert [lead.owner_id for lead in owners] == ["fang", "wei", "fang", "wei"]
     assert all(lead.status == pb.LEAD_STATUS_ASSIGNED for lead in owners)

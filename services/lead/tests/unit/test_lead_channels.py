@@ -15,14 +15,24 @@ NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 def _create(**fields):
     return create_lead(
         LeadDraft(**{"name": "王芳", **fields}),
-        lead_id="l1", tenant_id="t1", created_by="u1", now=NOW,
-    )  # fmt: skip
+        lead_id="l1",
+        tenant_id="t1",
+        created_by="u1",
+        now=NOW,
+    )
 
 
 def test_the_taxonomy_names_the_channels_users_expect_and_every_one_is_scored():
     assert SOURCES == (
-        "web", "wechat", "trade_show", "third_party", "referral", "phone", "import", "api"
-    )  # fmt: skip
+        "web",
+        "wechat",
+        "trade_show",
+        "third_party",
+        "referral",
+        "phone",
+        "import",
+        "api",
+    )
     assert set(DEFAULT_SOURCE_POINTS) == set(SOURCES)
     assert all(channel.label and channel.detail for channel in CHANNELS)
     # a tenant may weigh any channel, and only channels

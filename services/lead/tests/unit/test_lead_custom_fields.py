@@ -142,9 +142,13 @@ def test_a_tenant_without_custom_fields_refuses_any():
     draft = LeadDraft(name="张伟", source="web", custom_fields=(CustomValue("x", T, "1"),))
     with pytest.raises(ValidationFailed) as err:
         create_lead(
-            draft, lead_id="l1", tenant_id="t1", created_by="u1", now=NOW,
+            draft,
+            lead_id="l1",
+            tenant_id="t1",
+            created_by="u1",
+            now=NOW,
             schema=CustomFieldSchema(),
-        )  # fmt: skip
+        )
     assert err.value.violations[0].field == "custom_fields.x"
 
 
@@ -221,12 +225,18 @@ def test_a_merge_survivor_gains_only_the_values_it_lacked():
     assert merge_values(kept, gained) == (*kept, gained[1])
     survivor = create_lead(
         LeadDraft(name="甲", source="web", custom_fields=kept),
-        lead_id="s", tenant_id="t1", created_by="u1", now=NOW,
-    )  # fmt: skip
+        lead_id="s",
+        tenant_id="t1",
+        created_by="u1",
+        now=NOW,
+    )
     duplicate = create_lead(
         LeadDraft(name="甲", source="web", custom_fields=gained),
-        lead_id="d", tenant_id="t1", created_by="u1", now=NOW,
-    )  # fmt: skip
+        lead_id="d",
+        tenant_id="t1",
+        created_by="u1",
+        now=NOW,
+    )
     after, _ = merge(survivor, duplicate, by="u1", now=NOW)
     assert after.custom_fields == (*kept, gained[1])
     assert "custom_fields" in after.events[-1].payload["changed_fields"]

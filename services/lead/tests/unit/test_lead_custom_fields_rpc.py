@@ -24,19 +24,25 @@ def test_definitions_are_per_tenant_and_listed_in_order(lead_stub):
 def test_a_retired_field_keeps_its_values_and_refuses_new_ones(lead_stub):
     define(lead_stub, FIELDS)
     kept = create(
-        lead_stub, ADMIN_A,
+        lead_stub,
+        ADMIN_A,
         custom_fields=[Value(key="budget", number="12"), Value(key="segment", text="中小企业")],
-    ).lead  # fmt: skip
+    ).lead
     define(lead_stub, [FIELDS[2]])  # budget and visit_date retired
     listed = listed_fields(lead_stub).fields
     assert [(f.key, f.retired) for f in listed] == [
-        ("segment", False), ("budget", True), ("visit_date", True),
-    ]  # fmt: skip
+        ("segment", False),
+        ("budget", True),
+        ("visit_date", True),
+    ]
     again = lead_stub.GetLead(pb.GetLeadRequest(id=kept.id), metadata=ADMIN_A).lead
     assert Value(key="budget", number="12") in again.custom_fields
     with pytest.raises(grpc.RpcError) as err:
-        create(lead_stub, ADMIN_A, custom_fields=[Value(key="budget", number="5"),
-                                                   Value(key="segment", text="大客户")])  # fmt: skip
+        create(
+            lead_stub,
+            ADMIN_A,
+            custom_fields=[Value(key="budget", number="5"), Value(key="segment", text="大客户")],
+        )
     assert violations(err) == {"custom_fields.budget": "was retired and takes no new values"}
 
 

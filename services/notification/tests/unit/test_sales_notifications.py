@@ -12,8 +12,14 @@ def _envelope(event_type, **payload):
 
 
 def test_the_owner_is_reminded_of_a_lapsed_cadence():
-    event = _envelope("OpportunityCadenceOverdue", opportunity_id="o1", name="云平台", owner_id="rep-1",
-                      stage="solution", cadence_days=2)  # fmt: skip
+    event = _envelope(
+        "OpportunityCadenceOverdue",
+        opportunity_id="o1",
+        name="云平台",
+        owner_id="rep-1",
+        stage="solution",
+        cadence_days=2,
+    )
     item = SALES_BY_EVENT["OpportunityCadenceOverdue"](event, "n1", NOW)
     assert item is not None
     assert (item.recipient_id, item.subject_type, item.subject_id) == ("rep-1", "opportunity", "o1")
@@ -21,9 +27,17 @@ def test_the_owner_is_reminded_of_a_lapsed_cadence():
 
 
 def test_the_requester_learns_the_approvers_decision_and_reason():
-    event = _envelope("StageApprovalDecided", approval_id="a1", opportunity_id="o1", opportunity_name="大单",
-                      from_stage="solution", to_stage="quote_negotiation", decision="rejected",
-                      reason="折扣过高", requested_by="rep-1")  # fmt: skip
+    event = _envelope(
+        "StageApprovalDecided",
+        approval_id="a1",
+        opportunity_id="o1",
+        opportunity_name="大单",
+        from_stage="solution",
+        to_stage="quote_negotiation",
+        decision="rejected",
+        reason="折扣过高",
+        requested_by="rep-1",
+    )
     item = SALES_BY_EVENT["StageApprovalDecided"](event, "n1", NOW)
     assert item is not None and item.recipient_id == "rep-1"
     assert item.title == "阶段变更审批已驳回：大单" and "折扣过高" in item.body

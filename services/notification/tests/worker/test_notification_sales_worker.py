@@ -26,12 +26,25 @@ def test_a_lapsed_cadence_reaches_the_owners_inbox_once(worker, mongo_client, da
     container, amqp = worker
     opp_id = str(uuid.uuid4())
     event = {
-        "event_id": str(uuid.uuid4()), "event_type": "OpportunityCadenceOverdue", "schema_version": 1,
-        "tenant_id": "t1", "aggregate_type": "opportunity", "aggregate_id": opp_id, "aggregate_version": 3,
-        "occurred_at": "2026-11-24T08:00:00Z", "producer": "opportunity", "traceparent": "", "tracestate": "",
-        "payload": {"opportunity_id": opp_id, "name": "云平台", "owner_id": "rep-7", "stage": "solution",
-                    "cadence_days": 2},
-    }  # fmt: skip
+        "event_id": str(uuid.uuid4()),
+        "event_type": "OpportunityCadenceOverdue",
+        "schema_version": 1,
+        "tenant_id": "t1",
+        "aggregate_type": "opportunity",
+        "aggregate_id": opp_id,
+        "aggregate_version": 3,
+        "occurred_at": "2026-11-24T08:00:00Z",
+        "producer": "opportunity",
+        "traceparent": "",
+        "tracestate": "",
+        "payload": {
+            "opportunity_id": opp_id,
+            "name": "云平台",
+            "owner_id": "rep-7",
+            "stage": "solution",
+            "cadence_days": 2,
+        },
+    }
     for expected in (True, False):  # at-least-once: the second delivery does nothing
         with entrypoint_waiter(container, "on_opportunity_event") as waited:
             publish(amqp, "opportunity", event)

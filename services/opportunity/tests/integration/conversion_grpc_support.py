@@ -48,8 +48,13 @@ class Stack:
         self.leads.UpsertRep(
             lpb.UpsertRepRequest(rep=lpb.Rep(id="rep-a", active=True)), metadata=admin
         )
-        fields = {"name": "李雷", "company": "上海云图科技有限公司", "source": "web",
-                  "phone": "13800138000", **fields}  # fmt: skip
+        fields = {
+            "name": "李雷",
+            "company": "上海云图科技有限公司",
+            "source": "web",
+            "phone": "13800138000",
+            **fields,
+        }
         lead = self.leads.CreateLead(
             lpb.CreateLeadRequest(lead=lpb.LeadInput(**fields)), metadata=admin
         ).lead
@@ -90,9 +95,12 @@ def stack(mongo_client, mongo_uri, database_name) -> Iterator[Stack]:
                 yield Stack(
                     leads=lead_pb2_grpc.LeadServiceStub(lead_channel),
                     opportunities=opportunity_pb2_grpc.OpportunityServiceStub(channel),
-                    lead_client=client, apps=apps, lead_db=mongo_client[lead_database],
-                    db=mongo_client[database_name], lead_database=lead_database,
+                    lead_client=client,
+                    apps=apps,
+                    lead_db=mongo_client[lead_database],
+                    db=mongo_client[database_name],
+                    lead_database=lead_database,
                     database=database_name,
-                )  # fmt: skip
+                )
     finally:
         mongo_client.drop_database(lead_database)

@@ -36,8 +36,11 @@ def convert(stack, lead_id, key="", principal=REP, **fields) -> pb.ConvertLeadRe
 
 def counts(stack) -> tuple[int, int, int]:
     db = stack.db
-    return (db.accounts.count_documents({}), db.contacts.count_documents({}),
-            db.opportunities.count_documents({}))  # fmt: skip
+    return (
+        db.accounts.count_documents({}),
+        db.contacts.count_documents({}),
+        db.opportunities.count_documents({}),
+    )
 
 
 def events(stack, event_type: str) -> int:
@@ -54,22 +57,31 @@ def test_a_qualified_lead_becomes_account_contact_and_opportunity(stack):
     done = convert(stack, lead.id, "k1", opportunity=pb.OpportunityInput(amount=amount))
     assert done.account_created
     assert (done.account.name, done.account.source_lead_id, done.account.source) == (
-        "上海云图科技有限公司", lead.id, "web",
-    )  # fmt: skip
+        "上海云图科技有限公司",
+        lead.id,
+        "web",
+    )
     assert (done.contact.name, done.contact.phone, done.contact.primary) == (
-        "李雷", "+8613800138000", True,
-    )  # fmt: skip
+        "李雷",
+        "+8613800138000",
+        True,
+    )
     assert done.contact.account_id == done.account.id
     opp = done.opportunity
     assert (opp.name, opp.account_id, opp.primary_contact_id, opp.source) == (
-        "上海云图科技有限公司 – 云平台", done.account.id, done.contact.id, "web",
-    )  # fmt: skip
+        "上海云图科技有限公司 – 云平台",
+        done.account.id,
+        done.contact.id,
+        "web",
+    )
     assert (opp.amount.units, opp.amount.nanos, opp.owner_id) == (123, 450_000_000, "rep-a")
     marked = lead_of(stack, lead.id)
     assert marked.status == lpb.LEAD_STATUS_CONVERTED
     assert (marked.account_id, marked.contact_id, marked.opportunity_id) == (
-        done.account.id, done.contact.id, opp.id,
-    )  # fmt: skip
+        done.account.id,
+        done.contact.id,
+        opp.id,
+    )
     assert counts(stack) == (1, 1, 1)
     for kind in ("AccountCreated", "ContactAdded", "OpportunityCreated"):
         assert events(stack, kind) == 1, kind
@@ -80,8 +92,10 @@ def test_a_retry_with_the_same_key_answers_the_same_records(stack):
     first = convert(stack, lead.id, "same-key")
     again = convert(stack, lead.id, "same-key")
     assert (again.account.id, again.contact.id, again.opportunity.id) == (
-        first.account.id, first.contact.id, first.opportunity.id,
-    )  # fmt: skip
+        first.account.id,
+        first.contact.id,
+        first.opportunity.id,
+    )
     assert again.account_created
     assert counts(stack) == (1, 1, 1)
     assert events(stack, "OpportunityCreated") == 1
@@ -115,10 +129,11 @@ def test_concurrent_conversions_of_one_lead_make_one_set(stack):
 def test_only_a_qualified_lead_converts_and_a_refusal_writes_nothing(stack):
     lead = stack.qualified()
     stack.leads.ChangeLeadStatus(
-        lpb.ChangeLeadStatusRequest(id=lead.id, status=lpb.LEAD_STATUS_DISQUALIFIED,
-                                    reason="无预算"),
+        lpb.ChangeLeadStatusRequest(
+            id=lead.id, status=lpb.LEAD_STATUS_DISQUALIFIED, reason="无预算"
+        ),
         metadata=REP.to_metadata(),
-    )  # fmt: skip
+    )
     with pytest.raises(grpc.RpcError) as refused:
         convert(stack, lead.id, "k")
     assert refused.value.code() is grpc.StatusCode.FAILED_PRECONDITION
@@ -137,10 +152,11 @@ class DisqualifiedMeanwhile:
     def get(self, principal: Principal, lead_id: str) -> LeadSnapshot:
         found = self.inner.get(principal, lead_id)
         self.stack.leads.ChangeLeadStatus(  # type: ignore[attr-defined]
-            lpb.ChangeLeadStatusRequest(id=lead_id, status=lpb.LEAD_STATUS_DISQUALIFIED,
-                                        reason="竞品签约"),
+            lpb.ChangeLeadStatusRequest(
+                id=lead_id, status=lpb.LEAD_STATUS_DISQUALIFIED, reason="竞品签约"
+            ),
             metadata=REP.to_metadata(),
-        )  # fmt: skip
+        )
         return found
 
     def mark(self, principal: Principal, lead_id: str, **ids: str) -> LeadSnapshot:

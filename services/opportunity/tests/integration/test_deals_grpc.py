@@ -26,8 +26,15 @@ def test_a_deal_starts_in_the_default_pipeline_with_its_history(
     pipelines = stub.ListPipelines(pb.ListPipelinesRequest(), metadata=REP).pipelines
     assert [(p.id, p.is_default) for p in pipelines] == [(opp.pipeline_id, True)]
     keys = [(s.key, s.win_probability) for s in pipelines[0].stages]
-    assert keys == [("initial_contact", 10), ("needs_confirmed", 30), ("solution", 50),
-                    ("quote_negotiation", 70), ("contract_signing", 90), ("won", 100), ("lost", 0)]  # fmt: skip
+    assert keys == [
+        ("initial_contact", 10),
+        ("needs_confirmed", 30),
+        ("solution", 50),
+        ("quote_negotiation", 70),
+        ("contract_signing", 90),
+        ("won", 100),
+        ("lost", 0),
+    ]
     history = stub.GetStageHistory(
         pb.GetStageHistoryRequest(opportunity_id=opp.id), metadata=REP
     ).changes
@@ -123,10 +130,14 @@ def test_concurrent_updates_of_one_deal_leave_one_winner(stub, ready):
         barrier.wait()
         try:
             stub.UpdateOpportunity(
-                pb.UpdateOpportunityRequest(id=opp.id, opportunity=pb.OpportunityInput(amount=cny(amount)),
-                                            update_mask=["amount"], expected_version=opp.version),
+                pb.UpdateOpportunityRequest(
+                    id=opp.id,
+                    opportunity=pb.OpportunityInput(amount=cny(amount)),
+                    update_mask=["amount"],
+                    expected_version=opp.version,
+                ),
                 metadata=REP,
-            )  # fmt: skip
+            )
             codes.append("ok")
         except grpc.RpcError as exc:
             codes.append(exc.code().name)

@@ -56,9 +56,14 @@ def test_every_deal_list_runs_on_its_index(
 
 @pytest.mark.parametrize(
     ("principal", "query"),
-    [(ALL, AccountQuery()), (OWN, AccountQuery(tiers=["high"])), (TEAM, AccountQuery(text="甲方")),
-     (ALL, AccountQuery(industries=["软件"])), (ALL, AccountQuery(sort="name"))],
-)  # fmt: skip
+    [
+        (ALL, AccountQuery()),
+        (OWN, AccountQuery(tiers=["high"])),
+        (TEAM, AccountQuery(text="甲方")),
+        (ALL, AccountQuery(industries=["软件"])),
+        (ALL, AccountQuery(sort="name")),
+    ],
+)
 def test_every_account_list_runs_on_its_index(
     stub, deals, mongo_client, database_name, principal, query
 ):

@@ -33,18 +33,31 @@ def test_totals_are_exact_to_the_fen_with_vat_and_a_discount(
 ):
     quote = create(stub, opp.id, VAT_LINES, terms="款到发货")
     assert (quote.version, quote.status, quote.opportunity_id) == (
-        1, pb.QUOTE_STATUS_DRAFT, opp.id,
-    )  # fmt: skip
+        1,
+        pb.QUOTE_STATUS_DRAFT,
+        opp.id,
+    )
     assert quote.number.startswith(f"Q-{tenant_today(utcnow()).year}-")
     first, second = quote.lines
-    assert [yuan(first.list_amount), yuan(first.discount_amount), yuan(first.net_amount),
-            yuan(first.tax_amount), yuan(first.total)] == [
-        "5999.97", "600.00", "5399.97", "702.00", "6101.97"]  # fmt: skip
+    assert [
+        yuan(first.list_amount),
+        yuan(first.discount_amount),
+        yuan(first.net_amount),
+        yuan(first.tax_amount),
+        yuan(first.total),
+    ] == ["5999.97", "600.00", "5399.97", "702.00", "6101.97"]
     assert [yuan(second.net_amount), yuan(second.tax_amount), yuan(second.total)] == [
-        "222.20", "13.33", "235.53"]  # fmt: skip
-    assert [yuan(quote.list_total), yuan(quote.discount_total), yuan(quote.net_total),
-            yuan(quote.tax_total), yuan(quote.total)] == [
-        "6222.17", "600.00", "5622.17", "715.33", "6337.50"]  # fmt: skip
+        "222.20",
+        "13.33",
+        "235.53",
+    ]
+    assert [
+        yuan(quote.list_total),
+        yuan(quote.discount_total),
+        yuan(quote.net_total),
+        yuan(quote.tax_total),
+        yuan(quote.total),
+    ] == ["6222.17", "600.00", "5622.17", "715.33", "6337.50"]
     assert (quote.discount_percent, first.quantity, first.tax_percent) == ("9.64", "3", "13")
     again = stub.GetQuote(pb.GetQuoteRequest(id=quote.id), metadata=REP).quote
     assert again == quote
@@ -52,18 +65,29 @@ def test_totals_are_exact_to_the_fen_with_vat_and_a_discount(
     assert created["envelope"]["payload"]["quote_id"] == quote.id
     issued = stub.IssueQuote(pb.IssueQuoteRequest(id=quote.id, version=1), metadata=REP)
     assert (issued.outcome, issued.quote.status, issued.quote.issued_by) == (
-        pb.ISSUE_QUOTE_OUTCOME_ISSUED, pb.QUOTE_STATUS_ISSUED, "rep-1",
-    )  # fmt: skip
+        pb.ISSUE_QUOTE_OUTCOME_ISSUED,
+        pb.QUOTE_STATUS_ISSUED,
+        "rep-1",
+    )
     assert mongo_client[database_name].outbox.count_documents({"event_type": "QuoteIssued"}) == 1
 
 
 def test_bad_lines_are_named_and_nothing_is_written(stub, opp, mongo_client, database_name):
-    bad = [pb.QuoteLineInput(description="x", quantity="-1", unit_price=price(10),
-                             discount_percent="120", tax_percent="abc")]  # fmt: skip
+    bad = [
+        pb.QuoteLineInput(
+            description="x",
+            quantity="-1",
+            unit_price=price(10),
+            discount_percent="120",
+            tax_percent="abc",
+        )
+    ]
     err = fails(lambda: create(stub, opp.id, bad), grpc.StatusCode.INVALID_ARGUMENT)
     assert {v.field for v in field_violations(err)} == {
-        "lines[0].quantity", "lines[0].discount_percent", "lines[0].tax_percent",
-    }  # fmt: skip
+        "lines[0].quantity",
+        "lines[0].discount_percent",
+        "lines[0].tax_percent",
+    }
     assert mongo_client[database_name].quotes.count_documents({}) == 0
 
 
@@ -85,8 +109,10 @@ def test_a_big_discount_waits_for_the_director_who_approves(stub, opp, mongo_cli
     assert decided.approval.status == pb.APPROVAL_STATUS_APPROVED
     issued = stub.GetQuote(pb.GetQuoteRequest(id=quote.id), metadata=REP).quote
     assert (issued.status, issued.issued_by, issued.approval_id) == (
-        pb.QUOTE_STATUS_ISSUED, "rep-1", approval.id,
-    )  # fmt: skip
+        pb.QUOTE_STATUS_ISSUED,
+        "rep-1",
+        approval.id,
+    )
     outbox = mongo_client[database_name].outbox
     for kind in ("QuoteApprovalRequested", "QuoteApprovalDecided", "QuoteIssued"):
         assert outbox.count_documents({"event_type": kind}) == 1, kind
@@ -112,13 +138,16 @@ def test_issued_and_waiting_quotes_expire_after_their_last_day(
     replicas[0].run()  # nothing more to expire
     statuses = {
         q.id: q.status
-        for q in (stub.GetQuote(pb.GetQuoteRequest(id=i), metadata=REP).quote
-                  for i in (issued.id, waiting.id, draft.id))
-    }  # fmt: skip
+        for q in (
+            stub.GetQuote(pb.GetQuoteRequest(id=i), metadata=REP).quote
+            for i in (issued.id, waiting.id, draft.id)
+        )
+    }
     assert statuses == {
-        issued.id: pb.QUOTE_STATUS_EXPIRED, waiting.id: pb.QUOTE_STATUS_EXPIRED,
+        issued.id: pb.QUOTE_STATUS_EXPIRED,
+        waiting.id: pb.QUOTE_STATUS_EXPIRED,
         draft.id: pb.QUOTE_STATUS_DRAFT,
-    }  # fmt: skip
+    }
     found = approval_of(stub, approval.id)
     assert found.status == pb.APPROVAL_STATUS_CANCELLED
     expired = mongo_client[database_name].outbox.count_documents({"event_type": "QuoteExpired"})

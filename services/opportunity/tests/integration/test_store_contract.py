@@ -54,27 +54,48 @@ def account(account_id="a1", name="上海云图科技有限公司", tenant="t1",
 def contact(contact_id="c1", account_id="a1", at=NOW):
     draft = ContactDraft(account_id=account_id, name="王经理")
     return add_contact(
-        draft, contact_id=contact_id, tenant_id="t1", account_owner_id="u1",
-        account_team_id="", added_by="u1", now=at,
-    )  # fmt: skip
+        draft,
+        contact_id=contact_id,
+        tenant_id="t1",
+        account_owner_id="u1",
+        account_team_id="",
+        added_by="u1",
+        now=at,
+    )
 
 
 def deal(opp_id="o1", account_id="a1", amount=120_000, at=NOW):
     draft = OpportunityDraft(
-        name="云平台采购", account_id=account_id, owner_id="u1",
+        name="云平台采购",
+        account_id=account_id,
+        owner_id="u1",
         amount=Money(Decimal(amount), "CNY"),
-    )  # fmt: skip
+    )
     return create_opportunity(
-        draft, opportunity_id=opp_id, tenant_id="t1", account_name="云图", pipeline_id="p1",
-        pipeline_version=1, first_stage="new", probability=10, created_by="u1", now=at,
-    )  # fmt: skip
+        draft,
+        opportunity_id=opp_id,
+        tenant_id="t1",
+        account_name="云图",
+        pipeline_id="p1",
+        pipeline_version=1,
+        first_stage="new",
+        probability=10,
+        created_by="u1",
+        now=at,
+    )
 
 
 def approval(approval_id, at, status=ApprovalStatus.PENDING):
     return Approval(
-        id=approval_id, tenant_id="t1", kind=ApprovalKind.STAGE_CHANGE, opportunity_id="o1",
-        approver_role="sales_director", requested_by="u1", requested_at=at, status=status,
-    )  # fmt: skip
+        id=approval_id,
+        tenant_id="t1",
+        kind=ApprovalKind.STAGE_CHANGE,
+        opportunity_id="o1",
+        approver_role="sales_director",
+        requested_by="u1",
+        requested_at=at,
+        status=status,
+    )
 
 
 # Accounts -----------------------------------------------------------------------------
@@ -84,8 +105,11 @@ def test_an_account_is_stored_with_its_events_and_read_back(storage):
     in_tx(storage, "accounts")("add", account(), NOW)
     found = in_tx(storage, "accounts")("get", "a1")
     assert (found.id, found.name, found.tenant_id, found.version) == (
-        "a1", "上海云图科技有限公司", "t1", 1,
-    )  # fmt: skip
+        "a1",
+        "上海云图科技有限公司",
+        "t1",
+        1,
+    )
     assert committed_events(storage) == ["AccountCreated"]
     assert in_tx(storage, "accounts", tenant="t2")("get", "a1") is None
 
@@ -174,8 +198,9 @@ def test_contacts_of_an_account_newest_first(storage):
         in_tx(storage, "contacts")("save", stored, 1)
     query = {"account_id": "a1"}
     assert [c.id for c in in_tx(storage, "contacts")("page", query, NEWEST, 2, None)] == [
-        "c2", "c1",
-    ]  # fmt: skip
+        "c2",
+        "c1",
+    ]
 
 
 def test_request_keys_remember_what_the_first_request_created(storage):
@@ -255,8 +280,9 @@ def test_a_tenant_gets_one_default_pipeline_and_its_versions(storage):
     renamed = replace(made, name="新流程", version=2, events=[])
     config("save", renamed)
     assert (config("latest", made.id).name, config("version", made.id, 1).name) == (
-        "新流程", made.name,
-    )  # fmt: skip
+        "新流程",
+        made.name,
+    )
     with pytest.raises(Conflict):
         config("save", renamed)
     assert [p.id for p in config("page", False, 10, None)] == [made.id]
@@ -296,10 +322,16 @@ def test_quote_numbers_count_per_year_and_a_failed_transaction_gives_its_number_
 
 def conversion(key, lead_id="l1"):
     plan = ConversionPlan(
-        lead_id=lead_id, source="web", account_id="a1", account=AccountDraft(name="云图"),
-        attached_to=None, contact_id="c1", contact=ContactDraft(name="王"),
-        opportunity_id="o1", opportunity=OpportunityFields(name="采购"),
-    )  # fmt: skip
+        lead_id=lead_id,
+        source="web",
+        account_id="a1",
+        account=AccountDraft(name="云图"),
+        attached_to=None,
+        contact_id="c1",
+        contact=ContactDraft(name="王"),
+        opportunity_id="o1",
+        opportunity=OpportunityFields(name="采购"),
+    )
     return StoredConversion(start(plan, idempotency_key=key, now=NOW), "u1", "", 1)
 
 

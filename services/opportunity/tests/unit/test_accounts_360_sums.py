@@ -14,12 +14,23 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 def _deal(i: int, status: Status, amount: str | None, currency: str = "CNY", closed: str = ""):
     return Opportunity(
-        id=f"o{i}", tenant_id="t1", name=f"d{i}", account_id="a1", owner_id="u1",
-        pipeline_id="p", pipeline_version=1, stage="s", stage_entered_at=T0, probability=10,
-        created_by="u1", created_at=T0 + timedelta(days=i), updated_at=T0 + timedelta(days=i),
-        status=status, amount=Money(Decimal(amount), currency) if amount else None,
+        id=f"o{i}",
+        tenant_id="t1",
+        name=f"d{i}",
+        account_id="a1",
+        owner_id="u1",
+        pipeline_id="p",
+        pipeline_version=1,
+        stage="s",
+        stage_entered_at=T0,
+        probability=10,
+        created_by="u1",
+        created_at=T0 + timedelta(days=i),
+        updated_at=T0 + timedelta(days=i),
+        status=status,
+        amount=Money(Decimal(amount), currency) if amount else None,
         closed_date=closed,
-    )  # fmt: skip
+    )
 
 
 def test_sums_are_exact_and_leave_lost_deals_and_other_currencies_out():

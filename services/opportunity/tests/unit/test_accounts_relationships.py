@@ -20,15 +20,29 @@ def _contact(cid, name, role="", boss="", primary=False):
     draft = ContactDraft(
         account_id="acc", name=name, role=role, reports_to_contact_id=boss, primary=primary
     )
-    return add_contact(draft, contact_id=cid, tenant_id="t1", account_owner_id="rep", account_team_id="east",
-                       added_by="rep", now=NOW)  # fmt: skip
+    return add_contact(
+        draft,
+        contact_id=cid,
+        tenant_id="t1",
+        account_owner_id="rep",
+        account_team_id="east",
+        added_by="rep",
+        now=NOW,
+    )
 
 
 def test_a_contact_carries_its_accounts_owner_and_normal_forms():
     c = add_contact(
-        ContactDraft(account_id="acc", name="王芳", phone="13900139000", email="Wang.Fang@Example.CN"),
-        contact_id="c1", tenant_id="t1", account_owner_id="rep", account_team_id="east", added_by="u", now=NOW,
-    )  # fmt: skip
+        ContactDraft(
+            account_id="acc", name="王芳", phone="13900139000", email="Wang.Fang@Example.CN"
+        ),
+        contact_id="c1",
+        tenant_id="t1",
+        account_owner_id="rep",
+        account_team_id="east",
+        added_by="u",
+        now=NOW,
+    )
     assert (c.phone, c.email, c.owner_id, c.team_id) == (
         "+8613900139000",
         "wang.fang@example.cn",
@@ -40,8 +54,17 @@ def test_a_contact_carries_its_accounts_owner_and_normal_forms():
 
 def test_bad_fields_are_named():
     with pytest.raises(ValidationFailed) as err:
-        add_contact(ContactDraft(account_id="acc", name="", email="nope", role="ceo", reports_to_contact_id="c1"),
-                    contact_id="c1", tenant_id="t1", account_owner_id="", account_team_id="", added_by="u", now=NOW)  # fmt: skip
+        add_contact(
+            ContactDraft(
+                account_id="acc", name="", email="nope", role="ceo", reports_to_contact_id="c1"
+            ),
+            contact_id="c1",
+            tenant_id="t1",
+            account_owner_id="",
+            account_team_id="",
+            added_by="u",
+            now=NOW,
+        )
     assert {v.field for v in err.value.violations} == {
         "name",
         "email",

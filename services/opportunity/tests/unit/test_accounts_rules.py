@@ -84,8 +84,14 @@ def test_a_new_account_records_its_event_with_normal_forms():
 
 def test_every_bad_field_is_named_at_once():
     with pytest.raises(ValidationFailed) as err:
-        _account(name="  ", unified_social_credit_code="123", phone="12", website="not a site", tier="dormant",
-                 owner_id="$where")  # fmt: skip
+        _account(
+            name="  ",
+            unified_social_credit_code="123",
+            phone="12",
+            website="not a site",
+            tier="dormant",
+            owner_id="$where",
+        )
     assert {v.field for v in err.value.violations} == {
         "name",
         "unified_social_credit_code",
@@ -109,8 +115,13 @@ def test_duplicates_match_per_key_and_never_the_account_itself():
 def test_an_edit_changes_only_the_masked_fields_and_records_what_changed():
     account = replace(_account(industry="软件", owner_id="u1"), events=[])  # as loaded
     later = NOW + timedelta(hours=1)
-    changed = update_account(account, AccountDraft(industry="制造", region="北京", owner_id="u2"),
-                             ("industry", "owner_id"), by="u1", now=later)  # fmt: skip
+    changed = update_account(
+        account,
+        AccountDraft(industry="制造", region="北京", owner_id="u2"),
+        ("industry", "owner_id"),
+        by="u1",
+        now=later,
+    )
     assert (changed.industry, changed.region, changed.owner_id) == ("制造", "", "u2")
     event = changed.events[-1]
     assert event.payload["changed_fields"] == ["industry", "owner_id"]

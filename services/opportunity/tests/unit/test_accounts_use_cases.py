@@ -56,17 +56,25 @@ def test_another_tenant_neither_sees_the_account_nor_its_duplicates(stub):
 def test_update_by_mask_with_a_stale_version_is_409(stub):
     made = account(stub)
     changed = stub.UpdateAccount(
-        pb.UpdateAccountRequest(id=made.id, account=pb.AccountInput(industry="软件", region="上海"),
-                                update_mask=["industry"], expected_version=1),
+        pb.UpdateAccountRequest(
+            id=made.id,
+            account=pb.AccountInput(industry="软件", region="上海"),
+            update_mask=["industry"],
+            expected_version=1,
+        ),
         metadata=ADMIN,
-    ).account  # fmt: skip
+    ).account
     assert (changed.industry, changed.region, changed.version) == ("软件", "", 2)
     with pytest.raises(grpc.RpcError) as err:
         stub.UpdateAccount(
-            pb.UpdateAccountRequest(id=made.id, account=pb.AccountInput(industry="制造"),
-                                    update_mask=["industry"], expected_version=1),
+            pb.UpdateAccountRequest(
+                id=made.id,
+                account=pb.AccountInput(industry="制造"),
+                update_mask=["industry"],
+                expected_version=1,
+            ),
             metadata=ADMIN,
-        )  # fmt: skip
+        )
     assert code(err) is grpc.StatusCode.ABORTED
     with pytest.raises(grpc.RpcError) as err:
         stub.UpdateAccount(
@@ -98,10 +106,12 @@ def test_lists_filter_search_and_page(stub):
     )
     assert [a.id for a in page.accounts] == [made[3].id] and page.page.next_cursor
     rest = stub.ListAccounts(
-        pb.ListAccountsRequest(filter=pb.AccountFilter(industries=["软件"]),
-                               page={"limit": 5, "cursor": page.page.next_cursor}),
+        pb.ListAccountsRequest(
+            filter=pb.AccountFilter(industries=["软件"]),
+            page={"limit": 5, "cursor": page.page.next_cursor},
+        ),
         metadata=ADMIN,
-    )  # fmt: skip
+    )
     assert [a.id for a in rest.accounts] == [made[1].id] and not rest.page.next_cursor
     found = stub.ListAccounts(
         pb.ListAccountsRequest(filter=pb.AccountFilter(text="2号")), metadata=ADMIN
@@ -117,15 +127,25 @@ def test_contacts_and_the_relationship_map_refuse_cycles(stub):
     mid = contact(
         stub, acme.id, name="钱经理", role=pb.CONTACT_ROLE_INFLUENCER, reports_to_contact_id=boss.id
     )
-    low = contact(stub, acme.id, name="孙工", role=pb.CONTACT_ROLE_USER, reports_to_contact_id=mid.id,
-                  email="Sun@Example.CN", primary=True)  # fmt: skip
+    low = contact(
+        stub,
+        acme.id,
+        name="孙工",
+        role=pb.CONTACT_ROLE_USER,
+        reports_to_contact_id=mid.id,
+        email="Sun@Example.CN",
+        primary=True,
+    )
     assert low.email == "sun@example.cn"
     with pytest.raises(grpc.RpcError) as err:
         stub.UpdateContact(
-            pb.UpdateContactRequest(id=boss.id, contact=pb.ContactInput(reports_to_contact_id=low.id),
-                                    update_mask=["reports_to_contact_id"]),
+            pb.UpdateContactRequest(
+                id=boss.id,
+                contact=pb.ContactInput(reports_to_contact_id=low.id),
+                update_mask=["reports_to_contact_id"],
+            ),
             metadata=ADMIN,
-        )  # fmt: skip
+        )
     assert code(err) is grpc.StatusCode.INVALID_ARGUMENT
     [violation] = field_violations(err.value)
     assert violation.field == "reports_to_contact_id" and "cycle" in violation.description

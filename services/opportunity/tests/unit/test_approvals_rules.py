@@ -19,9 +19,20 @@ DIRECTOR = ("sales_director",)
 
 
 def _approval(**fields):
-    return Approval(**{"id": "ap1", "tenant_id": "t1", "kind": ApprovalKind.STAGE_CHANGE, "opportunity_id": "o1",
-                       "approver_role": "sales_director", "requested_by": "rep", "requested_at": NOW,
-                       "from_stage": "solution", "to_stage": "quote_negotiation", **fields})  # fmt: skip
+    return Approval(
+        **{
+            "id": "ap1",
+            "tenant_id": "t1",
+            "kind": ApprovalKind.STAGE_CHANGE,
+            "opportunity_id": "o1",
+            "approver_role": "sales_director",
+            "requested_by": "rep",
+            "requested_at": NOW,
+            "from_stage": "solution",
+            "to_stage": "quote_negotiation",
+            **fields,
+        }
+    )
 
 
 def _decide(approval, decision="approve", reason="", by="boss", roles=DIRECTOR, key=""):
@@ -68,10 +79,25 @@ def test_cancelling_a_pending_approval_and_leaving_a_decided_one_alone():
 
 def _waiting_deal():
     pipeline = default_pipeline(pipeline_id="p1", tenant_id="t1", now=NOW)
-    draft = OpportunityDraft(name="x", account_id="a1", amount=Money(Decimal(800000), "CNY"),
-                             expected_close_date="2030-01-01", primary_contact_id="c1")  # fmt: skip
-    opp = create_opportunity(draft, opportunity_id="o1", tenant_id="t1", account_name="", pipeline_id="p1",
-                             pipeline_version=1, first_stage="solution", probability=50, created_by="rep", now=NOW)  # fmt: skip
+    draft = OpportunityDraft(
+        name="x",
+        account_id="a1",
+        amount=Money(Decimal(800000), "CNY"),
+        expected_close_date="2030-01-01",
+        primary_contact_id="c1",
+    )
+    opp = create_opportunity(
+        draft,
+        opportunity_id="o1",
+        tenant_id="t1",
+        account_name="",
+        pipeline_id="p1",
+        pipeline_version=1,
+        first_stage="solution",
+        probability=50,
+        created_by="rep",
+        now=NOW,
+    )
     opp = replace(opp, events=[], history=[], pending_approval_id="ap1")
     return pipeline, opp
 
@@ -83,8 +109,14 @@ def test_an_approved_stage_change_moves_the_deal_a_rejected_one_releases_it():
         stages.apply_decision(opp, pipeline, missing_doc, now=NOW)
     from opportunity.domain.opportunity import ArtefactDraft, attach_artefacts
 
-    with_doc = attach_artefacts(opp, (ArtefactDraft("signed_requirements_doc", "", "s3://x"),), ["f"],
-                                stage="quote_negotiation", by="rep", now=NOW)  # fmt: skip
+    with_doc = attach_artefacts(
+        opp,
+        (ArtefactDraft("signed_requirements_doc", "", "s3://x"),),
+        ["f"],
+        stage="quote_negotiation",
+        by="rep",
+        now=NOW,
+    )
     moved = stages.apply_decision(with_doc, pipeline, _decide(_approval()), now=NOW)
     assert moved.stage == "quote_negotiation" and moved.pending_approval_id == ""
     assert [e.event_type for e in moved.events] == [

@@ -22,10 +22,17 @@ DAY = timedelta(days=1)
 
 def _deal():
     opp = create_opportunity(
-        OpportunityDraft(name="x", account_id="a1"), opportunity_id="o1", tenant_id="t1", account_name="",
-        pipeline_id="p1", pipeline_version=1, first_stage="initial_contact", probability=10,
-        created_by="rep", now=T0,
-    )  # fmt: skip
+        OpportunityDraft(name="x", account_id="a1"),
+        opportunity_id="o1",
+        tenant_id="t1",
+        account_name="",
+        pipeline_id="p1",
+        pipeline_version=1,
+        first_stage="initial_contact",
+        probability=10,
+        created_by="rep",
+        now=T0,
+    )
     return replace(opp, events=[], history=[])
 
 

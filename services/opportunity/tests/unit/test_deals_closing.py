@@ -18,8 +18,18 @@ CNY = Money(Decimal("118000.50"), "CNY")
 
 def _deal():
     draft = OpportunityDraft(name="云平台", account_id="a1", amount=Money(Decimal(120000), "CNY"))
-    opp = create_opportunity(draft, opportunity_id="o1", tenant_id="t1", account_name="云图", pipeline_id="p1",
-                             pipeline_version=1, first_stage="initial_contact", probability=10, created_by="rep", now=NOW)  # fmt: skip
+    opp = create_opportunity(
+        draft,
+        opportunity_id="o1",
+        tenant_id="t1",
+        account_name="云图",
+        pipeline_id="p1",
+        pipeline_version=1,
+        first_stage="initial_contact",
+        probability=10,
+        created_by="rep",
+        now=NOW,
+    )
     return replace(opp, events=[], history=[])
 
 
@@ -34,8 +44,16 @@ def test_won_needs_the_closed_date_and_the_final_amount():
         )
     assert _fields(err) == {"closed_date", "amount"}
     with pytest.raises(ValidationFailed) as err:
-        closing.mark_won(_deal(), PIPELINE, closed_date="2030-01-01", amount=Money(Decimal(0), "CNY"),
-                         quote_id="", note="", by="rep", now=NOW)  # fmt: skip
+        closing.mark_won(
+            _deal(),
+            PIPELINE,
+            closed_date="2030-01-01",
+            amount=Money(Decimal(0), "CNY"),
+            quote_id="",
+            note="",
+            by="rep",
+            now=NOW,
+        )
     assert _fields(err) == {"closed_date", "amount.amount"}  # not in the future; above zero
 
 
@@ -118,8 +136,20 @@ def test_lost_needs_a_reason_and_keeps_the_competitor():
 
 
 def test_reopen_returns_to_the_stage_it_closed_from_with_the_reason():
-    lost = replace(closing.mark_lost(_deal(), PIPELINE, loss_reason="price", competitor="", closed_date="", note="",
-                                     by="rep", now=NOW), events=[], history=[])  # fmt: skip
+    lost = replace(
+        closing.mark_lost(
+            _deal(),
+            PIPELINE,
+            loss_reason="price",
+            competitor="",
+            closed_date="",
+            note="",
+            by="rep",
+            now=NOW,
+        ),
+        events=[],
+        history=[],
+    )
     with pytest.raises(ValidationFailed) as err:
         closing.reopen(lost, PIPELINE, to_stage="won", reason="", by="rep", now=NOW)
     assert _fields(err) == {"reason", "to_stage"}

@@ -36,9 +36,18 @@ def _fields(err):
 
 def _create(**fields):
     draft = OpportunityDraft(**{"name": "云平台", "account_id": "a1", **fields})
-    return create_opportunity(draft, opportunity_id="o1", tenant_id="t1", account_name="云图", pipeline_id="p1",
-                              pipeline_version=1, first_stage="initial_contact", probability=10, created_by="rep",
-                              now=NOW)  # fmt: skip
+    return create_opportunity(
+        draft,
+        opportunity_id="o1",
+        tenant_id="t1",
+        account_name="云图",
+        pipeline_id="p1",
+        pipeline_version=1,
+        first_stage="initial_contact",
+        probability=10,
+        created_by="rep",
+        now=NOW,
+    )
 
 
 def test_money_is_exact_both_ways():
@@ -56,8 +65,13 @@ def test_money_is_exact_both_ways():
 
 def test_a_deal_with_products_in_one_currency():
     line = LineItemDraft("CRM-PRO", "专业版", "200", Money(Decimal(3400), "CNY"))
-    opp = _create(amount=Money(Decimal(680000), "CNY"), line_items=(line,), competitors=("某友商", "某友商"),
-                  primary_contact_id="c1", contact_ids=("c2", "c1"))  # fmt: skip
+    opp = _create(
+        amount=Money(Decimal(680000), "CNY"),
+        line_items=(line,),
+        competitors=("某友商", "某友商"),
+        primary_contact_id="c1",
+        contact_ids=("c2", "c1"),
+    )
     assert opp.line_items[0].total == Money(Decimal(680000), "CNY")
     assert (
         opp.competitors == ("某友商",) and opp.contact_ids == ("c1", "c2") and opp.owner_id == "rep"
@@ -69,9 +83,14 @@ def test_a_deal_with_products_in_one_currency():
 
 def test_every_bad_field_of_a_deal_is_named():
     with pytest.raises(ValidationFailed) as err:
-        _create(name="", account_id="", amount=Money(Decimal("-1"), "cny"), expected_close_date="2030-02-30",
-                forecast_category="maybe",
-                line_items=(LineItemDraft(quantity="0", unit_price=Money(Decimal(1), "USD")),))  # fmt: skip
+        _create(
+            name="",
+            account_id="",
+            amount=Money(Decimal("-1"), "cny"),
+            expected_close_date="2030-02-30",
+            forecast_category="maybe",
+            line_items=(LineItemDraft(quantity="0", unit_price=Money(Decimal(1), "USD")),),
+        )
     assert set(_fields(err)) == {
         "name",
         "account_id",
@@ -92,8 +111,13 @@ def test_every_bad_field_of_a_deal_is_named():
 
 def test_edits_by_mask_and_what_a_closed_deal_keeps():
     opp = replace(_create(amount=Money(Decimal(100), "CNY")), events=[])
-    changed = update_opportunity(opp, OpportunityDraft(amount=Money(Decimal(200), "CNY"), name="ignored"), ("amount",),
-                                 by="rep", now=NOW)  # fmt: skip
+    changed = update_opportunity(
+        opp,
+        OpportunityDraft(amount=Money(Decimal(200), "CNY"), name="ignored"),
+        ("amount",),
+        by="rep",
+        now=NOW,
+    )
     assert changed.amount == Money(Decimal(200), "CNY") and changed.name == "云平台"
     assert changed.events[0].payload["changed_fields"] == ["amount"]
     with pytest.raises(ValidationFailed) as err:
@@ -144,8 +168,15 @@ def test_pipeline_definitions_are_checked_as_a_whole():
         Stage("won", "赢2", StageKind.WON, 100),
     )
     with pytest.raises(ValidationFailed) as err:
-        check_draft(PipelineDraft(name="", stages=bad, approver_role="Boss!", cadence_days=200,
-                                  quote_discount_threshold_percent="150"))  # fmt: skip
+        check_draft(
+            PipelineDraft(
+                name="",
+                stages=bad,
+                approver_role="Boss!",
+                cadence_days=200,
+                quote_discount_threshold_percent="150",
+            )
+        )
     assert set(_fields(err)) == {
         "name",
         "stages[0].key",
@@ -163,8 +194,11 @@ def test_pipeline_definitions_are_checked_as_a_whole():
 
 
 def test_stages_are_ordered_by_position_and_custom_fields_may_be_required():
-    shuffled = (replace(DEFAULT_STAGES[1], position=2, required_fields=("custom_fields.budget",)),
-                replace(DEFAULT_STAGES[0], position=1), *DEFAULT_STAGES[5:])  # fmt: skip
+    shuffled = (
+        replace(DEFAULT_STAGES[1], position=2, required_fields=("custom_fields.budget",)),
+        replace(DEFAULT_STAGES[0], position=1),
+        *DEFAULT_STAGES[5:],
+    )
     clean = check_draft(PipelineDraft(name="x", stages=shuffled))
     assert [(s.key, s.position) for s in clean.stages] == [
         ("initial_contact", 1),
@@ -205,8 +239,15 @@ def test_settings_default_to_domain_md_and_name_every_bad_one():
         {"approval_threshold": "800000.50"}
     ).threshold.amount == Decimal("800000.50")
     with pytest.raises(ValidationFailed) as err:
-        OpportunitySettings.from_dict({"cadence_days": 0, "dormant_after_days": True, "approval_threshold": 5,
-                                       "approver_role": "", "nope": 1})  # fmt: skip
+        OpportunitySettings.from_dict(
+            {
+                "cadence_days": 0,
+                "dormant_after_days": True,
+                "approval_threshold": 5,
+                "approver_role": "",
+                "nope": 1,
+            }
+        )
     assert set(_fields(err)) == {
         "cadence_days",
         "dormant_after_days",

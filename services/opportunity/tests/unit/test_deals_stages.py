@@ -29,9 +29,17 @@ def _deal(amount="120000", currency="CNY", **fields):
         name="云平台", account_id="a1", amount=Money(Decimal(amount), currency), **fields
     )
     opp = create_opportunity(
-        draft, opportunity_id="o1", tenant_id="t1", account_name="云图", pipeline_id="p1", pipeline_version=1,
-        first_stage="initial_contact", probability=10, created_by="rep", now=T0,
-    )  # fmt: skip
+        draft,
+        opportunity_id="o1",
+        tenant_id="t1",
+        account_name="云图",
+        pipeline_id="p1",
+        pipeline_version=1,
+        first_stage="initial_contact",
+        probability=10,
+        created_by="rep",
+        now=T0,
+    )
     return replace(opp, events=[], history=[])  # as the store loads it
 
 
@@ -187,8 +195,18 @@ def test_history_records_exact_dwell_times_per_stage():
 
 def _deal_created_history():
     draft = OpportunityDraft(name="x", account_id="a1")
-    made = create_opportunity(draft, opportunity_id="o1", tenant_id="t1", account_name="", pipeline_id="p1",
-                              pipeline_version=1, first_stage="initial_contact", probability=10, created_by="rep", now=T0)  # fmt: skip
+    made = create_opportunity(
+        draft,
+        opportunity_id="o1",
+        tenant_id="t1",
+        account_name="",
+        pipeline_id="p1",
+        pipeline_version=1,
+        first_stage="initial_contact",
+        probability=10,
+        created_by="rep",
+        now=T0,
+    )
     return made.history[0]
 
 
@@ -196,8 +214,12 @@ def test_stage_changed_events_carry_the_facts_analytics_needs():
     moved = _move(
         _deal(expected_close_date="2030-01-01"), "needs_confirmed", T0 + timedelta(minutes=1)
     )
-    saved = stages.enter_stage(_deal(expected_close_date="2030-01-01"), PIPELINE.stage("needs_confirmed") or Stage("x", "x", StageKind.OPEN, 0),
-                               by="rep", now=T0 + timedelta(minutes=1))  # fmt: skip
+    saved = stages.enter_stage(
+        _deal(expected_close_date="2030-01-01"),
+        PIPELINE.stage("needs_confirmed") or Stage("x", "x", StageKind.OPEN, 0),
+        by="rep",
+        now=T0 + timedelta(minutes=1),
+    )
     payload = saved.events[-1].payload
     assert (
         payload["from_stage"],

@@ -144,10 +144,15 @@ def test_pipelines_are_versioned_and_deals_keep_theirs(stub, ready):
     stages[1].allow_skip = True
     del stages[2].required_fields[:]
     changed = stub.UpdatePipeline(
-        pb.UpdatePipelineRequest(id=current.id, expected_version=current.version,
-                                 pipeline=pb.PipelineInput(name=current.name, is_default=True, active=True, stages=stages)),
+        pb.UpdatePipelineRequest(
+            id=current.id,
+            expected_version=current.version,
+            pipeline=pb.PipelineInput(
+                name=current.name, is_default=True, active=True, stages=stages
+            ),
+        ),
         metadata=ADMIN,
-    ).pipeline  # fmt: skip
+    ).pipeline
     assert changed.version == current.version + 1
     fails(
         lambda: move(stub, opp.id, "solution", REP), grpc.StatusCode.INVALID_ARGUMENT
@@ -160,6 +165,9 @@ def test_pipelines_are_versioned_and_deals_keep_theirs(stub, ready):
         pb.GetPipelineRequest(id=current.id, version=current.version), metadata=ADMIN
     ).pipeline
     assert old == current
-    stale = pb.UpdatePipelineRequest(id=current.id, expected_version=current.version,
-                                     pipeline=pb.PipelineInput(name="x", is_default=True, active=True, stages=stages))  # fmt: skip
+    stale = pb.UpdatePipelineRequest(
+        id=current.id,
+        expected_version=current.version,
+        pipeline=pb.PipelineInput(name="x", is_default=True, active=True, stages=stages),
+    )
     fails(lambda: stub.UpdatePipeline(stale, metadata=ADMIN), grpc.StatusCode.ABORTED)

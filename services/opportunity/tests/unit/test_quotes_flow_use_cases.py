@@ -46,9 +46,11 @@ def test_a_revision_is_a_new_draft_version_and_a_stale_one_is_refused(stub, opp)
     ).quotes
     assert sorted(q.version for q in every) == [1, 2]
     superseded = stub.ListQuotes(
-        pb.ListQuotesRequest(opportunity_id=opp.id, all_versions=True,
-                             statuses=[pb.QUOTE_STATUS_SUPERSEDED]), metadata=REP,
-    ).quotes  # fmt: skip
+        pb.ListQuotesRequest(
+            opportunity_id=opp.id, all_versions=True, statuses=[pb.QUOTE_STATUS_SUPERSEDED]
+        ),
+        metadata=REP,
+    ).quotes
     assert [q.version for q in superseded] == [1]
 
 
@@ -59,21 +61,26 @@ def test_the_director_rejects_with_a_reason(stub, opp):
         lambda: stub.DecideApproval(no_reason, metadata=DIRECTOR), grpc.StatusCode.INVALID_ARGUMENT
     )
     stub.DecideApproval(
-        pb.DecideApprovalRequest(approval_id=approval.id, decision=pb.DECISION_REJECT,
-                                 reason="折扣超出授权范围"), metadata=DIRECTOR,
-    )  # fmt: skip
+        pb.DecideApprovalRequest(
+            approval_id=approval.id, decision=pb.DECISION_REJECT, reason="折扣超出授权范围"
+        ),
+        metadata=DIRECTOR,
+    )
     rejected = stub.GetQuote(pb.GetQuoteRequest(id=quote.id), metadata=REP).quote
     assert (rejected.status, rejected.rejection_reason) == (
-        pb.QUOTE_STATUS_REJECTED, "折扣超出授权范围",
-    )  # fmt: skip
+        pb.QUOTE_STATUS_REJECTED,
+        "折扣超出授权范围",
+    )
 
 
 def test_revising_a_waiting_quote_cancels_its_approval(stub, opp):
     quote, approval = pending(stub, opp)
     stub.ReviseQuote(
-        pb.ReviseQuoteRequest(id=quote.id, quote=pb.QuoteInput(currency="CNY", lines=VAT_LINES),
-                              expected_version=1), metadata=REP,
-    )  # fmt: skip
+        pb.ReviseQuoteRequest(
+            id=quote.id, quote=pb.QuoteInput(currency="CNY", lines=VAT_LINES), expected_version=1
+        ),
+        metadata=REP,
+    )
     found = approval_of(stub, approval.id)
     assert found.status == pb.APPROVAL_STATUS_CANCELLED
 

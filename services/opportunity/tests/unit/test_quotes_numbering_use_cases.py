@@ -21,9 +21,10 @@ def test_a_retried_create_with_its_key_returns_the_first_quote(opportunity_stub)
     stub = opportunity_stub
     opp = deal(stub, account(stub).id)
     request = pb.CreateQuoteRequest(
-        opportunity_id=opp.id, quote=pb.QuoteInput(currency="CNY", lines=[LINE]),
+        opportunity_id=opp.id,
+        quote=pb.QuoteInput(currency="CNY", lines=[LINE]),
         idempotency_key="quote-req-1",
-    )  # fmt: skip
+    )
     first = stub.CreateQuote(request, metadata=ADMIN).quote
     second = stub.CreateQuote(request, metadata=ADMIN).quote
     assert (second.id, second.number) == (first.id, first.number)

@@ -28,8 +28,14 @@ class MarkedButUnheard:
         self.lead_id = str(uuid.uuid4())
 
     def get(self, principal: Principal, lead_id: str) -> LeadSnapshot:
-        return LeadSnapshot(id=lead_id, status="qualified", name="李雷", source="web",
-                            owner_id="rep-1", company="宁波海曙科技有限公司")  # fmt: skip
+        return LeadSnapshot(
+            id=lead_id,
+            status="qualified",
+            name="李雷",
+            source="web",
+            owner_id="rep-1",
+            company="宁波海曙科技有限公司",
+        )
 
     def mark(self, principal: Principal, lead_id: str, **ids: str) -> LeadSnapshot:
         raise LeadUnreachable("connection reset after the mark")
@@ -59,13 +65,24 @@ def test_lead_converted_completes_the_pending_conversion_once(worker, mongo_clie
     plan = db.conversions.find_one({"idempotency_key": "k-1"})["plan"]
     assert db.accounts.count_documents({}) == 0
     event = {
-        "event_id": str(uuid.uuid4()), "event_type": "LeadConverted", "schema_version": 1,
-        "tenant_id": "t1", "aggregate_type": "lead", "aggregate_id": leads.lead_id,
-        "aggregate_version": 5, "occurred_at": "2026-11-24T08:00:00Z", "producer": "lead",
-        "traceparent": "", "tracestate": "",
-        "payload": {"lead_id": leads.lead_id, "account_id": plan["account_id"],
-                    "contact_id": plan["contact_id"], "opportunity_id": plan["opportunity_id"]},
-    }  # fmt: skip
+        "event_id": str(uuid.uuid4()),
+        "event_type": "LeadConverted",
+        "schema_version": 1,
+        "tenant_id": "t1",
+        "aggregate_type": "lead",
+        "aggregate_id": leads.lead_id,
+        "aggregate_version": 5,
+        "occurred_at": "2026-11-24T08:00:00Z",
+        "producer": "lead",
+        "traceparent": "",
+        "tracestate": "",
+        "payload": {
+            "lead_id": leads.lead_id,
+            "account_id": plan["account_id"],
+            "contact_id": plan["contact_id"],
+            "opportunity_id": plan["opportunity_id"],
+        },
+    }
     for expected in (True, False):  # at-least-once: the second delivery does nothing
         with entrypoint_waiter(container, "on_lead_converted") as waited:
             publish(amqp, "lead", event)

@@ -21,8 +21,12 @@ def test_the_embedded_server_is_known_to_walk_a_hinted_index_whole(mongo_client)
 def test_a_two_sided_range_answers_exactly_on_a_descending_index(mongo_client, database_name):
     raw = mongo_client[database_name]["deals"]
     raw.create_index([("tenant_id", ASCENDING), ("probability", -1), ("_id", -1)])
-    raw.insert_many([{"_id": f"d{i}", "tenant_id": "t1", "probability": p}
-                     for i, p in enumerate([10, 30, 30, 50])])  # fmt: skip
+    raw.insert_many(
+        [
+            {"_id": f"d{i}", "tenant_id": "t1", "probability": p}
+            for i, p in enumerate([10, 30, 30, 50])
+        ]
+    )
     deals = TenantCollection(raw, "t1")
     found = deals.find(
         {"probability": {"$gte": 30, "$lt": 31}}, hint="tenant_id_1_probability_-1__id_-1"

@@ -29,11 +29,29 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # key never shadows one, so a form or a CSV can name both kinds of field side by side.
 RESERVED = frozenset(
     {
-        "id", "tenant_id", "name", "company", "phone", "email", "source", "channel_detail",
-        "owner_id", "region", "industry", "product_line", "tags", "notes", "custom_fields",
-        "status", "score", "created_at", "updated_at", "created_by", "version",
+        "id",
+        "tenant_id",
+        "name",
+        "company",
+        "phone",
+        "email",
+        "source",
+        "channel_detail",
+        "owner_id",
+        "region",
+        "industry",
+        "product_line",
+        "tags",
+        "notes",
+        "custom_fields",
+        "status",
+        "score",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "version",
     }
-)  # fmt: skip
+)
 MAX_ACTIVE = 50
 MAX_KEPT = 200  # active and retired together
 MAX_CHOICES = 100

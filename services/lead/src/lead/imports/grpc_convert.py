@@ -27,14 +27,25 @@ def start_from_proto(msg: pb.StartImportRequest) -> StartImport:
 def job_to_proto(job: ImportJob) -> pb.ImportJob:
     t = job.tally
     return pb.ImportJob(
-        id=job.id, status=job.status, total_rows=job.layout.total_rows,
-        processed_rows=job.processed_rows, created=t.created, merged=t.merged, failed=t.failed,
-        flagged=t.flagged, rejected_duplicates=t.rejected_duplicates,
-        encoding=job.layout.encoding, header_map=job.columns.mapping(),
-        default_source=job.default_source, file_name=job.file.name, created_by=job.created_by,
-        error=job.error, created_at=timestamp(job.created_at),
-        started_at=timestamp(job.started_at), finished_at=timestamp(job.finished_at),
-    )  # fmt: skip
+        id=job.id,
+        status=job.status,
+        total_rows=job.layout.total_rows,
+        processed_rows=job.processed_rows,
+        created=t.created,
+        merged=t.merged,
+        failed=t.failed,
+        flagged=t.flagged,
+        rejected_duplicates=t.rejected_duplicates,
+        encoding=job.layout.encoding,
+        header_map=job.columns.mapping(),
+        default_source=job.default_source,
+        file_name=job.file.name,
+        created_by=job.created_by,
+        error=job.error,
+        created_at=timestamp(job.created_at),
+        started_at=timestamp(job.started_at),
+        finished_at=timestamp(job.finished_at),
+    )
 
 
 def error_row_to_proto(row: dict[str, Any]) -> pb.ImportRowError:

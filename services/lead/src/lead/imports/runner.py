@@ -70,17 +70,27 @@ def _row_error(record: Record, job: ImportJob, violations: list[FieldViolation])
 
 
 def import_row(
-    s: ImportSession, principal: Principal, job: ImportJob, record: Record, row: RowDraft,
+    s: ImportSession,
+    principal: Principal,
+    job: ImportJob,
+    record: Record,
+    row: RowDraft,
     now: datetime,
-) -> tuple[str, list[FieldViolation]]:  # fmt: skip
+) -> tuple[str, list[FieldViolation]]:
     """Capture one row: its outcome (created, flagged, merged, failed or
     rejected_duplicates) and, for a row not imported, every rule it broke."""
     lead_id = lead_id_for(job.tenant_id, job.id, record.number)
     schema = s.config.custom_fields()
     if row.violations:  # report the row's other broken rules with it
         try:
-            create_lead(row.draft, lead_id=lead_id, tenant_id=job.tenant_id,
-                        created_by=principal.user_id, now=now, schema=schema)  # fmt: skip
+            create_lead(
+                row.draft,
+                lead_id=lead_id,
+                tenant_id=job.tenant_id,
+                created_by=principal.user_id,
+                now=now,
+                schema=schema,
+            )
             more: list[FieldViolation] = []
         except ValidationFailed as exc:
             more = exc.violations

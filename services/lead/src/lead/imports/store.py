@@ -101,9 +101,13 @@ def job_from_doc(doc: Doc) -> ImportJob:
     f = doc["file"]
     columns = Columns(tuple(doc["headers"]), tuple(doc["fields"]))
     layout = Layout(
-        doc["encoding"], doc["delimiter"], doc["header_row"], columns, doc["total_rows"],
+        doc["encoding"],
+        doc["delimiter"],
+        doc["header_row"],
+        columns,
+        doc["total_rows"],
         doc["last_row"],
-    )  # fmt: skip
+    )
     return ImportJob(
         id=doc["_id"],
         tenant_id=doc["tenant_id"],
@@ -195,9 +199,14 @@ class ImportRepository:
         )
 
     def checkpoint(
-        self, job: ImportJob, owner: str, rows: int, tally: Tally, lease_until: datetime,
+        self,
+        job: ImportJob,
+        owner: str,
+        rows: int,
+        tally: Tally,
+        lease_until: datetime,
         now: datetime,
-    ) -> bool:  # fmt: skip
+    ) -> bool:
         """Move the checkpoint `rows` on from where `job` is, if `owner` still holds it
         there; False when another worker took the job over (nothing may be written)."""
         return bool(

@@ -121,14 +121,24 @@ class ImportApp:
         job_id = self.new_id()
         upload_id = request.upload_id or job_id
         job = ImportJob(
-            id=job_id, tenant_id=principal.tenant_id, created_by=principal.user_id,
-            team_id=principal.team_id, roles=principal.roles, scope=principal.scope,
+            id=job_id,
+            tenant_id=principal.tenant_id,
+            created_by=principal.user_id,
+            team_id=principal.team_id,
+            roles=principal.roles,
+            scope=principal.scope,
             idempotency_key=key,
-            file=ImportFile(upload_id, request.chunk_count or -(-len(data) // CHUNK_BYTES),
-                            len(data), hashlib.sha256(data).hexdigest(), request.file_name),
-            layout=layout, default_source=request.default_source or DEFAULT_SOURCE,
+            file=ImportFile(
+                upload_id,
+                request.chunk_count or -(-len(data) // CHUNK_BYTES),
+                len(data),
+                hashlib.sha256(data).hexdigest(),
+                request.file_name,
+            ),
+            layout=layout,
+            default_source=request.default_source or DEFAULT_SOURCE,
             created_at=self.clock(),
-        )  # fmt: skip
+        )
 
         def work(stores: Stores) -> ImportJob:
             jobs = stores.imports(principal.tenant_id)

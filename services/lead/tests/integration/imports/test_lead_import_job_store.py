@@ -18,8 +18,10 @@ def test_a_chunked_gbk_upload_becomes_a_queued_job_with_its_layout(lead_stub, db
     assert job.status == "queued" and job.total_rows == 403 and job.processed_rows == 0
     assert job.encoding == "gb18030" and job.header_map["手机"] == "phone"
     assert (job.file_name, job.default_source, job.created_by) == (
-        "leads.gbk.csv", "trade_show", "importer",
-    )  # fmt: skip
+        "leads.gbk.csv",
+        "trade_show",
+        "importer",
+    )
     assert job.HasField("created_at") and not job.HasField("finished_at")
     assert get(lead_stub, job.id) == job
     [event] = db.outbox.find({"event_type": "LeadImportStarted"})

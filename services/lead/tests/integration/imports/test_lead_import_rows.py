@@ -116,8 +116,10 @@ def test_bad_rows_are_reported_with_field_column_rule_and_values_and_the_rest_im
     errors = {r.row: r for r in all_errors(lead_stub, job.id, limit=2)}
     assert sorted(errors) == [3, 4, 5]
     assert {(e.field, e.column) for e in errors[3].errors} == {
-        ("name", "姓名"), ("phone", "手机"), ("email", "邮箱"),
-    }  # fmt: skip
+        ("name", "姓名"),
+        ("phone", "手机"),
+        ("email", "邮箱"),
+    }
     assert list(errors[3].values) == ["", "12", "not-an-email", "", ""]
     [(field, column, rule)] = [(e.field, e.column, e.rule) for e in errors[4].errors]
     assert (field, column) == ("source", "来源") and "官网表单" in rule
@@ -148,19 +150,24 @@ def test_every_lead_emits_what_a_capture_emits_and_the_job_its_two_events(lead_s
 
 def test_rules_round_robin_and_capacity_hold_across_batches(lead_stub, uow, db):
     configure(
-        lead_stub, MD,
-        reps=[{"id": "rep-a", "groups": ["east"], "capacity": 5},
-              {"id": "rep-b", "groups": ["east"]}, {"id": "rep-c", "groups": ["east"]}],
+        lead_stub,
+        MD,
+        reps=[
+            {"id": "rep-a", "groups": ["east"], "capacity": 5},
+            {"id": "rep-b", "groups": ["east"]},
+            {"id": "rep-c", "groups": ["east"]},
+        ],
         rules=[{"name": "east", "group": "east", "regions": ["上海市"]}],
-    )  # fmt: skip
+    )
     job = _import(lead_stub, uow, synthetic(40), batch_size=7)
     assert job.created == 40
     owners = Counter(lead["owner_id"] for lead in db.leads.find())
     assert owners == {"rep-a": 5, "rep-b": 17, "rep-c": 18}
     reps = {r.id: r.open_leads for r in lead_stub.ListReps(pb.ListRepsRequest(), metadata=MD).reps}
     assert reps == {"rep-a": 5, "rep-b": 17, "rep-c": 18}
-    first_three = [db.leads.find_one({"_id": lead_id_for(TENANT, job.id, r)})["owner_id"]
-                   for r in (2, 3, 4)]  # fmt: skip
+    first_three = [
+        db.leads.find_one({"_id": lead_id_for(TENANT, job.id, r)})["owner_id"] for r in (2, 3, 4)
+    ]
     assert first_three == ["rep-a", "rep-b", "rep-c"]
     reasons = defaultdict(set)
     for lead in db.leads.find():
@@ -176,33 +183,41 @@ def test_custom_fields_fill_from_their_columns_and_are_checked_like_a_capture(le
                     key="budget", label="预算", type=pb.CUSTOM_FIELD_TYPE_NUMBER, decimals=2
                 ),
                 pb.CustomFieldDefinition(
-                    key="segment", label="客户分层", type=pb.CUSTOM_FIELD_TYPE_CHOICE,
+                    key="segment",
+                    label="客户分层",
+                    type=pb.CUSTOM_FIELD_TYPE_CHOICE,
                     choices=["大客户", "中小企业"],
                 ),
             ]
         ),
         metadata=MD,
-    )  # fmt: skip
+    )
     rows = [
         ["姓名", "预算", "分层", "展会"],
         ["张伟", "50000.50", "大客户", "2026 上海工博会"],
         ["李娜", "很多", "散客", ""],
     ]
     job = _import(
-        lead_stub, uow, csv_bytes(rows),
+        lead_stub,
+        uow,
+        csv_bytes(rows),
         header_map={"分层": "custom_fields.segment", "展会": "channel_detail"},
-    )  # fmt: skip
+    )
     assert job.header_map == {
-        "姓名": "name", "预算": "custom_fields.budget", "分层": "custom_fields.segment",
+        "姓名": "name",
+        "预算": "custom_fields.budget",
+        "分层": "custom_fields.segment",
         "展会": "channel_detail",
-    }  # fmt: skip
+    }
     assert (job.created, job.failed) == (1, 1)
     lead = lead_stub.GetLead(pb.GetLeadRequest(id=lead_id_for(TENANT, job.id, 2)), metadata=MD).lead
     assert {v.key: v.WhichOneof("value") for v in lead.custom_fields} == {
-        "budget": "number", "segment": "choice",
-    }  # fmt: skip
+        "budget": "number",
+        "segment": "choice",
+    }
     assert lead.channel_detail == "2026 上海工博会" and lead.source == "import"
     [row] = all_errors(lead_stub, job.id)
     assert {(e.field, e.column) for e in row.errors} == {
-        ("custom_fields.budget", "预算"), ("custom_fields.segment", "分层"),
-    }  # fmt: skip
+        ("custom_fields.budget", "预算"),
+        ("custom_fields.segment", "分层"),
+    }

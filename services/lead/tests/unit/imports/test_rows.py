@@ -42,9 +42,15 @@ def test_the_shared_exports_map_every_column_by_default():
     for name in ("leads.utf8-bom.csv", "leads.gbk.csv"):
         layout = read_layout((TESTDATA / name).read_bytes())
         assert layout.columns.mapping() == {
-            "姓名": "name", "公司名称": "company", "手机": "phone", "邮箱": "email",
-            "线索来源": "source", "省份": "region", "行业": "industry", "备注": "notes",
-        }  # fmt: skip
+            "姓名": "name",
+            "公司名称": "company",
+            "手机": "phone",
+            "邮箱": "email",
+            "线索来源": "source",
+            "省份": "region",
+            "行业": "industry",
+            "备注": "notes",
+        }
         answers = json.loads((TESTDATA / "answers.json").read_text())
         assert layout.total_rows == len(answers["utf8"]) == 403
         assert (layout.header_row, layout.last_row) == (1, 404)
@@ -52,9 +58,19 @@ def test_the_shared_exports_map_every_column_by_default():
 
 @pytest.mark.parametrize(
     "header",
-    ["姓名", " 姓名 ", "*姓名", "姓名*", "姓名(必填)", "姓名（必填）", "Name", "NAME", "Contact Name",
-     "ｎａｍｅ"],
-)  # fmt: skip
+    [
+        "姓名",
+        " 姓名 ",
+        "*姓名",
+        "姓名*",
+        "姓名(必填)",
+        "姓名（必填）",
+        "Name",
+        "NAME",
+        "Contact Name",
+        "ｎａｍｅ",
+    ],
+)
 def test_headers_match_whatever_their_width_case_spaces_or_required_marks(header):
     columns, violations = resolve_columns((header, "手机号码"))
     assert violations == [] and columns.fields == ("name", "phone")
@@ -139,17 +155,30 @@ def test_a_row_becomes_a_draft_with_channel_codes_tags_and_custom_values():
     row = _draft(" 张伟 ", "13800138000", "展会", "大客户，华东; 2026", "50000", "ignored")
     assert row.violations == ()
     d = row.draft
-    assert (d.name, d.phone, d.source, d.tags) == (" 张伟 ".strip(), "13800138000", "trade_show",
-                                                   ("大客户", "华东", "2026"))  # fmt: skip
+    assert (d.name, d.phone, d.source, d.tags) == (
+        " 张伟 ".strip(),
+        "13800138000",
+        "trade_show",
+        ("大客户", "华东", "2026"),
+    )
     assert d.custom_fields == (CustomValue("budget", FieldType.TEXT, "50000"),)
     assert d.notes == ""  # the unmapped column fills nothing
 
 
 @pytest.mark.parametrize(
     ("cell", "source"),
-    [("", "import"), ("web", "web"), ("WeChat", "wechat"), ("官网表单", "web"), ("微信公众号", "wechat"),
-     ("第三方平台", "third_party"), ("客户推荐", "referral"), ("电话咨询", "phone"), (" 展会 ", "trade_show")],
-)  # fmt: skip
+    [
+        ("", "import"),
+        ("web", "web"),
+        ("WeChat", "wechat"),
+        ("官网表单", "web"),
+        ("微信公众号", "wechat"),
+        ("第三方平台", "third_party"),
+        ("客户推荐", "referral"),
+        ("电话咨询", "phone"),
+        (" 展会 ", "trade_show"),
+    ],
+)
 def test_sources_people_write_map_to_channel_codes(cell, source):
     assert _draft("张伟", "", cell).draft.source == source
 
@@ -180,5 +209,14 @@ def test_column_of_names_the_csv_column_a_violation_came_from():
 def test_a_rows_lead_id_is_the_same_on_every_attempt_and_differs_by_row_job_and_tenant():
     first = lead_id_for("t1", "job", 2)
     assert first == lead_id_for("t1", "job", 2)
-    assert len({first, lead_id_for("t1", "job", 3), lead_id_for("t1", "job2", 2),
-                lead_id_for("t2", "job", 2)}) == 4  # fmt: skip
+    assert (
+        len(
+            {
+                first,
+                lead_id_for("t1", "job", 3),
+                lead_id_for("t1", "job2", 2),
+                lead_id_for("t2", "job", 2),
+            }
+        )
+        == 4
+    )

@@ -12,10 +12,27 @@ from opportunity.domain.followups import FollowUp, FollowUpKind
 from opportunity.domain.text import search_tokens
 
 _ACCOUNT_PLAIN = (
-    "name", "name_key", "unified_social_credit_code", "industry", "region", "address", "phone",
-    "website", "owner_id", "team_id", "tier", "tier_reason", "dormant_from_tier", "notes",
-    "source_lead_id", "source", "last_activity_at", "created_by", "created_at", "updated_at",
-)  # fmt: skip
+    "name",
+    "name_key",
+    "unified_social_credit_code",
+    "industry",
+    "region",
+    "address",
+    "phone",
+    "website",
+    "owner_id",
+    "team_id",
+    "tier",
+    "tier_reason",
+    "dormant_from_tier",
+    "notes",
+    "source_lead_id",
+    "source",
+    "last_activity_at",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
 
 
 def account_to_doc(account: Account) -> Doc:
@@ -40,10 +57,24 @@ def account_from_doc(doc: Doc) -> Account:
 
 
 _CONTACT_PLAIN = (
-    "account_id", "name", "title", "department", "phone", "email", "wechat", "role",
-    "reports_to_contact_id", "primary", "owner_id", "team_id", "notes", "source_lead_id",
-    "created_by", "created_at", "updated_at",
-)  # fmt: skip
+    "account_id",
+    "name",
+    "title",
+    "department",
+    "phone",
+    "email",
+    "wechat",
+    "role",
+    "reports_to_contact_id",
+    "primary",
+    "owner_id",
+    "team_id",
+    "notes",
+    "source_lead_id",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
 
 
 def contact_to_doc(contact: Contact) -> Doc:

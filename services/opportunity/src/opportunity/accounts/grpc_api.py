@@ -58,9 +58,12 @@ class AccountRpcs:
         self, request: pb.UpdateAccountRequest, context: Any
     ) -> pb.UpdateAccountResponse:
         account = self.apps.accounts.update(
-            current_principal(), request.id, account_draft(request.account),
-            tuple(request.update_mask), request.expected_version,
-        )  # fmt: skip
+            current_principal(),
+            request.id,
+            account_draft(request.account),
+            tuple(request.update_mask),
+            request.expected_version,
+        )
         return pb.UpdateAccountResponse(account=account_to_proto(account))
 
     def ListAccounts(
@@ -68,11 +71,17 @@ class AccountRpcs:
     ) -> pb.ListAccountsResponse:
         f = request.filter
         query = AccountQuery(
-            owner_ids=tuple(f.owner_ids), team_ids=tuple(f.team_ids),
+            owner_ids=tuple(f.owner_ids),
+            team_ids=tuple(f.team_ids),
             tiers=tuple(enum_name(pb.AccountTier, t, TIER) for t in f.tiers),
-            industries=tuple(f.industries), regions=tuple(f.regions), tags=tuple(f.tags),
-            text=f.text, sort=request.sort, limit=request.page.limit, cursor=request.page.cursor,
-        )  # fmt: skip
+            industries=tuple(f.industries),
+            regions=tuple(f.regions),
+            tags=tuple(f.tags),
+            text=f.text,
+            sort=request.sort,
+            limit=request.page.limit,
+            cursor=request.page.cursor,
+        )
         items, cursor = self.apps.accounts.page(current_principal(), query)
         return pb.ListAccountsResponse(
             accounts=[account_to_proto(a) for a in items], page=page_of(cursor)
@@ -98,9 +107,12 @@ class AccountRpcs:
         self, request: pb.UpdateContactRequest, context: Any
     ) -> pb.UpdateContactResponse:
         contact = self.apps.contacts.update(
-            current_principal(), request.id, contact_draft(request.contact),
-            tuple(request.update_mask), request.expected_version,
-        )  # fmt: skip
+            current_principal(),
+            request.id,
+            contact_draft(request.contact),
+            tuple(request.update_mask),
+            request.expected_version,
+        )
         return pb.UpdateContactResponse(contact=contact_to_proto(contact))
 
     def ListContacts(
@@ -109,8 +121,10 @@ class AccountRpcs:
         query = ContactQuery(
             account_id=request.account_id,
             roles=tuple(enum_name(pb.ContactRole, r, ROLE) for r in request.roles),
-            text=request.text, limit=request.page.limit, cursor=request.page.cursor,
-        )  # fmt: skip
+            text=request.text,
+            limit=request.page.limit,
+            cursor=request.page.cursor,
+        )
         items, cursor = self.apps.contacts.page(current_principal(), query)
         return pb.ListContactsResponse(
             contacts=[contact_to_proto(c) for c in items], page=page_of(cursor)
@@ -130,9 +144,12 @@ class AccountRpcs:
         self, request: pb.ListFollowUpsRequest, context: Any
     ) -> pb.ListFollowUpsResponse:
         items, cursor = self.apps.activity.follow_ups(
-            current_principal(), request.account_id, request.opportunity_id,
-            request.page.limit, request.page.cursor,
-        )  # fmt: skip
+            current_principal(),
+            request.account_id,
+            request.opportunity_id,
+            request.page.limit,
+            request.page.cursor,
+        )
         return pb.ListFollowUpsResponse(
             follow_ups=[follow_up_to_proto(f) for f in items], page=page_of(cursor)
         )

@@ -36,16 +36,25 @@ class AccountQuery:
         self, principal: Principal
     ) -> tuple[dict[str, Any], SortKey, int, tuple[Any, str] | None]:
         violations = []
-        for name, values in (("owner_ids", self.owner_ids), ("team_ids", self.team_ids),
-                             ("industries", self.industries), ("regions", self.regions), ("tags", self.tags)):  # fmt: skip
+        for name, values in (
+            ("owner_ids", self.owner_ids),
+            ("team_ids", self.team_ids),
+            ("industries", self.industries),
+            ("regions", self.regions),
+            ("tags", self.tags),
+        ):
             violations += check_values(name, values)
         violations += check_values("tiers", self.tiers, [t.value for t in Tier])
         text = text_filter(self.text, violations)
         require(violations)
         sort = parse_sort(self.sort, ACCOUNT_SORTS, "-created_at")
         query = scoped(principal, {"owner_id": self.owner_ids, "team_id": self.team_ids})
-        for key, values in (("tier", self.tiers), ("industry", self.industries),
-                            ("region", self.regions), ("tags", self.tags)):  # fmt: skip
+        for key, values in (
+            ("tier", self.tiers),
+            ("industry", self.industries),
+            ("region", self.regions),
+            ("tags", self.tags),
+        ):
             if values:
                 query[key] = {"$in": list(values)}
         query.update(text)

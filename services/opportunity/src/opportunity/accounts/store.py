@@ -145,9 +145,11 @@ class ContactRepository:
 
     def of_account(self, account_id: str) -> list[Contact]:
         docs = self.contacts.find(
-            {"account_id": account_id}, sort=NEWEST, limit=MAX_CONTACTS_PER_ACCOUNT,
+            {"account_id": account_id},
+            sort=NEWEST,
+            limit=MAX_CONTACTS_PER_ACCOUNT,
             hint=CONTACTS_OF_ACCOUNT.name,
-        )  # fmt: skip
+        )
         return [contact_from_doc(d) for d in docs]
 
     def page(

@@ -54,9 +54,12 @@ class AccountApp(ServiceApp):
             if idempotency_key:
                 s.request_keys.remember("account", idempotency_key, account_id, now)
             account = accounts.create_account(
-                draft, account_id=account_id, tenant_id=principal.tenant_id,
-                created_by=principal.user_id, now=now,
-            )  # fmt: skip
+                draft,
+                account_id=account_id,
+                tenant_id=principal.tenant_id,
+                created_by=principal.user_id,
+                now=now,
+            )
             self.claim_identity(s, account, None)
             s.add_account(account)
             return account
@@ -140,10 +143,14 @@ class ContactApp(ServiceApp):
                 raise ValidationFailed([FieldViolation("account_id", "is required")])
             account = s.referenced_account(principal, draft.account_id)
             contact = contacts.add_contact(
-                draft, contact_id=contact_id, tenant_id=principal.tenant_id,
-                account_owner_id=account.owner_id, account_team_id=account.team_id,
-                added_by=principal.user_id, now=now,
-            )  # fmt: skip
+                draft,
+                contact_id=contact_id,
+                tenant_id=principal.tenant_id,
+                account_owner_id=account.owner_id,
+                account_team_id=account.team_id,
+                added_by=principal.user_id,
+                now=now,
+            )
             self._relations(s, contact, principal.user_id)
             s.contacts.add(contact)
             return contact

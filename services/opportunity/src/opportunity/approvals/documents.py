@@ -8,11 +8,27 @@ from opportunity.approvals.domain import Approval, ApprovalKind, ApprovalStatus
 from opportunity.documents import money_from_doc, money_to_doc
 
 _APPROVAL_PLAIN = (
-    "opportunity_id", "opportunity_name", "account_id", "owner_id", "team_id", "from_stage",
-    "to_stage", "quote_id", "quote_version", "discount_percent", "threshold_percent", "approver_role",
-    "requested_by", "requested_at", "note", "decided_by", "decided_at", "reason",
-    "decision_key", "updated_at",
-)  # fmt: skip
+    "opportunity_id",
+    "opportunity_name",
+    "account_id",
+    "owner_id",
+    "team_id",
+    "from_stage",
+    "to_stage",
+    "quote_id",
+    "quote_version",
+    "discount_percent",
+    "threshold_percent",
+    "approver_role",
+    "requested_by",
+    "requested_at",
+    "note",
+    "decided_by",
+    "decided_at",
+    "reason",
+    "decision_key",
+    "updated_at",
+)
 
 
 def approval_to_doc(approval: Approval) -> Doc:

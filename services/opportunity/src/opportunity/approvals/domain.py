@@ -125,9 +125,14 @@ def decide(
         raise PermissionDenied("an approval is decided by someone other than its requester")
     status = ApprovalStatus.APPROVED if decision == Decision.APPROVE else ApprovalStatus.REJECTED
     return replace(
-        approval, status=status, decided_by=by, decided_at=now, reason=reason,
-        decision_key=decision_key, updated_at=now,
-    )  # fmt: skip
+        approval,
+        status=status,
+        decided_by=by,
+        decided_at=now,
+        reason=reason,
+        decision_key=decision_key,
+        updated_at=now,
+    )
 
 
 def cancel(approval: Approval, *, reason: str, by: str, now: datetime) -> Approval:
@@ -135,6 +140,10 @@ def cancel(approval: Approval, *, reason: str, by: str, now: datetime) -> Approv
     if approval.decided:
         return approval
     return replace(
-        approval, status=ApprovalStatus.CANCELLED, decided_by=by, decided_at=now,
-        reason=reason, updated_at=now,
-    )  # fmt: skip
+        approval,
+        status=ApprovalStatus.CANCELLED,
+        decided_by=by,
+        decided_at=now,
+        reason=reason,
+        updated_at=now,
+    )

@@ -27,11 +27,18 @@ class ApprovalRpcs:
         self, request: pb.ListApprovalsRequest, context: Any
     ) -> pb.ListApprovalsResponse:
         query = ApprovalQuery(
-            statuses=tuple(enum_name(pb.ApprovalStatus, s, APPROVAL_STATUS) or "unspecified" for s in request.statuses),
-            kinds=tuple(enum_name(pb.ApprovalKind, k, APPROVAL_KIND) or "unspecified" for k in request.kinds),
-            opportunity_id=request.opportunity_id, assigned_to_me=request.assigned_to_me,
-            limit=request.page.limit, cursor=request.page.cursor,
-        )  # fmt: skip
+            statuses=tuple(
+                enum_name(pb.ApprovalStatus, s, APPROVAL_STATUS) or "unspecified"
+                for s in request.statuses
+            ),
+            kinds=tuple(
+                enum_name(pb.ApprovalKind, k, APPROVAL_KIND) or "unspecified" for k in request.kinds
+            ),
+            opportunity_id=request.opportunity_id,
+            assigned_to_me=request.assigned_to_me,
+            limit=request.page.limit,
+            cursor=request.page.cursor,
+        )
         items, cursor = self.apps.approvals.page(current_principal(), query)
         return pb.ListApprovalsResponse(
             approvals=[approval_to_proto(a) for a in items], page=page_of(cursor)

@@ -116,9 +116,14 @@ class ApprovalApp(ServiceApp):
             if rules.is_replay(approval, decision_key):
                 return Decided(approval, s.deals.get(approval.opportunity_id))
             decided = rules.decide(
-                approval, decision, reason=reason, by=principal.user_id, roles=principal.roles,
-                decision_key=decision_key, now=now,
-            )  # fmt: skip
+                approval,
+                decision,
+                reason=reason,
+                by=principal.user_id,
+                roles=principal.roles,
+                decision_key=decision_key,
+                now=now,
+            )
             handler = self.handlers.get(approval.kind)
             if handler is None:
                 raise FailedPrecondition(

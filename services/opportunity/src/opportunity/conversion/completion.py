@@ -81,35 +81,68 @@ def _make(
 
     if plan.account is not None:
         draft = plan.account
-        account = attempt("account", lambda: create_account(
-            draft, account_id=plan.account_id, tenant_id=s.tenant_id, created_by=by, now=now,
-            source_lead_id=plan.lead_id, source=plan.source,
-        ))  # fmt: skip
+        account = attempt(
+            "account",
+            lambda: create_account(
+                draft,
+                account_id=plan.account_id,
+                tenant_id=s.tenant_id,
+                created_by=by,
+                now=now,
+                source_lead_id=plan.lead_id,
+                source=plan.source,
+            ),
+        )
     else:
         account = s.accounts.get(plan.account_id)
         if account is None:
             raise FailedPrecondition(f"account {plan.account_id} of the conversion is gone")
     owner, team = (account.owner_id, account.team_id) if isinstance(account, Account) else ("", "")
-    contact = attempt("contact", lambda: add_contact(
-        plan.contact, contact_id=plan.contact_id, tenant_id=s.tenant_id,
-        account_owner_id=owner, account_team_id=team, added_by=by, now=now,
-        source_lead_id=plan.lead_id,
-    ))  # fmt: skip
+    contact = attempt(
+        "contact",
+        lambda: add_contact(
+            plan.contact,
+            contact_id=plan.contact_id,
+            tenant_id=s.tenant_id,
+            account_owner_id=owner,
+            account_team_id=team,
+            added_by=by,
+            now=now,
+            source_lead_id=plan.lead_id,
+        ),
+    )
     o = plan.opportunity
     deal_draft = OpportunityDraft(
-        name=o.name, account_id=plan.account_id, primary_contact_id=plan.contact_id,
-        owner_id=o.owner_id, team_id=team_id if o.owner_id == by else "",
-        pipeline_id=pipeline.id, amount=o.amount, expected_close_date=o.expected_close_date,
-        description=o.description, tags=o.tags, custom_fields=o.custom_fields, source=o.source,
-    )  # fmt: skip
+        name=o.name,
+        account_id=plan.account_id,
+        primary_contact_id=plan.contact_id,
+        owner_id=o.owner_id,
+        team_id=team_id if o.owner_id == by else "",
+        pipeline_id=pipeline.id,
+        amount=o.amount,
+        expected_close_date=o.expected_close_date,
+        description=o.description,
+        tags=o.tags,
+        custom_fields=o.custom_fields,
+        source=o.source,
+    )
     first = pipeline.open_stages[0]
-    deal = attempt("opportunity", lambda: create_opportunity(
-        deal_draft, opportunity_id=plan.opportunity_id, tenant_id=s.tenant_id,
-        account_name=account.name if isinstance(account, Account) else "",
-        pipeline_id=pipeline.id, pipeline_version=pipeline.version, first_stage=first.key,
-        probability=first.win_probability, created_by=by, now=now,
-        source_lead_id=plan.lead_id,
-    ))  # fmt: skip
+    deal = attempt(
+        "opportunity",
+        lambda: create_opportunity(
+            deal_draft,
+            opportunity_id=plan.opportunity_id,
+            tenant_id=s.tenant_id,
+            account_name=account.name if isinstance(account, Account) else "",
+            pipeline_id=pipeline.id,
+            pipeline_version=pipeline.version,
+            first_stage=first.key,
+            probability=first.win_probability,
+            created_by=by,
+            now=now,
+            source_lead_id=plan.lead_id,
+        ),
+    )
     if isinstance(deal, Opportunity):
         problems = gate_problems(deal, first)
         if problems and violations is None:
@@ -237,8 +270,12 @@ class ConversionRecovery:
         def effect(stores: Stores) -> None:
             s = Session(stores, envelope["tenant_id"], self.clock)
             recover(
-                s, p["lead_id"], account_id=p["account_id"], contact_id=p["contact_id"],
-                opportunity_id=p["opportunity_id"], now=self.clock(),
-            )  # fmt: skip
+                s,
+                p["lead_id"],
+                account_id=p["account_id"],
+                contact_id=p["contact_id"],
+                opportunity_id=p["opportunity_id"],
+                now=self.clock(),
+            )
 
         return self.storage.handle_once(self.HANDLER, envelope, effect)

@@ -25,12 +25,18 @@ from opportunity.proto import customs_from_proto, money_from_proto
 def opportunity_fields(msg: pb.OpportunityInput) -> OpportunityFields:
     amount = money_from_proto(msg.amount, msg.HasField("amount"), "opportunity.amount")
     return OpportunityFields(
-        name=msg.name, account_id=msg.account_id, primary_contact_id=msg.primary_contact_id,
-        owner_id=msg.owner_id, pipeline_id=msg.pipeline_id, amount=amount,
-        expected_close_date=msg.expected_close_date, description=msg.description,
-        tags=tuple(msg.tags), custom_fields=customs_from_proto(msg.custom_fields),
+        name=msg.name,
+        account_id=msg.account_id,
+        primary_contact_id=msg.primary_contact_id,
+        owner_id=msg.owner_id,
+        pipeline_id=msg.pipeline_id,
+        amount=amount,
+        expected_close_date=msg.expected_close_date,
+        description=msg.description,
+        tags=tuple(msg.tags),
+        custom_fields=customs_from_proto(msg.custom_fields),
         source=msg.source,
-    )  # fmt: skip
+    )
 
 
 def conversion_request(msg: pb.ConvertLeadRequest) -> ConversionRequest:

@@ -30,14 +30,25 @@ REFUSALS = (
 def snapshot_of(lead: lead_pb2.Lead) -> LeadSnapshot:
     name = lead_pb2.LeadStatus.Name(lead.status).removeprefix(STATUS).lower()
     return LeadSnapshot(
-        id=lead.id, status="" if name == "unspecified" else name, name=lead.name,
-        source=lead.source, owner_id=lead.owner_id, company=lead.company, phone=lead.phone,
-        email=lead.email, region=lead.region, industry=lead.industry,
-        product_line=lead.product_line, tags=tuple(lead.tags), notes=lead.notes,
-        custom_fields=customs_from_proto(lead.custom_fields), merged_into=lead.merged_into,
-        account_id=lead.account_id, contact_id=lead.contact_id,
+        id=lead.id,
+        status="" if name == "unspecified" else name,
+        name=lead.name,
+        source=lead.source,
+        owner_id=lead.owner_id,
+        company=lead.company,
+        phone=lead.phone,
+        email=lead.email,
+        region=lead.region,
+        industry=lead.industry,
+        product_line=lead.product_line,
+        tags=tuple(lead.tags),
+        notes=lead.notes,
+        custom_fields=customs_from_proto(lead.custom_fields),
+        merged_into=lead.merged_into,
+        account_id=lead.account_id,
+        contact_id=lead.contact_id,
         opportunity_id=lead.opportunity_id,
-    )  # fmt: skip
+    )
 
 
 class LeadClient:
@@ -81,9 +92,12 @@ class LeadClient:
         idempotency_key: str,
     ) -> LeadSnapshot:
         request = lead_pb2.MarkLeadConvertedRequest(
-            id=lead_id, account_id=account_id, contact_id=contact_id,
-            opportunity_id=opportunity_id, idempotency_key=idempotency_key,
-        )  # fmt: skip
+            id=lead_id,
+            account_id=account_id,
+            contact_id=contact_id,
+            opportunity_id=opportunity_id,
+            idempotency_key=idempotency_key,
+        )
         try:
             marked = self.stub.MarkLeadConverted(request, **self._options(principal))
         except grpc.RpcError as exc:

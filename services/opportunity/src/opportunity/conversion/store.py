@@ -59,9 +59,15 @@ def _draft_from_doc(cls: type[D], doc: Doc) -> D:
 def plan_to_doc(plan: ConversionPlan) -> Doc:
     attached = plan.attached_to
     attached_doc = (
-        {"id": attached.id, "name": attached.name, "owner_id": attached.owner_id,
-         "why": attached.why} if attached else None
-    )  # fmt: skip
+        {
+            "id": attached.id,
+            "name": attached.name,
+            "owner_id": attached.owner_id,
+            "why": attached.why,
+        }
+        if attached
+        else None
+    )
     return {
         "lead_id": plan.lead_id,
         "source": plan.source,
@@ -153,9 +159,12 @@ class ConversionRepository:
             }
         )
         self.claims.insert_one(
-            {"_id": self._id(record.lead_id), "lead_id": record.lead_id,
-             "idempotency_key": record.idempotency_key}
-        )  # fmt: skip
+            {
+                "_id": self._id(record.lead_id),
+                "lead_id": record.lead_id,
+                "idempotency_key": record.idempotency_key,
+            }
+        )
 
     def settle(self, before: ConversionRecord, after: ConversionRecord) -> bool:
         """Move the attempt from the state it was read in; False when someone else moved
@@ -175,8 +184,11 @@ class ConversionRepository:
             )
         else:
             self.claims.raw.delete_one(
-                {"_id": claim_id, "tenant_id": self.tenant_id,
-                 "idempotency_key": after.idempotency_key},
+                {
+                    "_id": claim_id,
+                    "tenant_id": self.tenant_id,
+                    "idempotency_key": after.idempotency_key,
+                },
                 session=self.claims.session,
-            )  # fmt: skip
+            )
         return True

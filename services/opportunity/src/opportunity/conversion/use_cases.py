@@ -87,8 +87,12 @@ class ConversionApp:
         lease: timedelta = LEASE,
     ) -> None:
         self.storage, self.leads, self.clock, self.new_id, self.lease = (
-            storage, leads, clock, make_id, lease
-        )  # fmt: skip
+            storage,
+            leads,
+            clock,
+            make_id,
+            lease,
+        )
 
     def _run(self, tenant_id: str, work: Callable[[Session], object]) -> object:
         return in_session(self.storage, tenant_id, self.clock, work)
@@ -119,9 +123,12 @@ class ConversionApp:
             store = s.conversions
             by_key, by_lead = store.by_key(key), store.holding(lead_id)
             step = records.next_step(
-                lead_id=lead_id, by_key=by_key.record if by_key else None,
-                by_lead=by_lead.record if by_lead else None, now=self.clock(), lease=self.lease,
-            )  # fmt: skip
+                lead_id=lead_id,
+                by_key=by_key.record if by_key else None,
+                by_lead=by_lead.record if by_lead else None,
+                now=self.clock(),
+                lease=self.lease,
+            )
             return step, by_key, by_lead
 
         return self._run(principal.tenant_id, work)  # type: ignore[return-value]
@@ -147,16 +154,22 @@ class ConversionApp:
                 keys = accounts.check_keys(*duplicate_check(lead, request.overrides))
                 duplicates = accounts.duplicates_of(keys, s.accounts.with_keys(keys))
             plan = plan_conversion(
-                lead, ids=ids, converted_by=principal.user_id, overrides=request.overrides,
-                requested_account=requested, duplicates=duplicates,
-            )  # fmt: skip
+                lead,
+                ids=ids,
+                converted_by=principal.user_id,
+                overrides=request.overrides,
+                requested_account=requested,
+                duplicates=duplicates,
+            )
             if isinstance(plan, AlreadyConverted):
                 raise plan.conflict()
             plan, pipeline_version, claims = dry_run(s, principal, plan, now)
             stored = StoredConversion(
                 records.start(plan, idempotency_key=key, now=now),
-                principal.user_id, principal.team_id, pipeline_version,
-            )  # fmt: skip
+                principal.user_id,
+                principal.team_id,
+                pipeline_version,
+            )
             s.conversions.add(stored)
             if claims:
                 s.accounts.claim_keys(plan.account_id, claims, {})
@@ -171,10 +184,13 @@ class ConversionApp:
         plan = stored.record.plan
         try:
             self.leads.mark(
-                principal, plan.lead_id, account_id=plan.account_id, contact_id=plan.contact_id,
+                principal,
+                plan.lead_id,
+                account_id=plan.account_id,
+                contact_id=plan.contact_id,
                 opportunity_id=plan.opportunity_id,
                 idempotency_key=stored.record.idempotency_key,
-            )  # fmt: skip
+            )
         except MarkRefused as exc:
             reason = str(exc)
             self._run(principal.tenant_id, lambda s: settle(s, stored, records.refuse, reason))

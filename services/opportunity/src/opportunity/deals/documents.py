@@ -14,13 +14,36 @@ from opportunity.domain.text import search_tokens
 
 NO_AMOUNT = Decimal(-1)
 _DEAL_PLAIN = (
-    "name", "account_id", "account_name", "owner_id", "team_id", "pipeline_id",
-    "pipeline_version", "stage", "stage_entered_at", "probability", "primary_contact_id",
-    "expected_close_date", "closed_date", "closed_from_stage", "won_quote_id", "loss_reason",
-    "competitor", "pending_approval_id", "source_lead_id", "source", "description",
-    "next_step", "forecast_category", "last_activity_at", "next_follow_up_due_at",
-    "cadence_reminded_at", "created_by", "created_at", "updated_at",
-)  # fmt: skip
+    "name",
+    "account_id",
+    "account_name",
+    "owner_id",
+    "team_id",
+    "pipeline_id",
+    "pipeline_version",
+    "stage",
+    "stage_entered_at",
+    "probability",
+    "primary_contact_id",
+    "expected_close_date",
+    "closed_date",
+    "closed_from_stage",
+    "won_quote_id",
+    "loss_reason",
+    "competitor",
+    "pending_approval_id",
+    "source_lead_id",
+    "source",
+    "description",
+    "next_step",
+    "forecast_category",
+    "last_activity_at",
+    "next_follow_up_due_at",
+    "cadence_reminded_at",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
 
 
 def opportunity_to_doc(opp: Opportunity) -> Doc:
@@ -36,15 +59,26 @@ def opportunity_to_doc(opp: Opportunity) -> Doc:
     for name in ("contact_ids", "tags", "competitors"):
         doc[name] = list(getattr(opp, name))
     doc["artefacts"] = [
-        {"id": a.id, "kind": a.kind, "name": a.name, "file_uri": a.file_uri, "stage": a.stage,
-         "uploaded_by": a.uploaded_by, "uploaded_at": a.uploaded_at}
+        {
+            "id": a.id,
+            "kind": a.kind,
+            "name": a.name,
+            "file_uri": a.file_uri,
+            "stage": a.stage,
+            "uploaded_by": a.uploaded_by,
+            "uploaded_at": a.uploaded_at,
+        }
         for a in opp.artefacts
-    ]  # fmt: skip
+    ]
     doc["line_items"] = [
-        {"product_code": i.product_code, "name": i.name, "quantity": decimal128(i.quantity),
-         "unit_price": money_to_doc(i.unit_price)}
+        {
+            "product_code": i.product_code,
+            "name": i.name,
+            "quantity": decimal128(i.quantity),
+            "unit_price": money_to_doc(i.unit_price),
+        }
         for i in opp.line_items
-    ]  # fmt: skip
+    ]
     doc["custom_fields"] = customs_to_doc(opp.custom_fields)
     doc["search_tokens"] = search_tokens(opp.name, opp.account_name)
     return doc

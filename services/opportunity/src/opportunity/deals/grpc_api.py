@@ -33,9 +33,10 @@ class DealRpcs:
         self, request: pb.CreateOpportunityRequest, context: Any
     ) -> pb.CreateOpportunityResponse:
         opp = self.apps.deals.create(
-            current_principal(), opportunity_draft(request.opportunity),
+            current_principal(),
+            opportunity_draft(request.opportunity),
             idempotency_key=request.idempotency_key,
-        )  # fmt: skip
+        )
         return pb.CreateOpportunityResponse(opportunity=opportunity_to_proto(opp))
 
     def GetOpportunity(
@@ -48,9 +49,12 @@ class DealRpcs:
         self, request: pb.UpdateOpportunityRequest, context: Any
     ) -> pb.UpdateOpportunityResponse:
         opp = self.apps.deals.update(
-            current_principal(), request.id, opportunity_draft(request.opportunity),
-            tuple(request.update_mask), request.expected_version,
-        )  # fmt: skip
+            current_principal(),
+            request.id,
+            opportunity_draft(request.opportunity),
+            tuple(request.update_mask),
+            request.expected_version,
+        )
         return pb.UpdateOpportunityResponse(opportunity=opportunity_to_proto(opp))
 
     def ListOpportunities(
@@ -63,33 +67,46 @@ class DealRpcs:
 
     def ChangeStage(self, request: pb.ChangeStageRequest, context: Any) -> pb.ChangeStageResponse:
         move = self.apps.deals.change_stage(
-            current_principal(), request.id, request.to_stage,
-            artefact_drafts(list(request.artefacts)), request.note, request.expected_version,
-        )  # fmt: skip
+            current_principal(),
+            request.id,
+            request.to_stage,
+            artefact_drafts(list(request.artefacts)),
+            request.note,
+            request.expected_version,
+        )
         outcome = (
             pb.CHANGE_STAGE_OUTCOME_APPROVAL_PENDING
             if move.pending
             else pb.CHANGE_STAGE_OUTCOME_APPLIED
         )
         return pb.ChangeStageResponse(
-            outcome=outcome, opportunity=opportunity_to_proto(move.opportunity),
+            outcome=outcome,
+            opportunity=opportunity_to_proto(move.opportunity),
             approval_id=move.approval_id,
-        )  # fmt: skip
+        )
 
     def MarkWon(self, request: pb.MarkWonRequest, context: Any) -> pb.MarkWonResponse:
         opp = self.apps.deals.mark_won(
-            current_principal(), request.id, closed_date=request.closed_date,
+            current_principal(),
+            request.id,
+            closed_date=request.closed_date,
             amount=money_from_proto(request.amount, request.HasField("amount"), "amount"),
-            quote_id=request.quote_id, note=request.note, expected_version=request.expected_version,
-        )  # fmt: skip
+            quote_id=request.quote_id,
+            note=request.note,
+            expected_version=request.expected_version,
+        )
         return pb.MarkWonResponse(opportunity=opportunity_to_proto(opp))
 
     def MarkLost(self, request: pb.MarkLostRequest, context: Any) -> pb.MarkLostResponse:
         opp = self.apps.deals.mark_lost(
-            current_principal(), request.id, loss_reason=request.loss_reason,
-            competitor=request.competitor, closed_date=request.closed_date, note=request.note,
+            current_principal(),
+            request.id,
+            loss_reason=request.loss_reason,
+            competitor=request.competitor,
+            closed_date=request.closed_date,
+            note=request.note,
             expected_version=request.expected_version,
-        )  # fmt: skip
+        )
         return pb.MarkLostResponse(opportunity=opportunity_to_proto(opp))
 
     def ReopenOpportunity(

@@ -83,10 +83,17 @@ class OpportunityQuery:
         text = text_filter(self.text, violations)
         require(violations)
         sort = parse_sort(self.sort, DEAL_SORTS, "-created_at")
-        query = scoped(principal, {
-            "owner_id": self.owner_ids, "team_id": self.team_ids, "stage": self.stages,
-            "account_id": self.account_ids, "status": self.statuses, "pipeline_id": self.pipeline_ids,
-        })  # fmt: skip
+        query = scoped(
+            principal,
+            {
+                "owner_id": self.owner_ids,
+                "team_id": self.team_ids,
+                "stage": self.stages,
+                "account_id": self.account_ids,
+                "status": self.statuses,
+                "pipeline_id": self.pipeline_ids,
+            },
+        )
         query.update(self._ranges())
         query.update(text)
         return query, sort, page_limit(self.limit), sort.decode(self.cursor)

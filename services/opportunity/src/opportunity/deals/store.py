@@ -110,6 +110,8 @@ class OpportunityRepository:
         hint = STAGE_HISTORY.name
         docs = self.changes.find(
             {"opportunity_id": opp_id, "seq": {"$gt": after_seq}},
-            sort=[("seq", ASCENDING)], limit=limit, hint=hint,
-        )  # fmt: skip
+            sort=[("seq", ASCENDING)],
+            limit=limit,
+            hint=hint,
+        )
         return [stage_change_from_doc(d) for d in docs]

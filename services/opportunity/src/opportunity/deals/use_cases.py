@@ -74,12 +74,18 @@ class OpportunityApp(ServiceApp):
                 )
             first = pipeline.open_stages[0]
             opp = create_opportunity(
-                draft, opportunity_id=opp_id, tenant_id=principal.tenant_id,
-                account_name=account.name, pipeline_id=pipeline.id,
-                pipeline_version=pipeline.version, first_stage=first.key,
-                probability=first.win_probability, created_by=principal.user_id, now=now,
+                draft,
+                opportunity_id=opp_id,
+                tenant_id=principal.tenant_id,
+                account_name=account.name,
+                pipeline_id=pipeline.id,
+                pipeline_version=pipeline.version,
+                first_stage=first.key,
+                probability=first.win_probability,
+                created_by=principal.user_id,
+                now=now,
                 source_lead_id=source_lead_id,
-            )  # fmt: skip
+            )
             s.check_contacts(account.id, opp.contact_ids, opp.primary_contact_id)
             require(gate_problems(opp, first))
             s.note_activity(account, now)
@@ -147,9 +153,14 @@ class OpportunityApp(ServiceApp):
             plan = stages.plan_move(with_files, pipeline, to_stage, set(), s.settings)
             if plan.needs_approval:
                 waiting, approval = stages.request_approval(
-                    with_files, plan, approval_id=approval_id, approver_role=pipeline.approver(s.settings),
-                    by=principal.user_id, note=text, now=now,
-                )  # fmt: skip
+                    with_files,
+                    plan,
+                    approval_id=approval_id,
+                    approver_role=pipeline.approver(s.settings),
+                    by=principal.user_id,
+                    note=text,
+                    now=now,
+                )
                 s.approvals.add(approval)
                 return StageMove(s.save_deal(opp, waiting), approval_id)
             moved = stages.enter_stage(
@@ -176,9 +187,16 @@ class OpportunityApp(ServiceApp):
         return stages.cancel_pending(opp, approval, by=by, now=now)
 
     def mark_won(
-        self, principal: Principal, opp_id: str, *, closed_date: str, amount: Money | None,
-        quote_id: str, note: str, expected_version: int,
-    ) -> Opportunity:  # fmt: skip
+        self,
+        principal: Principal,
+        opp_id: str,
+        *,
+        closed_date: str,
+        amount: Money | None,
+        quote_id: str,
+        note: str,
+        expected_version: int,
+    ) -> Opportunity:
         now = self.clock()
 
         def work(s: Session) -> Opportunity:
@@ -187,17 +205,30 @@ class OpportunityApp(ServiceApp):
             stages.ensure_open(opp, "win")
             released = self._without_pending(s, opp, principal.user_id, now)
             won = closing.mark_won(
-                released, s.pipeline_of(opp), closed_date=closed_date, amount=amount,
-                quote_id=quote_id, note=note, by=principal.user_id, now=now,
-            )  # fmt: skip
+                released,
+                s.pipeline_of(opp),
+                closed_date=closed_date,
+                amount=amount,
+                quote_id=quote_id,
+                note=note,
+                by=principal.user_id,
+                now=now,
+            )
             return s.save_deal(opp, won)
 
         return self._run(principal, work)
 
     def mark_lost(
-        self, principal: Principal, opp_id: str, *, loss_reason: str, competitor: str,
-        closed_date: str, note: str, expected_version: int,
-    ) -> Opportunity:  # fmt: skip
+        self,
+        principal: Principal,
+        opp_id: str,
+        *,
+        loss_reason: str,
+        competitor: str,
+        closed_date: str,
+        note: str,
+        expected_version: int,
+    ) -> Opportunity:
         now = self.clock()
 
         def work(s: Session) -> Opportunity:
@@ -206,9 +237,15 @@ class OpportunityApp(ServiceApp):
             stages.ensure_open(opp, "lose")
             released = self._without_pending(s, opp, principal.user_id, now)
             lost = closing.mark_lost(
-                released, s.pipeline_of(opp), loss_reason=loss_reason, competitor=competitor,
-                closed_date=closed_date, note=note, by=principal.user_id, now=now,
-            )  # fmt: skip
+                released,
+                s.pipeline_of(opp),
+                loss_reason=loss_reason,
+                competitor=competitor,
+                closed_date=closed_date,
+                note=note,
+                by=principal.user_id,
+                now=now,
+            )
             return s.save_deal(opp, lost)
 
         return self._run(principal, work)

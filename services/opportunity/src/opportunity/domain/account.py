@@ -21,9 +21,20 @@ from opportunity.domain.text import name_key
 AGGREGATE = "account"
 LIMITS = {"name": 200, "industry": 100, "region": 100, "address": 500, "notes": 4000}
 EDITABLE = (
-    "name", "unified_social_credit_code", "industry", "region", "address", "phone",
-    "website", "owner_id", "team_id", "tier", "tags", "notes", "custom_fields",
-)  # fmt: skip
+    "name",
+    "unified_social_credit_code",
+    "industry",
+    "region",
+    "address",
+    "phone",
+    "website",
+    "owner_id",
+    "team_id",
+    "tier",
+    "tags",
+    "notes",
+    "custom_fields",
+)
 
 
 class Tier(StrEnum):
@@ -127,19 +138,39 @@ def create_account(
     so a new account is dormant only after a whole period without any."""
     clean = _clean(draft)
     account = Account(
-        id=account_id, tenant_id=tenant_id, created_by=created_by, created_at=now,
-        updated_at=now, source_lead_id=source_lead_id, source=source, last_activity_at=now,
-        tier_reason="manual" if clean["tier"] else "", **clean,
-    )  # fmt: skip
+        id=account_id,
+        tenant_id=tenant_id,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+        source_lead_id=source_lead_id,
+        source=source,
+        last_activity_at=now,
+        tier_reason="manual" if clean["tier"] else "",
+        **clean,
+    )
     account.events.append(
-        event(account, AGGREGATE, "AccountCreated", {
-            "account_id": account.id, "name": account.name,
-            "unified_social_credit_code": account.unified_social_credit_code,
-            "industry": account.industry, "region": account.region,
-            "owner_id": account.owner_id, "team_id": account.team_id, "tier": account.tier,
-            "source_lead_id": source_lead_id, "source": source, "created_by": created_by,
-        }, now, new=True)
-    )  # fmt: skip
+        event(
+            account,
+            AGGREGATE,
+            "AccountCreated",
+            {
+                "account_id": account.id,
+                "name": account.name,
+                "unified_social_credit_code": account.unified_social_credit_code,
+                "industry": account.industry,
+                "region": account.region,
+                "owner_id": account.owner_id,
+                "team_id": account.team_id,
+                "tier": account.tier,
+                "source_lead_id": source_lead_id,
+                "source": source,
+                "created_by": created_by,
+            },
+            now,
+            new=True,
+        )
+    )
     return account
 
 
@@ -166,13 +197,17 @@ def update_account(
     if not changed:
         return account
     events: list[tuple[str, dict[str, Any]]] = [
-        ("AccountUpdated", {
-            "account_id": account.id, "changed_fields": [c for c in changed if c != "name_key"],
-            "owner_id": clean["owner_id"],
-            "previous_owner_id": account.owner_id if "owner_id" in changed else "",
-            "updated_by": by,
-        })
-    ]  # fmt: skip
+        (
+            "AccountUpdated",
+            {
+                "account_id": account.id,
+                "changed_fields": [c for c in changed if c != "name_key"],
+                "owner_id": clean["owner_id"],
+                "previous_owner_id": account.owner_id if "owner_id" in changed else "",
+                "updated_by": by,
+            },
+        )
+    ]
     extra: dict[str, Any] = {}
     if "tier" in changed:
         events.append(tier_changed(account, clean["tier"], "manual", by))
@@ -186,10 +221,15 @@ def tier_changed(
     return (
         "AccountTierChanged",
         {
-            "account_id": account.id, "name": account.name, "owner_id": account.owner_id,
-            "from_tier": account.tier, "to_tier": to_tier, "reason": reason, "changed_by": by,
+            "account_id": account.id,
+            "name": account.name,
+            "owner_id": account.owner_id,
+            "from_tier": account.tier,
+            "to_tier": to_tier,
+            "reason": reason,
+            "changed_by": by,
         },
-    )  # fmt: skip
+    )
 
 
 def dedup_keys(account: Account) -> dict[str, str]:

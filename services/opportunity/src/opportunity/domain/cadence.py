@@ -61,11 +61,18 @@ def remind_if_overdue(opp: Opportunity, cadence_days: int, now: datetime) -> Opp
     if opp.cadence_reminded_at is not None and opp.cadence_reminded_at >= due_at:
         return opp
     payload = {
-        "opportunity_id": opp.id, "name": opp.name, "account_id": opp.account_id,
-        "owner_id": opp.owner_id, "team_id": opp.team_id, "manager_id": "", "stage": opp.stage,
-        "amount": money_payload(opp.amount), "cadence_days": cadence_days,
-        "last_activity_at": rfc3339(_base(opp)), "due_at": rfc3339(due_at),
-    }  # fmt: skip
+        "opportunity_id": opp.id,
+        "name": opp.name,
+        "account_id": opp.account_id,
+        "owner_id": opp.owner_id,
+        "team_id": opp.team_id,
+        "manager_id": "",
+        "stage": opp.stage,
+        "amount": money_payload(opp.amount),
+        "cadence_days": cadence_days,
+        "last_activity_at": rfc3339(_base(opp)),
+        "due_at": rfc3339(due_at),
+    }
     return revise(
         opp, AGGREGATE, now, [("OpportunityCadenceOverdue", payload)], cadence_reminded_at=due_at
     )
@@ -92,19 +99,28 @@ def mark_dormant_if_idle(account: Account, dormant_after_days: int, now: datetim
     since = account.last_activity_at or account.created_at
     reason = f"no activity for {dormant_after_days} days (last at {rfc3339(since)})"
     dormant = {
-        "account_id": account.id, "name": account.name, "owner_id": account.owner_id,
-        "team_id": account.team_id, "previous_tier": account.tier,
-        "inactive_days": (now - since).days, "last_activity_at": rfc3339(since),
+        "account_id": account.id,
+        "name": account.name,
+        "owner_id": account.owner_id,
+        "team_id": account.team_id,
+        "previous_tier": account.tier,
+        "inactive_days": (now - since).days,
+        "last_activity_at": rfc3339(since),
         "returned_to_pool": False,
-    }  # fmt: skip
+    }
     events = [
         ("AccountDormant", dormant),
         accounts.tier_changed(account, Tier.DORMANT, reason, SYSTEM),
     ]
     return revise(
-        account, accounts.AGGREGATE, now, events, tier=Tier.DORMANT.value, tier_reason=reason,
+        account,
+        accounts.AGGREGATE,
+        now,
+        events,
+        tier=Tier.DORMANT.value,
+        tier_reason=reason,
         dormant_from_tier=account.tier,
-    )  # fmt: skip
+    )
 
 
 def record_activity(account: Account, at: datetime) -> Account:
@@ -114,6 +130,12 @@ def record_activity(account: Account, at: datetime) -> Account:
     back = account.dormant_from_tier
     event = accounts.tier_changed(account, back, "activity resumed", SYSTEM)
     return revise(
-        account, accounts.AGGREGATE, at, [event], last_activity_at=at, tier=back,
-        tier_reason="activity resumed" if back else "", dormant_from_tier="",
-    )  # fmt: skip
+        account,
+        accounts.AGGREGATE,
+        at,
+        [event],
+        last_activity_at=at,
+        tier=back,
+        tier_reason="activity resumed" if back else "",
+        dormant_from_tier="",
+    )

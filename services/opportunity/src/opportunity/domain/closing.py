@@ -66,17 +66,35 @@ def mark_won(
     require(gate_problems(opp, won))
     source = current_stage(opp, pipeline)
     closed_deal = enter_stage(
-        opp, won, by=by, now=now, note=note, status=Status.WON, amount=amount,
-        closed_date=closed, closed_from_stage=source.key, won_quote_id=quote_id,
-        forecast_category=CLOSED_FORECAST, next_follow_up_due_at=None,
-    )  # fmt: skip
+        opp,
+        won,
+        by=by,
+        now=now,
+        note=note,
+        status=Status.WON,
+        amount=amount,
+        closed_date=closed,
+        closed_from_stage=source.key,
+        won_quote_id=quote_id,
+        forecast_category=CLOSED_FORECAST,
+        next_follow_up_due_at=None,
+    )
     payload = {
-        "opportunity_id": opp.id, "name": opp.name, "account_id": opp.account_id,
-        "owner_id": opp.owner_id, "team_id": opp.team_id, "pipeline_id": opp.pipeline_id,
-        "from_stage": source.key, "amount": money_payload(amount), "closed_date": closed,
-        "quote_id": quote_id, "quote_version": 0, "source_lead_id": opp.source_lead_id,
-        "source": opp.source, "opportunity_created_at": rfc3339(opp.created_at),
-    }  # fmt: skip
+        "opportunity_id": opp.id,
+        "name": opp.name,
+        "account_id": opp.account_id,
+        "owner_id": opp.owner_id,
+        "team_id": opp.team_id,
+        "pipeline_id": opp.pipeline_id,
+        "from_stage": source.key,
+        "amount": money_payload(amount),
+        "closed_date": closed,
+        "quote_id": quote_id,
+        "quote_version": 0,
+        "source_lead_id": opp.source_lead_id,
+        "source": opp.source,
+        "opportunity_created_at": rfc3339(opp.created_at),
+    }
     return _with_event(closed_deal, "OpportunityWon", payload, now)
 
 
@@ -110,17 +128,35 @@ def mark_lost(
         opp.competitors if not rival or rival in opp.competitors else (*opp.competitors, rival)
     )
     closed_deal = enter_stage(
-        opp, lost, by=by, now=now, note=note or reason, status=Status.LOST, closed_date=closed,
-        closed_from_stage=source.key, loss_reason=reason, competitor=rival,
-        competitors=competitors, forecast_category="omitted", next_follow_up_due_at=None,
-    )  # fmt: skip
+        opp,
+        lost,
+        by=by,
+        now=now,
+        note=note or reason,
+        status=Status.LOST,
+        closed_date=closed,
+        closed_from_stage=source.key,
+        loss_reason=reason,
+        competitor=rival,
+        competitors=competitors,
+        forecast_category="omitted",
+        next_follow_up_due_at=None,
+    )
     payload = {
-        "opportunity_id": opp.id, "name": opp.name, "account_id": opp.account_id,
-        "owner_id": opp.owner_id, "team_id": opp.team_id, "pipeline_id": opp.pipeline_id,
-        "from_stage": source.key, "amount": money_payload(opp.amount), "closed_date": closed,
-        "loss_reason": reason, "competitor": rival, "source": opp.source,
+        "opportunity_id": opp.id,
+        "name": opp.name,
+        "account_id": opp.account_id,
+        "owner_id": opp.owner_id,
+        "team_id": opp.team_id,
+        "pipeline_id": opp.pipeline_id,
+        "from_stage": source.key,
+        "amount": money_payload(opp.amount),
+        "closed_date": closed,
+        "loss_reason": reason,
+        "competitor": rival,
+        "source": opp.source,
         "opportunity_created_at": rfc3339(opp.created_at),
-    }  # fmt: skip
+    }
     return _with_event(closed_deal, "OpportunityLost", payload, now)
 
 
@@ -149,16 +185,33 @@ def reopen(
     assert target is not None
     from_status = opp.status.value
     reopened = enter_stage(
-        opp, target, by=by, now=now, note=why, status=Status.OPEN, closed_date="",
-        closed_from_stage="", won_quote_id="", loss_reason="", competitor="",
-        forecast_category="pipeline", last_activity_at=now, cadence_reminded_at=None,
-    )  # fmt: skip
+        opp,
+        target,
+        by=by,
+        now=now,
+        note=why,
+        status=Status.OPEN,
+        closed_date="",
+        closed_from_stage="",
+        won_quote_id="",
+        loss_reason="",
+        competitor="",
+        forecast_category="pipeline",
+        last_activity_at=now,
+        cadence_reminded_at=None,
+    )
     payload = {
-        "opportunity_id": opp.id, "account_id": opp.account_id, "owner_id": opp.owner_id,
-        "team_id": opp.team_id, "from_status": from_status, "to_stage": target.key,
-        "probability": target.win_probability, "amount": money_payload(opp.amount),
-        "reason": why, "reopened_by": by,
-    }  # fmt: skip
+        "opportunity_id": opp.id,
+        "account_id": opp.account_id,
+        "owner_id": opp.owner_id,
+        "team_id": opp.team_id,
+        "from_status": from_status,
+        "to_stage": target.key,
+        "probability": target.win_probability,
+        "amount": money_payload(opp.amount),
+        "reason": why,
+        "reopened_by": by,
+    }
     return _with_event(reopened, "OpportunityReopened", payload, now)
 
 

@@ -19,9 +19,18 @@ from opportunity.domain.fields import CustomField
 AGGREGATE = "contact"
 LIMITS = {"name": 100, "title": 100, "department": 100, "wechat": 64, "notes": 4000}
 EDITABLE = (
-    "name", "title", "department", "phone", "email", "wechat", "role",
-    "reports_to_contact_id", "primary", "notes", "custom_fields",
-)  # fmt: skip
+    "name",
+    "title",
+    "department",
+    "phone",
+    "email",
+    "wechat",
+    "role",
+    "reports_to_contact_id",
+    "primary",
+    "notes",
+    "custom_fields",
+)
 
 
 class ContactRole(StrEnum):
@@ -110,18 +119,37 @@ def add_contact(
     ValidationFailed naming every bad field."""
     clean = _clean(draft, contact_id)
     contact = Contact(
-        id=contact_id, tenant_id=tenant_id, account_id=draft.account_id, created_by=added_by,
-        created_at=now, updated_at=now, owner_id=account_owner_id, team_id=account_team_id,
-        source_lead_id=source_lead_id, **clean,
-    )  # fmt: skip
+        id=contact_id,
+        tenant_id=tenant_id,
+        account_id=draft.account_id,
+        created_by=added_by,
+        created_at=now,
+        updated_at=now,
+        owner_id=account_owner_id,
+        team_id=account_team_id,
+        source_lead_id=source_lead_id,
+        **clean,
+    )
     contact.events.append(
-        event(contact, AGGREGATE, "ContactAdded", {
-            "contact_id": contact.id, "account_id": contact.account_id, "name": contact.name,
-            "title": contact.title, "role": contact.role,
-            "reports_to_contact_id": contact.reports_to_contact_id,
-            "owner_id": contact.owner_id, "added_by": added_by, "source_lead_id": source_lead_id,
-        }, now, new=True)
-    )  # fmt: skip
+        event(
+            contact,
+            AGGREGATE,
+            "ContactAdded",
+            {
+                "contact_id": contact.id,
+                "account_id": contact.account_id,
+                "name": contact.name,
+                "title": contact.title,
+                "role": contact.role,
+                "reports_to_contact_id": contact.reports_to_contact_id,
+                "owner_id": contact.owner_id,
+                "added_by": added_by,
+                "source_lead_id": source_lead_id,
+            },
+            now,
+            new=True,
+        )
+    )
     return contact
 
 
@@ -142,9 +170,12 @@ def update_contact(
     if not changed:
         return contact
     return revise(
-        contact, AGGREGATE, now, [updated_event(contact, changed, clean, by)],
+        contact,
+        AGGREGATE,
+        now,
+        [updated_event(contact, changed, clean, by)],
         **{n: clean[n] for n in changed},
-    )  # fmt: skip
+    )
 
 
 def updated_event(
@@ -153,12 +184,16 @@ def updated_event(
     return (
         "ContactUpdated",
         {
-            "contact_id": contact.id, "account_id": contact.account_id, "changed_fields": changed,
+            "contact_id": contact.id,
+            "account_id": contact.account_id,
+            "changed_fields": changed,
             "role": values.get("role", contact.role),
-            "reports_to_contact_id": values.get("reports_to_contact_id", contact.reports_to_contact_id),
+            "reports_to_contact_id": values.get(
+                "reports_to_contact_id", contact.reports_to_contact_id
+            ),
             "updated_by": by,
         },
-    )  # fmt: skip
+    )
 
 
 def demote(contact: Contact, *, by: str, now: datetime) -> Contact:

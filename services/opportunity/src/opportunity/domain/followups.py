@@ -95,16 +95,25 @@ def log_follow_up(
     own when a deal is named) and checked the contact belongs to it."""
     check_draft(draft, now)
     follow_up = FollowUp(
-        id=follow_up_id, account_id=account.id, opportunity_id=deal.id if deal else "",
-        contact_id=draft.contact_id, kind=FollowUpKind(draft.kind), notes=draft.notes.strip(),
-        next_step=clean_text(draft.next_step), next_step_at=draft.next_step_at, by_user_id=by,
+        id=follow_up_id,
+        account_id=account.id,
+        opportunity_id=deal.id if deal else "",
+        contact_id=draft.contact_id,
+        kind=FollowUpKind(draft.kind),
+        notes=draft.notes.strip(),
+        next_step=clean_text(draft.next_step),
+        next_step_at=draft.next_step_at,
+        by_user_id=by,
         at=now,
-    )  # fmt: skip
+    )
     payload = {
-        "follow_up_id": follow_up.id, "account_id": account.id,
-        "opportunity_id": follow_up.opportunity_id, "kind": follow_up.kind.value,
-        "owner_id": by, "at": rfc3339(now),
-    }  # fmt: skip
+        "follow_up_id": follow_up.id,
+        "account_id": account.id,
+        "opportunity_id": follow_up.opportunity_id,
+        "kind": follow_up.kind.value,
+        "owner_id": by,
+        "at": rfc3339(now),
+    }
     active = record_activity(account, now)
     active = revise(active, accounts.AGGREGATE, now, [("AccountFollowUpLogged", payload)])
     worked = None

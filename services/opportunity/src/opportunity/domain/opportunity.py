@@ -27,10 +27,22 @@ FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "omitted")
 CLOSED_FORECAST = "closed"
 MAX_LINES, MAX_COMPETITORS, MAX_CONTACTS, MAX_ARTEFACTS = 100, 20, 50, 100
 EDITABLE = (
-    "name", "primary_contact_id", "contact_ids", "owner_id", "team_id", "amount",
-    "expected_close_date", "description", "tags", "custom_fields", "source", "line_items",
-    "forecast_category", "competitors", "next_step",
-)  # fmt: skip
+    "name",
+    "primary_contact_id",
+    "contact_ids",
+    "owner_id",
+    "team_id",
+    "amount",
+    "expected_close_date",
+    "description",
+    "tags",
+    "custom_fields",
+    "source",
+    "line_items",
+    "forecast_category",
+    "competitors",
+    "next_step",
+)
 FROZEN_WHEN_CLOSED = ("amount", "expected_close_date", "line_items")
 
 
@@ -239,13 +251,21 @@ def _clean(draft: OpportunityDraft) -> dict[str, Any]:
 
 def created_payload(opp: Opportunity) -> dict[str, Any]:
     return {
-        "opportunity_id": opp.id, "name": opp.name, "account_id": opp.account_id,
-        "owner_id": opp.owner_id, "team_id": opp.team_id, "pipeline_id": opp.pipeline_id,
-        "pipeline_version": opp.pipeline_version, "stage": opp.stage,
-        "probability": opp.probability, "amount": money_payload(opp.amount),
-        "expected_close_date": opp.expected_close_date, "source_lead_id": opp.source_lead_id,
-        "source": opp.source, "created_by": opp.created_by,
-    }  # fmt: skip
+        "opportunity_id": opp.id,
+        "name": opp.name,
+        "account_id": opp.account_id,
+        "owner_id": opp.owner_id,
+        "team_id": opp.team_id,
+        "pipeline_id": opp.pipeline_id,
+        "pipeline_version": opp.pipeline_version,
+        "stage": opp.stage,
+        "probability": opp.probability,
+        "amount": money_payload(opp.amount),
+        "expected_close_date": opp.expected_close_date,
+        "source_lead_id": opp.source_lead_id,
+        "source": opp.source,
+        "created_by": opp.created_by,
+    }
 
 
 def create_opportunity(
@@ -267,19 +287,37 @@ def create_opportunity(
     clean = _clean(draft)
     clean.update(pipeline_id=pipeline_id, owner_id=clean["owner_id"] or created_by)
     opp = Opportunity(
-        id=opportunity_id, tenant_id=tenant_id, account_name=account_name,
-        pipeline_version=pipeline_version, stage=first_stage, stage_entered_at=now,
-        probability=probability, created_by=created_by, created_at=now, updated_at=now,
-        source_lead_id=source_lead_id, last_activity_at=now, **clean,
-    )  # fmt: skip
+        id=opportunity_id,
+        tenant_id=tenant_id,
+        account_name=account_name,
+        pipeline_version=pipeline_version,
+        stage=first_stage,
+        stage_entered_at=now,
+        probability=probability,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+        source_lead_id=source_lead_id,
+        last_activity_at=now,
+        **clean,
+    )
     opp.events.append(
         event(opp, AGGREGATE, "OpportunityCreated", created_payload(opp), now, new=True)
     )
     opp.history.append(
-        StageChange(opportunity_id=opp.id, seq=opp.version, from_stage="", to_stage=first_stage,
-                    probability=probability, amount=opp.amount, actor_id=created_by, at=now,
-                    dwell_seconds=0, note="created")
-    )  # fmt: skip
+        StageChange(
+            opportunity_id=opp.id,
+            seq=opp.version,
+            from_stage="",
+            to_stage=first_stage,
+            probability=probability,
+            amount=opp.amount,
+            actor_id=created_by,
+            at=now,
+            dwell_seconds=0,
+            note="created",
+        )
+    )
     return opp
 
 
@@ -313,11 +351,15 @@ def update_opportunity(
     if not changed:
         return opp
     payload = {
-        "opportunity_id": opp.id, "changed_fields": changed, "amount": money_payload(clean["amount"]),
-        "expected_close_date": clean["expected_close_date"], "owner_id": clean["owner_id"],
+        "opportunity_id": opp.id,
+        "changed_fields": changed,
+        "amount": money_payload(clean["amount"]),
+        "expected_close_date": clean["expected_close_date"],
+        "owner_id": clean["owner_id"],
         "previous_owner_id": opp.owner_id if "owner_id" in changed else "",
-        "team_id": clean["team_id"], "updated_by": by,
-    }  # fmt: skip
+        "team_id": clean["team_id"],
+        "updated_by": by,
+    }
     return revise(
         opp, AGGREGATE, now, [("OpportunityUpdated", payload)], **{n: clean[n] for n in changed}
     )

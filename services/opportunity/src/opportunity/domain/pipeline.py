@@ -27,9 +27,17 @@ KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 MAX_STAGES, MAX_REQUIREMENTS = 30, 20
 # Opportunity fields a stage may require (plus `custom_fields.<key>`).
 REQUIRABLE_FIELDS = (
-    "amount", "expected_close_date", "primary_contact_id", "contact_ids", "description",
-    "line_items", "forecast_category", "competitors", "next_step", "tags",
-)  # fmt: skip
+    "amount",
+    "expected_close_date",
+    "primary_contact_id",
+    "contact_ids",
+    "description",
+    "line_items",
+    "forecast_category",
+    "competitors",
+    "next_step",
+    "tags",
+)
 CUSTOM_PREFIX = "custom_fields."
 
 
@@ -147,11 +155,17 @@ def _ordered(stages: tuple[Stage, ...]) -> tuple[Stage, ...]:
         enumerate(stages), key=lambda pair: (pair[1].position == 0, pair[1].position, pair[0])
     )
     return tuple(
-        Stage(**{**s.__dict__, "position": n, "name": clean_text(s.name),
-                 "required_fields": tuple(dict.fromkeys(s.required_fields)),
-                 "required_artefacts": tuple(dict.fromkeys(s.required_artefacts))})
+        Stage(
+            **{
+                **s.__dict__,
+                "position": n,
+                "name": clean_text(s.name),
+                "required_fields": tuple(dict.fromkeys(s.required_fields)),
+                "required_artefacts": tuple(dict.fromkeys(s.required_artefacts)),
+            }
+        )
         for n, (_, s) in enumerate(ordered, start=1)
-    )  # fmt: skip
+    )
 
 
 def check_draft(draft: PipelineDraft) -> PipelineDraft:
@@ -189,15 +203,24 @@ def check_draft(draft: PipelineDraft) -> PipelineDraft:
 
 def _published(pipeline: Pipeline, by: str, now: datetime) -> DomainEvent:
     stages = [
-        {"key": s.key, "name": s.name, "position": s.position, "kind": s.kind.value,
-         "win_probability": s.win_probability}
+        {
+            "key": s.key,
+            "name": s.name,
+            "position": s.position,
+            "kind": s.kind.value,
+            "win_probability": s.win_probability,
+        }
         for s in pipeline.stages
-    ]  # fmt: skip
+    ]
     payload: dict[str, Any] = {
-        "pipeline_id": pipeline.id, "name": pipeline.name, "version": pipeline.version,
-        "is_default": pipeline.is_default, "active": pipeline.active, "stages": stages,
+        "pipeline_id": pipeline.id,
+        "name": pipeline.name,
+        "version": pipeline.version,
+        "is_default": pipeline.is_default,
+        "active": pipeline.active,
+        "stages": stages,
         "changed_by": by,
-    }  # fmt: skip
+    }
     return event(pipeline, AGGREGATE, "PipelineVersionCreated", payload, now, new=True)
 
 
@@ -213,9 +236,14 @@ def create_pipeline(
     """A pipeline at `version` (1 when new; the next one when revised)."""
     clean = check_draft(draft)
     pipeline = Pipeline(
-        id=pipeline_id, tenant_id=tenant_id, version=version, created_at=now, updated_at=now,
-        created_by=by, **clean.__dict__,
-    )  # fmt: skip
+        id=pipeline_id,
+        tenant_id=tenant_id,
+        version=version,
+        created_at=now,
+        updated_at=now,
+        created_by=by,
+        **clean.__dict__,
+    )
     pipeline.events.append(_published(pipeline, by, now))
     return pipeline
 
@@ -252,13 +280,23 @@ DEFAULT_STAGES = (
     _stage("needs_confirmed", "需求确认", 30, required_fields=("amount", "expected_close_date")),
     _stage("solution", "方案报价", 50, required_fields=("primary_contact_id",)),
     # DOMAIN.md: the customer-signed requirements document comes before a quote.
-    _stage("quote_negotiation", "报价谈判", 70, required_artefacts=("signed_requirements_doc",),
-           requires_approval=True),
-    _stage("contract_signing", "合同签订", 90, required_fields=("primary_contact_id",),
-           requires_approval=True),
+    _stage(
+        "quote_negotiation",
+        "报价谈判",
+        70,
+        required_artefacts=("signed_requirements_doc",),
+        requires_approval=True,
+    ),
+    _stage(
+        "contract_signing",
+        "合同签订",
+        90,
+        required_fields=("primary_contact_id",),
+        requires_approval=True,
+    ),
     _stage("won", "赢单", 100, StageKind.WON),
     _stage("lost", "输单", 0, StageKind.LOST),
-)  # fmt: skip
+)
 
 
 def default_pipeline(*, pipeline_id: str, tenant_id: str, now: datetime) -> Pipeline:
@@ -271,12 +309,15 @@ def default_pipeline(*, pipeline_id: str, tenant_id: str, now: datetime) -> Pipe
 
 def draft_of(pipeline: Pipeline) -> PipelineDraft:
     return PipelineDraft(
-        name=pipeline.name, is_default=pipeline.is_default, active=pipeline.active,
-        stages=pipeline.stages, approval_threshold=pipeline.approval_threshold,
+        name=pipeline.name,
+        is_default=pipeline.is_default,
+        active=pipeline.active,
+        stages=pipeline.stages,
+        approval_threshold=pipeline.approval_threshold,
         approver_role=pipeline.approver_role,
         quote_discount_threshold_percent=pipeline.quote_discount_threshold_percent,
         cadence_days=pipeline.cadence_days,
-    )  # fmt: skip
+    )
 
 
 def lose_default(current: Pipeline, *, by: str, now: datetime) -> Pipeline:

@@ -121,27 +121,49 @@ def enter_stage(
     OpportunityStageChanged event; `changes` are set in the same revision."""
     dwell = dwell_seconds(opp.stage_entered_at, now)
     payload = {
-        "opportunity_id": opp.id, "account_id": opp.account_id, "owner_id": opp.owner_id,
-        "team_id": opp.team_id, "pipeline_id": opp.pipeline_id, "from_stage": opp.stage,
-        "to_stage": target.key, "from_probability": opp.probability,
+        "opportunity_id": opp.id,
+        "account_id": opp.account_id,
+        "owner_id": opp.owner_id,
+        "team_id": opp.team_id,
+        "pipeline_id": opp.pipeline_id,
+        "from_stage": opp.stage,
+        "to_stage": target.key,
+        "from_probability": opp.probability,
         "probability": target.win_probability,
-        "amount": money_payload(changes.get("amount", opp.amount)), "actor_id": by,
-        "dwell_seconds": dwell, "skipped_stages": [s.key for s in skipped],
-        "approval_id": approval_id, "changed_at": rfc3339(now),
-    }  # fmt: skip
+        "amount": money_payload(changes.get("amount", opp.amount)),
+        "actor_id": by,
+        "dwell_seconds": dwell,
+        "skipped_stages": [s.key for s in skipped],
+        "approval_id": approval_id,
+        "changed_at": rfc3339(now),
+    }
     moved = revise(
-        opp, AGGREGATE, now, [("OpportunityStageChanged", payload)], stage=target.key,
-        probability=target.win_probability, stage_entered_at=now, **changes,
-    )  # fmt: skip
+        opp,
+        AGGREGATE,
+        now,
+        [("OpportunityStageChanged", payload)],
+        stage=target.key,
+        probability=target.win_probability,
+        stage_entered_at=now,
+        **changes,
+    )
     stamp = moved.events[-1].aggregate_version
     moved.history = [
         *opp.history,
         StageChange(
-            opportunity_id=opp.id, seq=stamp, from_stage=opp.stage, to_stage=target.key,
-            probability=target.win_probability, amount=moved.amount, actor_id=by, at=now,
-            dwell_seconds=dwell, approval_id=approval_id, note=note,
+            opportunity_id=opp.id,
+            seq=stamp,
+            from_stage=opp.stage,
+            to_stage=target.key,
+            probability=target.win_probability,
+            amount=moved.amount,
+            actor_id=by,
+            at=now,
+            dwell_seconds=dwell,
+            approval_id=approval_id,
+            note=note,
         ),
-    ]  # fmt: skip
+    ]
     return moved
 
 
@@ -157,20 +179,38 @@ def request_approval(
 ) -> tuple[Opportunity, Approval]:
     """The deal waiting in its stage for the approval of `plan`, and the approval."""
     approval = Approval(
-        id=approval_id, tenant_id=opp.tenant_id, kind=ApprovalKind.STAGE_CHANGE,
-        opportunity_id=opp.id, opportunity_name=opp.name, account_id=opp.account_id,
-        owner_id=opp.owner_id, team_id=opp.team_id, from_stage=opp.stage,
-        to_stage=plan.target.key, amount=opp.amount, threshold=plan.threshold,
-        approver_role=approver_role, requested_by=by, requested_at=now, note=note,
+        id=approval_id,
+        tenant_id=opp.tenant_id,
+        kind=ApprovalKind.STAGE_CHANGE,
+        opportunity_id=opp.id,
+        opportunity_name=opp.name,
+        account_id=opp.account_id,
+        owner_id=opp.owner_id,
+        team_id=opp.team_id,
+        from_stage=opp.stage,
+        to_stage=plan.target.key,
+        amount=opp.amount,
+        threshold=plan.threshold,
+        approver_role=approver_role,
+        requested_by=by,
+        requested_at=now,
+        note=note,
         updated_at=now,
-    )  # fmt: skip
+    )
     payload = {
-        "approval_id": approval_id, "opportunity_id": opp.id, "opportunity_name": opp.name,
-        "account_id": opp.account_id, "owner_id": opp.owner_id, "team_id": opp.team_id,
-        "from_stage": opp.stage, "to_stage": plan.target.key,
-        "amount": money_payload(opp.amount), "threshold": money_payload(plan.threshold),
-        "approver_role": approver_role, "requested_by": by,
-    }  # fmt: skip
+        "approval_id": approval_id,
+        "opportunity_id": opp.id,
+        "opportunity_name": opp.name,
+        "account_id": opp.account_id,
+        "owner_id": opp.owner_id,
+        "team_id": opp.team_id,
+        "from_stage": opp.stage,
+        "to_stage": plan.target.key,
+        "amount": money_payload(opp.amount),
+        "threshold": money_payload(plan.threshold),
+        "approver_role": approver_role,
+        "requested_by": by,
+    }
     waiting = revise(
         opp, AGGREGATE, now, [("StageApprovalRequested", payload)], pending_approval_id=approval_id
     )
@@ -179,12 +219,17 @@ def request_approval(
 
 def decided_payload(approval: Approval, decision: str) -> dict[str, Any]:
     return {
-        "approval_id": approval.id, "opportunity_id": approval.opportunity_id,
-        "opportunity_name": approval.opportunity_name, "owner_id": approval.owner_id,
-        "from_stage": approval.from_stage, "to_stage": approval.to_stage, "decision": decision,
-        "decided_by": approval.decided_by, "reason": approval.reason,
+        "approval_id": approval.id,
+        "opportunity_id": approval.opportunity_id,
+        "opportunity_name": approval.opportunity_name,
+        "owner_id": approval.owner_id,
+        "from_stage": approval.from_stage,
+        "to_stage": approval.to_stage,
+        "decision": decision,
+        "decided_by": approval.decided_by,
+        "reason": approval.reason,
         "requested_by": approval.requested_by,
-    }  # fmt: skip
+    }
 
 
 def apply_decision(
@@ -196,8 +241,13 @@ def apply_decision(
     if opp.pending_approval_id != approval.id:
         raise FailedPrecondition(f"opportunity {opp.id} no longer waits for approval {approval.id}")
     decision = approval.status.value
-    released = revise(opp, AGGREGATE, now, [("StageApprovalDecided", decided_payload(approval, decision))],
-                      pending_approval_id="")  # fmt: skip
+    released = revise(
+        opp,
+        AGGREGATE,
+        now,
+        [("StageApprovalDecided", decided_payload(approval, decision))],
+        pending_approval_id="",
+    )
     if decision != "approved":
         return released
     current, target = current_stage(opp, pipeline), pipeline.stage(approval.to_stage)
@@ -208,9 +258,14 @@ def apply_decision(
     require(move_problems(released, pipeline, current, target, ()))
     skipped = passed_stages(pipeline, current, target)
     return enter_stage(
-        released, target, by=approval.requested_by, now=now, note=approval.note,
-        approval_id=approval.id, skipped=skipped,
-    )  # fmt: skip
+        released,
+        target,
+        by=approval.requested_by,
+        now=now,
+        note=approval.note,
+        approval_id=approval.id,
+        skipped=skipped,
+    )
 
 
 def cancel_pending(opp: Opportunity, approval: Approval, *, by: str, now: datetime) -> Opportunity:

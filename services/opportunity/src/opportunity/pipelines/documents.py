@@ -46,9 +46,17 @@ def stage_from_doc(doc: Doc) -> Stage:
 
 
 _PIPELINE_PLAIN = (
-    "name", "version", "is_default", "active", "approver_role",
-    "quote_discount_threshold_percent", "cadence_days", "created_by", "created_at", "updated_at",
-)  # fmt: skip
+    "name",
+    "version",
+    "is_default",
+    "active",
+    "approver_role",
+    "quote_discount_threshold_percent",
+    "cadence_days",
+    "created_by",
+    "created_at",
+    "updated_at",
+)
 
 
 def pipeline_to_doc(pipeline: Pipeline) -> Doc:

@@ -20,9 +20,18 @@ _LINE_NUMBERS = ("quantity", "unit_price", "discount_percent", "tax_percent")
 _AMOUNTS = ("list_amount", "discount_amount", "net_amount", "tax_amount", "total")
 _TOTALS = ("list_total", "discount_total", "net_total", "tax_total", "total", "discount_percent")
 _PLAIN = (
-    "number", "version", "approval_id", "issue_requested_by", "issued_by", "issued_at",
-    "rejection_reason", "created_by", "created_at", "updated_at", "revision",
-)  # fmt: skip
+    "number",
+    "version",
+    "approval_id",
+    "issue_requested_by",
+    "issued_by",
+    "issued_at",
+    "rejection_reason",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "revision",
+)
 
 
 def version_key(quote_id: str, version: int) -> str:

@@ -24,16 +24,20 @@ class QuoteRpcs:
 
     def CreateQuote(self, request: pb.CreateQuoteRequest, context: Any) -> pb.CreateQuoteResponse:
         quote = self.apps.quotes.create(
-            current_principal(), request.opportunity_id, quote_draft(request.quote),
+            current_principal(),
+            request.opportunity_id,
+            quote_draft(request.quote),
             idempotency_key=request.idempotency_key,
-        )  # fmt: skip
+        )
         return pb.CreateQuoteResponse(quote=quote_to_proto(quote))
 
     def ReviseQuote(self, request: pb.ReviseQuoteRequest, context: Any) -> pb.ReviseQuoteResponse:
         quote = self.apps.quotes.revise(
-            current_principal(), request.id, quote_draft(request.quote),
+            current_principal(),
+            request.id,
+            quote_draft(request.quote),
             request.expected_version,
-        )  # fmt: skip
+        )
         return pb.ReviseQuoteResponse(quote=quote_to_proto(quote))
 
     def GetQuote(self, request: pb.GetQuoteRequest, context: Any) -> pb.GetQuoteResponse:
@@ -56,6 +60,7 @@ class QuoteRpcs:
             else pb.ISSUE_QUOTE_OUTCOME_ISSUED
         )
         return pb.IssueQuoteResponse(
-            outcome=outcome, quote=quote_to_proto(issued.quote),
+            outcome=outcome,
+            quote=quote_to_proto(issued.quote),
             approval_id=issued.approval_id,
-        )  # fmt: skip
+        )

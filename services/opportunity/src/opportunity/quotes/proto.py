@@ -53,35 +53,52 @@ def _money(amount: Decimal, currency: str) -> common_pb2.Money:
 def line_to_proto(line: QuoteLine, currency: str) -> pb.QuoteLine:
     amounts = line.amounts
     return pb.QuoteLine(
-        line_no=line.line_no, product_code=line.product_code, description=line.description,
-        quantity=percent_text(line.quantity), unit=line.unit,
+        line_no=line.line_no,
+        product_code=line.product_code,
+        description=line.description,
+        quantity=percent_text(line.quantity),
+        unit=line.unit,
         unit_price=_money(line.unit_price, currency),
         discount_percent=percent_text(line.discount_percent),
         tax_percent=percent_text(line.tax_percent),
         list_amount=_money(amounts.list_amount, currency),
         discount_amount=_money(amounts.discount_amount, currency),
         net_amount=_money(amounts.net_amount, currency),
-        tax_amount=_money(amounts.tax_amount, currency), total=_money(amounts.total, currency),
-    )  # fmt: skip
+        tax_amount=_money(amounts.tax_amount, currency),
+        total=_money(amounts.total, currency),
+    )
 
 
 def quote_to_proto(q: Quote) -> pb.Quote:
     c, totals = q.content.currency, q.totals
     return pb.Quote(
-        id=q.id, tenant_id=q.tenant_id, number=q.number, version=q.version,
+        id=q.id,
+        tenant_id=q.tenant_id,
+        number=q.number,
+        version=q.version,
         status=enum_value(pb.QuoteStatus, QUOTE_STATUS, q.status.value),
-        opportunity_id=q.parties.opportunity_id, account_id=q.parties.account_id,
-        owner_id=q.parties.owner_id, currency=c,
+        opportunity_id=q.parties.opportunity_id,
+        account_id=q.parties.account_id,
+        owner_id=q.parties.owner_id,
+        currency=c,
         lines=[line_to_proto(line, c) for line in q.content.lines],
-        list_total=_money(totals.list_total, c), discount_total=_money(totals.discount_total, c),
-        net_total=_money(totals.net_total, c), tax_total=_money(totals.tax_total, c),
-        total=_money(totals.total, c), discount_percent=percent_text(totals.discount_percent),
-        valid_until=q.content.valid_until.isoformat(), terms=q.content.terms,
-        notes=q.content.notes, approval_id=q.approval_id, created_by=q.created_by,
-        created_at=timestamp(q.created_at), issued_at=timestamp(q.issued_at),
-        rejection_reason=q.rejection_reason, issued_by=q.issued_by,
+        list_total=_money(totals.list_total, c),
+        discount_total=_money(totals.discount_total, c),
+        net_total=_money(totals.net_total, c),
+        tax_total=_money(totals.tax_total, c),
+        total=_money(totals.total, c),
+        discount_percent=percent_text(totals.discount_percent),
+        valid_until=q.content.valid_until.isoformat(),
+        terms=q.content.terms,
+        notes=q.content.notes,
+        approval_id=q.approval_id,
+        created_by=q.created_by,
+        created_at=timestamp(q.created_at),
+        issued_at=timestamp(q.issued_at),
+        rejection_reason=q.rejection_reason,
+        issued_by=q.issued_by,
         updated_at=timestamp(q.updated_at),
-    )  # fmt: skip
+    )
 
 
 def query_from_proto(request: pb.ListQuotesRequest) -> QuoteQuery:

@@ -95,8 +95,10 @@ def quotes_due_for_expiry(
     day, across tenants."""
     due = {"next_check_at": at_or_before(now)}
     docs = db[QUOTES].find(
-        due, projection={"tenant_id": 1, "quote_id": 1, "version": 1},
-        sort=[("next_check_at", 1)], limit=limit,
+        due,
+        projection={"tenant_id": 1, "quote_id": 1, "version": 1},
+        sort=[("next_check_at", 1)],
+        limit=limit,
         **index_hint(db[QUOTES], QUOTES_DUE.name, due),
-    )  # fmt: skip
+    )
     return [(d["tenant_id"], d["quote_id"], int(d["version"])) for d in docs]

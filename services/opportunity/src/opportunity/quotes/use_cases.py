@@ -84,16 +84,25 @@ def visible_quote(s: Session, principal: Principal, quote_id: str, version: int 
 def approval_for(opp: Opportunity, request: DiscountApproval, now: datetime) -> Approval:
     quote = request.quote
     return Approval(
-        id=request.approval_id, tenant_id=quote.tenant_id, kind=ApprovalKind.QUOTE_DISCOUNT,
-        opportunity_id=opp.id, approver_role=request.approver_role,
-        requested_by=request.requested_by, requested_at=now, opportunity_name=opp.name,
-        account_id=opp.account_id, owner_id=opp.owner_id, team_id=opp.team_id,
-        quote_id=quote.id, quote_version=quote.version,
+        id=request.approval_id,
+        tenant_id=quote.tenant_id,
+        kind=ApprovalKind.QUOTE_DISCOUNT,
+        opportunity_id=opp.id,
+        approver_role=request.approver_role,
+        requested_by=request.requested_by,
+        requested_at=now,
+        opportunity_name=opp.name,
+        account_id=opp.account_id,
+        owner_id=opp.owner_id,
+        team_id=opp.team_id,
+        quote_id=quote.id,
+        quote_version=quote.version,
         discount_percent=percent_text(request.discount_percent),
         threshold_percent=percent_text(request.threshold_percent),
         amount=Money(quote.totals.total, quote.content.currency),
-        note=request.note or request.description, updated_at=now,
-    )  # fmt: skip
+        note=request.note or request.description,
+        updated_at=now,
+    )
 
 
 def cancel_approval(s: Session, approval_id: str, reason: str, by: str, now: datetime) -> None:
@@ -155,11 +164,16 @@ class QuoteApp(ServiceApp):
             quotes = s.quotes
             today = tenant_today(now)
             quote = create_quote(
-                draft, quote_id=quote_id, tenant_id=principal.tenant_id,
+                draft,
+                quote_id=quote_id,
+                tenant_id=principal.tenant_id,
                 number=quotes.next_number(today.year),
                 parties=QuoteParties(opp.id, opp.account_id, opp.owner_id),
-                created_by=principal.user_id, now=now, today=today, policy=policy,
-            )  # fmt: skip
+                created_by=principal.user_id,
+                now=now,
+                today=today,
+                policy=policy,
+            )
             if idempotency_key:
                 s.request_keys.remember("quote", idempotency_key, quote_id, now)
             quote = quote_events.created(quote)
@@ -180,9 +194,14 @@ class QuoteApp(ServiceApp):
             opp = s.visible_deal(principal, latest.parties.opportunity_id)
             ensure_open(opp, "revise a quote of")
             revised = revise_quote(
-                latest, draft, expected_version=expected_version, revised_by=principal.user_id,
-                now=now, today=tenant_today(now), policy=policy_of(s, opp),
-            )  # fmt: skip
+                latest,
+                draft,
+                expected_version=expected_version,
+                revised_by=principal.user_id,
+                now=now,
+                today=tenant_today(now),
+                policy=policy_of(s, opp),
+            )
             revision = quote_events.revised(revised)
             reason = f"{latest.label} was revised into version {revision.current.version}"
             cancel_approval(s, revision.cancelled_approval_id, reason, principal.user_id, now)
@@ -222,9 +241,15 @@ class QuoteApp(ServiceApp):
             opp = s.visible_deal(principal, quote.parties.opportunity_id)
             ensure_open(opp, "issue a quote of")
             result = issue_quote(
-                quote, version=version, issued_by=principal.user_id, approval_id=approval_id,
-                now=now, today=tenant_today(now), policy=policy_of(s, opp), note=note,
-            )  # fmt: skip
+                quote,
+                version=version,
+                issued_by=principal.user_id,
+                approval_id=approval_id,
+                now=now,
+                today=tenant_today(now),
+                policy=policy_of(s, opp),
+                note=note,
+            )
             saved = result.quote
             if result.quote is not quote:
                 if result.approval is not None:
@@ -248,9 +273,14 @@ def decide_quote_discount(
     if quote is None:
         raise FailedPrecondition(f"the quote of approval {approval.id} no longer exists")
     decided = decide_discount(
-        quote, approval_id=approval.id, approve=approval.status is ApprovalStatus.APPROVED,
-        decided_by=approval.decided_by, reason=approval.reason, now=now, today=tenant_today(now),
-    )  # fmt: skip
+        quote,
+        approval_id=approval.id,
+        approve=approval.status is ApprovalStatus.APPROVED,
+        decided_by=approval.decided_by,
+        reason=approval.reason,
+        now=now,
+        today=tenant_today(now),
+    )
     quotes.save(decided, latest=True, next_check_at=expiry_check_at(decided))
     return s.deals.get(quote.parties.opportunity_id)
 

@@ -54,9 +54,11 @@ def due_for_checks(collection: Collection[Doc], now: datetime, limit: int) -> li
     """(tenant, id) of the documents whose `next_check_at` is due, oldest first, across
     tenants: the one cross-tenant read of a worker's timer, which then works per tenant."""
     docs = collection.find(
-        {"next_check_at": at_or_before(now)}, projection={"tenant_id": 1},
-        sort=[("next_check_at", 1)], limit=limit,
-    )  # fmt: skip
+        {"next_check_at": at_or_before(now)},
+        projection={"tenant_id": 1},
+        sort=[("next_check_at", 1)],
+        limit=limit,
+    )
     return [(d["tenant_id"], d["_id"]) for d in docs]
 
 

@@ -212,8 +212,18 @@ def revise_quote(
     cancelled = latest.approval_id if latest.status is S.PENDING_APPROVAL else ""
     previous = _move(latest, S.SUPERSEDED, now)
     version = latest.version + 1
-    current = Quote(latest.id, latest.tenant_id, latest.number, version, S.DRAFT, latest.parties,
-                    content, revised_by, now, now)  # fmt: skip
+    current = Quote(
+        latest.id,
+        latest.tenant_id,
+        latest.number,
+        version,
+        S.DRAFT,
+        latest.parties,
+        content,
+        revised_by,
+        now,
+        now,
+    )
     return Revision(previous=previous, current=current, cancelled_approval_id=cancelled)
 
 
