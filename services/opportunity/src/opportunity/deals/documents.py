@@ -9,7 +9,8 @@ from crm_runtime.storage.repository import decimal128
 
 from opportunity.documents import customs_from_doc, customs_to_doc, money_from_doc, money_to_doc
 from opportunity.domain.history import StageChange
-from opportunity.domain.opportunity import Artefact, LineItem, Opportunity, Status
+from opportunity.domain.line_items import LineItem
+from opportunity.domain.opportunity import Artefact, Opportunity, Status
 from opportunity.domain.text import search_tokens
 
 NO_AMOUNT = Decimal(-1)

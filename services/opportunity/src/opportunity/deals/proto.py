@@ -8,9 +8,9 @@ from crm_runtime.rpc.protojson import timestamp
 
 from opportunity.deals.listing import OpportunityQuery
 from opportunity.domain.history import StageChange
+from opportunity.domain.line_items import LineItemDraft
 from opportunity.domain.opportunity import (
     ArtefactDraft,
-    LineItemDraft,
     Opportunity,
     OpportunityDraft,
 )

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -18,14 +17,15 @@ from opportunity.domain import fields as rules
 from opportunity.domain.aggregate import event, parse_date, revise
 from opportunity.domain.fields import CustomField
 from opportunity.domain.history import StageChange
-from opportunity.domain.money import MAX_AMOUNT, Money, money_payload, money_problems, parse_decimal
+from opportunity.domain.line_items import LineItem, LineItemDraft, line_items
+from opportunity.domain.money import Money, money_payload, money_problems
 from opportunity.domain.text import clean_text
 
 AGGREGATE = "opportunity"
 LIMITS = {"name": 200, "description": 4000, "source": 32, "next_step": 500}
 FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "omitted")
 CLOSED_FORECAST = "closed"
-MAX_LINES, MAX_COMPETITORS, MAX_CONTACTS, MAX_ARTEFACTS = 100, 20, 50, 100
+MAX_COMPETITORS, MAX_CONTACTS, MAX_ARTEFACTS = 20, 50, 100
 EDITABLE = (
     "name",
     "primary_contact_id",
@@ -70,26 +70,6 @@ class Artefact:
     stage: str  # the stage it was supplied for
     uploaded_by: str
     uploaded_at: datetime
-
-
-@dataclass(frozen=True)
-class LineItemDraft:
-    product_code: str = ""
-    name: str = ""
-    quantity: str = ""
-    unit_price: Money | None = None
-
-
-@dataclass(frozen=True)
-class LineItem:
-    product_code: str
-    name: str
-    quantity: Decimal
-    unit_price: Money
-
-    @property
-    def total(self) -> Money:
-        return self.unit_price.times(self.quantity)
 
 
 @dataclass(frozen=True)
@@ -166,44 +146,6 @@ class Opportunity:
         return {a.kind for a in self.artefacts}
 
 
-def _line_items(
-    drafts: tuple[LineItemDraft, ...], violations: list[FieldViolation]
-) -> tuple[LineItem, ...]:
-    if len(drafts) > MAX_LINES:
-        violations.append(FieldViolation("line_items", f"at most {MAX_LINES}"))
-    items = []
-    for i, draft in enumerate(drafts):
-        where = f"line_items[{i}]"
-        found: list[FieldViolation] = []
-        name = clean_text(draft.name)
-        if len(name) > 200:
-            found.append(FieldViolation(f"{where}.name", "must be at most 200 characters"))
-        code = draft.product_code.strip()
-        if not name and not code:
-            found.append(
-                FieldViolation(f"{where}.name", "a line names its product (name or product_code)")
-            )
-        if len(code) > 64:
-            found.append(FieldViolation(f"{where}.product_code", "must be at most 64 characters"))
-        quantity = parse_decimal(draft.quantity)
-        if quantity is None or not Decimal(0) < quantity < Decimal("1e9"):
-            found.append(FieldViolation(f"{where}.quantity", 'a decimal above 0, e.g. "12.5"'))
-        if draft.unit_price is None:
-            found.append(FieldViolation(f"{where}.unit_price", "is required"))
-        else:
-            found += money_problems(f"{where}.unit_price", draft.unit_price)
-        if not found and quantity is not None and draft.unit_price is not None:
-            item = LineItem(code, name, quantity, draft.unit_price)
-            if item.total.amount >= MAX_AMOUNT:
-                found.append(
-                    FieldViolation(f"{where}.quantity", "makes a line total beyond any deal")
-                )
-            else:
-                items.append(item)
-        violations += found
-    return tuple(items)
-
-
 def _clean(draft: OpportunityDraft) -> dict[str, Any]:
     violations: list[FieldViolation] = []
     clean: dict[str, Any] = rules.texts({n: getattr(draft, n) for n in LIMITS}, LIMITS, violations)
@@ -228,7 +170,7 @@ def _clean(draft: OpportunityDraft) -> dict[str, Any]:
     clean["expected_close_date"] = draft.expected_close_date
     clean["tags"] = rules.tags(draft.tags, violations)
     clean["custom_fields"] = rules.custom_fields(draft.custom_fields, violations)
-    clean["line_items"] = _line_items(draft.line_items, violations)
+    clean["line_items"] = line_items(draft.line_items, violations)
     currencies = {item.unit_price.currency for item in clean["line_items"]}
     if draft.amount is not None:
         currencies.add(draft.amount.currency)
