@@ -50,7 +50,8 @@ from lead.domain.scoring import apply_score, score_lead
 from lead.domain.settings import LeadSettings
 from lead.domain.sla import next_check_at
 from lead.mongo_storage import MongoLeadStorage
-from lead.store import LeadRepository, duplicate_lookups, ensure_indexes
+from lead.indexes import ensure_indexes
+from lead.store import LeadRepository, duplicate_lookups
 from lead.tenant_config import LeadConfigApp
 from pymongo import MongoClient
 

@@ -195,7 +195,7 @@ def run_direct(rows: int, duplicates: float) -> dict[str, Any]:
     from lead.imports.runner import ImportRunner
     from lead.imports.use_cases import ImportApp, StartImport
     from lead.mongo_storage import MongoLeadStorage
-    from lead.store import ensure_indexes
+    from lead.indexes import ensure_indexes
 
     data = make_csv(rows, duplicates)
     with embedded_mongo() as uri, MongoClient(uri, tz_aware=True) as client:

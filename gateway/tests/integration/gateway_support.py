@@ -35,7 +35,7 @@ from gateway.identity.tenants import TenantStore
 from gateway.identity.users import UserStore, ensure_user_indexes
 from lead.grpc_api import LeadApps
 from lead.grpc_api import register as register_lead
-from lead.store import ensure_indexes as lead_indexes
+from lead.indexes import ensure_indexes as lead_indexes
 from opportunity.conversion.lead_client import LeadClient
 from opportunity.grpc_api import OpportunityApps, register
 from opportunity.indexes import ensure_indexes

@@ -29,13 +29,6 @@ SETTINGS, RULES, REPS, CURSORS = "lead_settings", "assignment_rules", "reps", "a
 CUSTOM_FIELDS = "custom_fields"  # one document per tenant: its field definitions
 
 
-def ensure_config_indexes(db: Database[Doc]) -> None:
-    db[REPS].create_index([("tenant_id", ASCENDING), ("rep_id", ASCENDING)], unique=True)
-    db[REPS].create_index([("pending.at", ASCENDING)], sparse=True)  # the worker's sweep
-    db[CURSORS].create_index([("tenant_id", ASCENDING), ("group", ASCENDING)], unique=True)
-    db["dedup_keys"].create_index([("tenant_id", ASCENDING), ("key", ASCENDING)], unique=True)
-
-
 def rule_to_doc(rule: AssignmentRule) -> Doc:
     return {
         "name": rule.name,

@@ -12,7 +12,7 @@ def run_api(settings: Settings) -> None:
     from crm_runtime.wiring import serve_api
 
     from lead.grpc_api import LeadApps, register
-    from lead.store import ensure_indexes
+    from lead.indexes import ensure_indexes
 
     serve_api(settings, ensure_indexes, LeadApps.build, register)
 

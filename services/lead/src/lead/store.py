@@ -66,25 +66,7 @@ def duplicate_lookups(keys: DedupKeys) -> list[Doc]:
     return [{key: value, "merged_into": ""} for key, value in pairs if value]
 
 
-FOLLOW_UPS_BY_LEAD = tenant_index(FOLLOW_UPS, ("lead_id", 1), *FOLLOW_UPS_NEWEST.index_spec)
-LEAD_INDEXES = (
-    *(tenant_index(LEADS, (key, 1), ("merged_into", 1)) for key in DEDUP_FIELDS),
-    tenant_index(LEADS, *NEWEST.index_spec),
-    *(tenant_index(LEADS, (key, 1), *NEWEST.index_spec) for key in LIST_KEYS),
-    IndexSpec(LEADS, (("next_check_at", 1),)),
-    FOLLOW_UPS_BY_LEAD,
-    tenant_index(CLAIMS, ("rep_id", 1), ("at", 1)),
-)
-
-
-def ensure_indexes(db: Database[Doc]) -> None:
-    from lead.config_store import ensure_config_indexes
-    from lead.imports.store import ensure_import_indexes
-
-    create_indexes(db, LEAD_INDEXES)
-    ensure_config_indexes(db)
-    ensure_import_indexes(db)
-    ensure_outbox_indexes(db)
+FOLLOW_UPS_BY_LEAD = index_name(("tenant_id", 1), ("lead_id", 1), *FOLLOW_UPS_NEWEST.index_spec)
 
 
 class LeadRepository:
@@ -155,7 +137,7 @@ class LeadRepository:
         self, lead_id: str, limit: int, after: tuple[datetime, str] | None
     ) -> list[FollowUp]:
         query = {"lead_id": lead_id}
-        hint = FOLLOW_UPS_BY_LEAD.name
+        hint = FOLLOW_UPS_BY_LEAD
         docs = page_docs(self.follow_ups, query, FOLLOW_UPS_NEWEST, limit, after, hint)
         return [follow_up_from_doc(d) for d in docs]
 

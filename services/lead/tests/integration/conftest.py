@@ -7,7 +7,7 @@ import pytest
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.wiring import build
 from lead.grpc_api import LeadApps
-from lead.store import ensure_indexes
+from lead.indexes import ensure_indexes
 from lead_calls import ADMIN, configure, create, md, owned, serve, update_lead
 
 __all__ = ["ADMIN", "configure", "create", "md", "owned", "update_lead"]

@@ -19,7 +19,7 @@ from lead.imports.domain.jobs import RUNNING, ImportFile, ImportJob
 from lead.imports.domain.rows import Tally, read_layout
 from lead.memory import MemoryLeadStorage
 from lead.mongo_storage import MongoLeadStorage
-from lead.store import ensure_indexes
+from lead.indexes import ensure_indexes
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # whole milliseconds, as BSON keeps them
 

@@ -15,7 +15,7 @@ from lead.imports.runner import ImportRunner
 from lead.imports.store import NEVER
 from lead.imports.use_cases import ImportApp, StartImport
 from lead.mongo_storage import MongoLeadStorage
-from lead.store import ensure_indexes
+from lead.indexes import ensure_indexes
 from lead.worker import ImportRunnerProvider, LeadWorker
 
 IMPORTER = Principal("t1", "importer", ("admin",), "all")

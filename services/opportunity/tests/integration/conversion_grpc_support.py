@@ -19,7 +19,7 @@ from crm_runtime.testing.inprocess import grpc_channel
 from crm_runtime.wiring import build
 from lead.grpc_api import LeadApps
 from lead.grpc_api import register as register_lead
-from lead.store import ensure_indexes as lead_indexes
+from lead.indexes import ensure_indexes as lead_indexes
 from opportunity.apps import OpportunityApps
 from opportunity.conversion.lead_client import LeadClient
 from opportunity.conversion.use_cases import LeadDirectory

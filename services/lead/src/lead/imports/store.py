@@ -31,26 +31,6 @@ NEWEST = SortKey("created_at", descending=True)
 _COUNTS = ("created", "flagged", "merged", "failed", "rejected_duplicates")
 
 
-def ensure_import_indexes(db: Database[Doc]) -> None:
-    jobs = db[IMPORTS]
-    jobs.create_index([("tenant_id", ASCENDING), ("idempotency", ASCENDING)], unique=True)
-    jobs.create_index([("tenant_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)])
-    jobs.create_index(
-        [
-            ("tenant_id", ASCENDING),
-            ("created_by", ASCENDING),
-            ("created_at", DESCENDING),
-            ("_id", DESCENDING),
-        ]
-    )
-    jobs.create_index([("status", ASCENDING), ("lease_until", ASCENDING)])
-    db[CHUNKS].create_index(
-        [("tenant_id", ASCENDING), ("upload_id", ASCENDING), ("seq", ASCENDING)], unique=True
-    )
-    db[CHUNKS].create_index([("created_at", ASCENDING)])
-    db[ERRORS].create_index([("tenant_id", ASCENDING), ("job_id", ASCENDING), ("row", ASCENDING)])
-
-
 def idempotency_of(user_id: str, key: str) -> str:
     return f"key:{user_id}:{key}" if key else ""
 

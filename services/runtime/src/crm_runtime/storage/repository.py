@@ -46,6 +46,7 @@ class IndexSpec:
     collection: str
     keys: tuple[IndexKey, ...]
     unique: bool = False
+    sparse: bool = False  # only documents that have the first key (a queue's due field)
 
     @property
     def name(self) -> str:
@@ -60,7 +61,9 @@ def tenant_index(collection: str, *keys: IndexKey, unique: bool = False) -> Inde
 def create_indexes(db: Database[Doc], specs: Iterable[IndexSpec]) -> None:
     """Create every declared index (creating an existing one again does nothing)."""
     for spec in specs:
-        db[spec.collection].create_index(list(spec.keys), name=spec.name, unique=spec.unique)
+        db[spec.collection].create_index(
+            list(spec.keys), name=spec.name, unique=spec.unique, sparse=spec.sparse
+        )
 
 
 def save_versioned(
