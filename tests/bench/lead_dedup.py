@@ -49,8 +49,8 @@ from lead.domain.lead import LeadDraft, LeadStatus, create_lead
 from lead.domain.scoring import apply_score, score_lead
 from lead.domain.settings import LeadSettings
 from lead.domain.sla import next_check_at
-from lead.mongo_storage import MongoLeadStorage
 from lead.indexes import ensure_indexes
+from lead.mongo_storage import MongoLeadStorage
 from lead.store import LeadRepository, duplicate_lookups
 from lead.tenant_config import LeadConfigApp
 from pymongo import MongoClient

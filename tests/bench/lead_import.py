@@ -194,8 +194,8 @@ def run_direct(rows: int, duplicates: float) -> dict[str, Any]:
     from crm_runtime.wiring import unit_of_work
     from lead.imports.runner import ImportRunner
     from lead.imports.use_cases import ImportApp, StartImport
-    from lead.mongo_storage import MongoLeadStorage
     from lead.indexes import ensure_indexes
+    from lead.mongo_storage import MongoLeadStorage
 
     data = make_csv(rows, duplicates)
     with embedded_mongo() as uri, MongoClient(uri, tz_aware=True) as client:

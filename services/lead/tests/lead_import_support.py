@@ -19,8 +19,8 @@ from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.testdata import shared_testdata
 from crm_runtime.wiring import unit_of_work
 from lead.imports.runner import ImportRunner
-from lead.mongo_storage import MongoLeadStorage
 from lead.indexes import ensure_indexes
+from lead.mongo_storage import MongoLeadStorage
 
 TESTDATA = shared_testdata("leads")
 UTF8 = (TESTDATA / "leads.utf8-bom.csv").read_bytes()

@@ -7,19 +7,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from crm_runtime.messaging.outbox import ensure_outbox_indexes
 from crm_runtime.storage.mongo import Doc, TenantCollection, Transaction
 from crm_runtime.storage.repository import (
-    IndexSpec,
     SortKey,
-    create_indexes,
     index_name,
     page_docs,
     save_versioned,
-    tenant_index,
 )
 from pymongo import UpdateOne
-from pymongo.database import Database
 
 from lead.documents import follow_up_from_doc, follow_up_to_doc, lead_from_doc, lead_to_doc
 from lead.domain.dedup import DedupKeys

@@ -11,8 +11,8 @@ from crm_runtime.worker import AppProvider, every
 
 from lead.checks import LeadChecks
 from lead.imports.runner import ImportRunner
-from lead.mongo_storage import MongoLeadStorage
 from lead.indexes import ensure_indexes
+from lead.mongo_storage import MongoLeadStorage
 
 CHECK_INTERVAL_SECONDS = 30
 IMPORT_INTERVAL_SECONDS = 1  # how soon a queued import is taken up

@@ -17,9 +17,9 @@ from lead.domain.lead import LeadDraft, LeadStatus, create_lead
 from lead.domain.search import query_tokens
 from lead.imports.domain.jobs import RUNNING, ImportFile, ImportJob
 from lead.imports.domain.rows import Tally, read_layout
+from lead.indexes import ensure_indexes
 from lead.memory import MemoryLeadStorage
 from lead.mongo_storage import MongoLeadStorage
-from lead.indexes import ensure_indexes
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # whole milliseconds, as BSON keeps them
 

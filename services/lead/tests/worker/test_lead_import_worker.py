@@ -14,8 +14,8 @@ from crm_runtime.wiring import unit_of_work
 from lead.imports.runner import ImportRunner
 from lead.imports.store import NEVER
 from lead.imports.use_cases import ImportApp, StartImport
-from lead.mongo_storage import MongoLeadStorage
 from lead.indexes import ensure_indexes
+from lead.mongo_storage import MongoLeadStorage
 from lead.worker import ImportRunnerProvider, LeadWorker
 
 IMPORTER = Principal("t1", "importer", ("admin",), "all")

@@ -18,7 +18,7 @@ from typing import Any
 from crm_runtime.errors import AlreadyExists
 from crm_runtime.storage.mongo import Doc, TenantCollection, Transaction
 from crm_runtime.storage.repository import SortKey, index_name, page_docs
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 

@@ -22,8 +22,8 @@ from lead.imports.domain.rows import lead_id_for
 from lead.imports.runner import ImportRunner
 from lead.imports.store import ImportRepository
 from lead.imports.use_cases import ImportApp, StartImport
-from lead.mongo_storage import MongoLeadStorage
 from lead.indexes import ensure_indexes
+from lead.mongo_storage import MongoLeadStorage
 from lead_import_support import IMPORTER, MD, TENANT, get, run_all, runner, start, synthetic
 from pymongo import MongoClient
 from pymongo.errors import OperationFailure
