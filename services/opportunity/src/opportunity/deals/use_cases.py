@@ -6,6 +6,7 @@ later one gets 409 and nothing of its change is written."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -28,6 +29,7 @@ from opportunity.domain.opportunity import (
     create_opportunity,
     update_opportunity,
 )
+from opportunity.domain.pipeline import Pipeline
 from opportunity.listing import next_cursor
 from opportunity.session import ServiceApp, Session, check_request_key, check_version, own_team
 
@@ -186,6 +188,27 @@ class OpportunityApp(ServiceApp):
         s.approvals.save(cancel(approval, reason=reason, by=by, now=now), approval.version)
         return stages.cancel_pending(opp, approval, by=by, now=now)
 
+    def _close(
+        self,
+        principal: Principal,
+        opp_id: str,
+        expected_version: int,
+        verb: str,
+        close: Callable[[Opportunity, Pipeline, datetime], Opportunity],
+    ) -> Opportunity:
+        """Win or lose: an open deal the caller sees, at the version they saw, with any
+        pending stage approval cancelled first."""
+        now = self.clock()
+
+        def work(s: Session) -> Opportunity:
+            opp = s.visible_deal(principal, opp_id)
+            check_version("opportunity", opp_id, opp.version, expected_version)
+            stages.ensure_open(opp, verb)
+            released = self._without_pending(s, opp, principal.user_id, now)
+            return s.save_deal(opp, close(released, s.pipeline_of(opp), now))
+
+        return self._run(principal, work)
+
     def mark_won(
         self,
         principal: Principal,
@@ -197,16 +220,10 @@ class OpportunityApp(ServiceApp):
         note: str,
         expected_version: int,
     ) -> Opportunity:
-        now = self.clock()
-
-        def work(s: Session) -> Opportunity:
-            opp = s.visible_deal(principal, opp_id)
-            check_version("opportunity", opp_id, opp.version, expected_version)
-            stages.ensure_open(opp, "win")
-            released = self._without_pending(s, opp, principal.user_id, now)
-            won = closing.mark_won(
-                released,
-                s.pipeline_of(opp),
+        def win(opp: Opportunity, pipeline: Pipeline, now: datetime) -> Opportunity:
+            return closing.mark_won(
+                opp,
+                pipeline,
                 closed_date=closed_date,
                 amount=amount,
                 quote_id=quote_id,
@@ -214,9 +231,8 @@ class OpportunityApp(ServiceApp):
                 by=principal.user_id,
                 now=now,
             )
-            return s.save_deal(opp, won)
 
-        return self._run(principal, work)
+        return self._close(principal, opp_id, expected_version, "win", win)
 
     def mark_lost(
         self,
@@ -229,16 +245,10 @@ class OpportunityApp(ServiceApp):
         note: str,
         expected_version: int,
     ) -> Opportunity:
-        now = self.clock()
-
-        def work(s: Session) -> Opportunity:
-            opp = s.visible_deal(principal, opp_id)
-            check_version("opportunity", opp_id, opp.version, expected_version)
-            stages.ensure_open(opp, "lose")
-            released = self._without_pending(s, opp, principal.user_id, now)
-            lost = closing.mark_lost(
-                released,
-                s.pipeline_of(opp),
+        def lose(opp: Opportunity, pipeline: Pipeline, now: datetime) -> Opportunity:
+            return closing.mark_lost(
+                opp,
+                pipeline,
                 loss_reason=loss_reason,
                 competitor=competitor,
                 closed_date=closed_date,
@@ -246,9 +256,8 @@ class OpportunityApp(ServiceApp):
                 by=principal.user_id,
                 now=now,
             )
-            return s.save_deal(opp, lost)
 
-        return self._run(principal, work)
+        return self._close(principal, opp_id, expected_version, "lose", lose)
 
     def reopen(
         self, principal: Principal, opp_id: str, to_stage: str, reason: str, expected_version: int
