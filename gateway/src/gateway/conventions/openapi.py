@@ -139,6 +139,20 @@ def _annotate(operation: dict[str, Any], route: RouteContext, method: str) -> No
         )
 
 
+def _headers_are_strings(operation: dict[str, Any]) -> None:
+    """An optional header is absent or a string, never JSON null: FastAPI documents
+    `str | None` as anyOf [string, null], which a client (and a fuzzer) then sends as
+    the text "null". The string branch keeps its rules (length, pattern)."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if parameter.get("in") != "header" or "anyOf" not in schema:
+            continue
+        strings = [b for b in schema["anyOf"] if b.get("type") != "null"]
+        if len(strings) == 1:
+            rest = {k: v for k, v in schema.items() if k != "anyOf"}
+            parameter["schema"] = {**strings[0], **rest}
+
+
 def install(app: FastAPI) -> None:
     """FastAPI documents `responses={...: {"model": Problem}}` as application/json; the
     gateway answers application/problem+json, so the document says so."""
@@ -157,6 +171,7 @@ def install(app: FastAPI) -> None:
                     if (path, method) in routes:
                         _annotate(operation, routes[(path, method)], method)
                     _declare_headers(operation, method, spec["components"]["schemas"])
+                    _headers_are_strings(operation)
                     for response in operation.get("responses", {}).values():
                         _problem_content(response)
             app.openapi_schema = spec
