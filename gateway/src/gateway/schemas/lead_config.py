@@ -74,8 +74,8 @@ class RepIn(BaseModel):
     senior: bool = False
     active: bool = Field(True, description="false once the rep left: never receives leads")
     away: bool = Field(False, description="on leave: skipped by the rules")
-    capacity: int | None = Field(
-        None, ge=0, le=100_000, description="open leads; empty: the tenant's"
+    capacity: int | None = Field(  # lax: 48535.0 is the integer 48535 in JSON
+        None, ge=0, le=100_000, strict=False, description="open leads; empty: the tenant's"
     )
 
 
