@@ -7,7 +7,10 @@
 
 Profile `dev` (make up) uses the default ports and writes .local/dev.env; profile `test`
 (the end-to-end suite) uses its own ports, database files and RabbitMQ vhost, so tests
-can run while a dev stack is up.
+can run while a dev stack is up. When another checkout's test stack holds the test
+ports, `up --profile test` takes the next free slot (ports + 1000 more, a vhost and a
+Redis database of its own) and records it, so a fresh clone's `make test` never shares
+ports or queues with a stack someone left running.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import infra
@@ -53,6 +56,55 @@ PROFILES = {
     "dev": Profile("dev", 0, "/", 0),
     "test": Profile("test", 1000, "crm_e2e", 1),
 }
+TEST_SLOTS = 4  # test profiles that can run on one machine at once
+
+
+def slots(p: Profile) -> list[Profile]:
+    """Where a profile may run: the dev profile only on its own ports; the test profile
+    on its first slot or, when that is taken, on the next (ports, vhost, Redis db)."""
+    if p.name == "dev":
+        return [p]
+    more = [
+        replace(p, offset=p.offset + 1000 * n, vhost=f"{p.vhost}_{n + 1}", redis_db=10 + n)
+        for n in range(1, TEST_SLOTS)
+    ]
+    return [p, *more]
+
+
+def listening_ports(p: Profile) -> list[int]:
+    """Every port the profile's processes listen on (the store's too when it is ours)."""
+    found = [] if os.environ.get("CRM_MONGO_URI") else [p.port(27018)]
+    for proc in processes(p):
+        check_kind, check_port = proc["check"]  # type: ignore[misc]
+        if check_kind != "ready":
+            found.append(int(check_port))
+        found.append(int(proc["metrics"]))  # type: ignore[call-overload]
+    return found
+
+
+def free_slot(p: Profile) -> Profile:
+    """The first slot of the profile whose ports nobody listens on; refuses, naming the
+    ports taken, when there is none."""
+    taken: list[int] = []
+    for candidate in slots(p):
+        busy = [port for port in listening_ports(candidate) if infra.port_open("127.0.0.1", port)]
+        if not busy:
+            return candidate
+        taken += busy
+    raise SystemExit(
+        f"cannot start the {p.name} stack: ports {', '.join(map(str, taken))} are in use "
+        "(a stack of another checkout? stop it with deploy/local/stack.py down there)"
+    )
+
+
+def recorded(p: Profile) -> Profile:
+    """The slot a running (or last started) stack of this checkout was given."""
+    slot = load_state(p).get("slot")
+    if not isinstance(slot, dict):
+        return p
+    return replace(
+        p, offset=int(slot["offset"]), vhost=str(slot["vhost"]), redis_db=int(slot["redis_db"])
+    )
 
 
 def endpoints(p: Profile) -> dict[str, str]:
@@ -165,15 +217,18 @@ def up(p: Profile) -> None:
     state = load_state(p)
     pids_found: dict[str, int] = state.get("pids", {})  # type: ignore[assignment]
     if pids_found and any(alive(pid) for pid in pids_found.values()):
+        p = recorded(p)
         restart_dead(p, state)
         status(p)
         return
+    p = free_slot(p)
     started = {"rabbitmq": infra.ensure_rabbitmq(), "redis": infra.ensure_redis()}
     if p.vhost != "/":
         infra.ensure_vhost(p.vhost)
     env = {**endpoints(p), "CRM_JWT_KEYS": signing_keys(p)}
     pids: dict[str, int] = {}
-    state = {"started": started, "pids": pids}
+    slot = {"offset": p.offset, "vhost": p.vhost, "redis_db": p.redis_db}
+    state = {"started": started, "pids": pids, "slot": slot}
     if not os.environ.get("CRM_MONGO_URI"):
         storage = p.state_dir / "mongo"
         storage.mkdir(parents=True, exist_ok=True)
@@ -332,8 +387,10 @@ def main() -> None:
     profile = PROFILES[args.profile]
     if args.command == "prepare":
         prepare()
+    elif args.command == "up":
+        up(profile)
     else:
-        {"up": up, "down": down, "status": status}[args.command](profile)
+        {"down": down, "status": status}[args.command](recorded(profile))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ and the demo tenant's four people, their team and keys are made once and reused.
 from __future__ import annotations
 
 import asyncio
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -76,6 +77,24 @@ def test_up_on_a_running_stack_restarts_only_the_dead(tmp_path, monkeypatch, sle
     spawned.clear()
     stack.up(profile)  # nothing died since
     assert spawned == [] and "nothing to restart" in capsys.readouterr().out
+
+
+def test_a_test_stack_takes_the_next_free_slot_when_its_ports_are_held(tmp_path, monkeypatch):
+    """A stack left running by another checkout holds the test ports: a fresh clone's
+    `make test` starts beside it on ports, a vhost and a Redis database of its own."""
+    monkeypatch.setattr(stack, "ROOT", tmp_path)
+    monkeypatch.delenv("CRM_MONGO_URI", raising=False)
+    first = stack.Profile("unit", 3000, "crm_unit", 2)
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", first.port(8080)))
+        held.listen()
+        slot = stack.free_slot(first)
+        assert (slot.offset, slot.vhost, slot.redis_db) == (4000, "crm_unit_2", 11)
+        assert not set(stack.listening_ports(slot)) & set(stack.listening_ports(first))
+
+        dev = stack.Profile("dev", 3000, "/", 0)  # the dev stack has one place only
+        with pytest.raises(SystemExit, match=f"ports {first.port(8080)} are in use"):
+            stack.free_slot(dev)
 
 
 def _prepare(mongo_uri: str, database: str, known: dict[str, str]) -> dict[str, Any]:
