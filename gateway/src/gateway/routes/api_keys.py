@@ -10,86 +10,18 @@ from typing import Annotated
 from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.principal import Principal
 from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.access.authz import data_scope, valid_scope
 from gateway.access.guard import authorize
 from gateway.context import context
 from gateway.conventions.paging import DEFAULT, Cursor, IncludeRevoked, Limit
 from gateway.conventions.problems import LAST_ADMIN, PROBLEM_RESPONSES
-from gateway.identity.api_keys import KeyInfo
 from gateway.identity.caller import Caller
 from gateway.identity.teams import check_team
-from gateway.schemas.users import Role
+from gateway.schemas.api_keys import IssuedKeyOut, KeyCreate, KeyOut, KeyPage, key_out
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api keys"], responses=PROBLEM_RESPONSES)
-SCOPE = r"^(\*|[a-z_0-9]+:(\*|[a-z_0-9]+))$"
 KeyId = Annotated[str, Path(min_length=1, max_length=64, description="The key's id")]
-
-
-class KeyCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "金蝶 ERP 回款同步",
-                    "roles": ["finance"],
-                    "scopes": ["receipt:record", "receivable:read"],
-                    "expires_at": "2027-12-31T00:00:00Z",
-                    "team_id": "",
-                }
-            ]
-        },
-    )
-
-    name: str = Field(min_length=1, max_length=100, description="What the key is for")
-    roles: list[Role] = Field(min_length=1, max_length=9)
-    scopes: list[Annotated[str, Field(max_length=64, pattern=SCOPE)]] = Field(
-        default_factory=lambda: ["*"],
-        min_length=1,
-        max_length=100,
-        description="Actions the key may use (`*`, `lead:*`, `lead:create`); its roles still apply",
-    )
-    expires_at: datetime | None = Field(None, description="After this instant the key is refused")
-    team_id: str = Field("", max_length=64)
-
-
-class KeyOut(BaseModel):
-    id: str
-    name: str
-    user_id: str = Field(description="The principal the key acts as")
-    roles: list[str]
-    scopes: list[str]
-    data_scope: str
-    team_id: str
-    created_at: datetime
-    expires_at: datetime | None
-    revoked: bool
-
-
-class IssuedKeyOut(KeyOut):
-    token: str = Field(description="The secret: shown in this answer only, store it now")
-
-
-class KeyPage(BaseModel):
-    items: list[KeyOut]
-    next_cursor: str
-
-
-def key_out(info: KeyInfo) -> KeyOut:
-    return KeyOut(
-        id=info.id,
-        name=info.name,
-        user_id=info.user_id,
-        roles=list(info.roles),
-        scopes=list(info.scopes),
-        data_scope=info.data_scope,
-        team_id=info.team_id,
-        created_at=info.created_at,
-        expires_at=info.expires_at,
-        revoked=info.revoked,
-    )
 
 
 @router.post("", status_code=201, response_model=IssuedKeyOut, summary="Issue an API key")

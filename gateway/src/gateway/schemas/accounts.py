@@ -10,6 +10,7 @@ from crm.opportunity.v1 import opportunity_pb2 as pb
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.schemas.mapping import from_proto
 from gateway.schemas.values import (
     SALES_CUSTOM_FIELDS,
@@ -41,9 +42,7 @@ EXAMPLE: dict[str, Any] = {
 }
 
 
-class AccountFields(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
+class AccountFields(RequestBody):
     name: str = Field("", max_length=200)
     unified_social_credit_code: str = Field(
         "", max_length=32, description="统一社会信用代码, 18 characters"
@@ -66,9 +65,7 @@ class AccountFields(BaseModel):
 class AccountCreate(AccountFields):
     """A new account; one of the same normalised name or credit code in the tenant is 409."""
 
-    model_config = ConfigDict(
-        extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE]}
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
     name: str = Field(max_length=200, description="required")
 
 
@@ -77,8 +74,6 @@ class AccountPatch(AccountFields):
     instead of overwriting someone else's."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={"examples": [{"industry": "智能制造", "tier": "strategic"}]},
     )
 

@@ -9,6 +9,7 @@ from typing import Literal
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.schemas.mapping import from_proto
 from gateway.schemas.opportunities import OpportunityOut
 from gateway.schemas.values import Money, proto_enum
@@ -50,13 +51,11 @@ def approval_out(a: pb.Approval) -> ApprovalOut:
     return from_proto(ApprovalOut, a)
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [{"decision": "approve", "reason": "", "decision_key": "oa-2030-000123"}]
-        },
+        }
     )
     decision: Literal["approve", "reject"]
     reason: str = Field("", max_length=1000, description="required to reject")

@@ -6,16 +6,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 
-class SignInRequest(BaseModel):
+
+class SignInRequest(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {"tenant": "acme", "email": "li.na@acme.cn", "password": "correct horse battery"}
             ]
-        },
+        }
     )
 
     tenant: str = Field(min_length=1, max_length=40, description="The tenant's id")
@@ -23,11 +23,9 @@ class SignInRequest(BaseModel):
     password: str = Field(min_length=1, max_length=256)
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"refresh_token": "crt_3f9a..._Qm9v..."}]},
+        json_schema_extra={"examples": [{"refresh_token": "crt_3f9a..._Qm9v..."}]}
     )
 
     refresh_token: str = Field(min_length=1, max_length=256)

@@ -9,6 +9,7 @@ from typing import Literal
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.schemas.mapping import from_proto
 from gateway.schemas.values import (
     SALES_CUSTOM_FIELDS,
@@ -25,9 +26,7 @@ Role = Literal["decision_maker", "influencer", "user", "finance"]
 ROLE = "CONTACT_ROLE_"
 
 
-class ContactFields(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
+class ContactFields(RequestBody):
     name: str = Field("", max_length=100)
     title: str = Field("", max_length=100)
     department: str = Field("", max_length=100)
@@ -47,8 +46,6 @@ class ContactFields(BaseModel):
 
 class ContactCreate(ContactFields):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -70,8 +67,6 @@ class ContactPatch(ContactFields):
     """Only the fields sent change (a contact stays with its account)."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={"examples": [{"title": "副总经理", "role": "decision_maker"}]},
     )
 

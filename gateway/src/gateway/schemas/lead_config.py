@@ -9,33 +9,31 @@ from crm.lead.v1 import lead_pb2 as pb
 from google.protobuf import json_format
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
+
 Names = Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=100)]
 
 
-class Rule(BaseModel):
+class Rule(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [{"name": "hot to seniors", "min_score": 80, "seniors_only": True}]
-        },
+        }
     )
     name: str = Field(min_length=1, max_length=100)
     group: str = Field("", max_length=100, description="reps of this group; empty: every rep")
-    regions: Names = []
-    industries: Names = []
-    product_lines: Names = []
+    regions: Names = Field(default_factory=list)
+    industries: Names = Field(default_factory=list)
+    product_lines: Names = Field(default_factory=list)
     min_score: int | None = Field(
         None, ge=0, le=100, description="e.g. 80 to send hot leads to seniors"
     )
-    skills: Names = []
+    skills: Names = Field(default_factory=list)
     seniors_only: bool = False
 
 
-class Rules(BaseModel):
+class Rules(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -45,15 +43,13 @@ class Rules(BaseModel):
                     ]
                 }
             ]
-        },
+        }
     )
     rules: list[Rule] = Field(max_length=100, description="evaluated in this order")
 
 
-class RepIn(BaseModel):
+class RepIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -64,18 +60,18 @@ class RepIn(BaseModel):
                     "capacity": 80,
                 }
             ]
-        },
+        }
     )
     name: str = Field("", max_length=100)
     team_id: str = Field("", max_length=64)
     manager_id: str = Field("", max_length=64, description="warned when the rep misses an SLA")
-    groups: Names = []
-    skills: Names = []
+    groups: Names = Field(default_factory=list)
+    skills: Names = Field(default_factory=list)
     senior: bool = False
     active: bool = Field(True, description="false once the rep left: never receives leads")
     away: bool = Field(False, description="on leave: skipped by the rules")
-    capacity: int | None = Field(  # lax: 48535.0 is the integer 48535 in JSON
-        None, ge=0, le=100_000, strict=False, description="open leads; empty: the tenant's"
+    capacity: int | None = Field(
+        None, ge=0, le=100_000, description="open leads; empty: the tenant's"
     )
 
 

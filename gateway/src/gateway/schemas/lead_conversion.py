@@ -8,6 +8,7 @@ from typing import Annotated
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.schemas.accounts import AccountFields, AccountOut
 from gateway.schemas.contacts import ContactFields, ContactOut
 from gateway.schemas.opportunities import OpportunityOut
@@ -21,9 +22,7 @@ from gateway.schemas.values import (
 )
 
 
-class OpportunityOverrides(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
+class OpportunityOverrides(RequestBody):
     name: str = Field("", max_length=200, description='empty: "<company> – <product line>"')
     owner_id: str = Field("", max_length=64, description="empty: the lead's owner")
     pipeline_id: str = Field("", max_length=64, description="empty: the default pipeline")
@@ -34,14 +33,12 @@ class OpportunityOverrides(BaseModel):
     custom_fields: SalesCustomIn = SALES_CUSTOM_FIELDS
 
 
-class LeadConversion(BaseModel):
+class LeadConversion(RequestBody):
     """Everything is optional: the account, contact and opportunity are made from the
     lead; values given here override what is copied. `account_id` attaches the lead to
     that account instead of the duplicate check's (then `account` must be empty)."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -52,7 +49,7 @@ class LeadConversion(BaseModel):
                     },
                 }
             ]
-        },
+        }
     )
     account_id: str = Field("", max_length=64, description="attach to this existing account")
     account: AccountFields | None = None

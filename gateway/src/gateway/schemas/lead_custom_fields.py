@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 from crm.lead.v1 import lead_pb2 as pb
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from gateway.conventions.bodies import RequestBody
+
 FieldType = Literal["text", "number", "date", "choice"]
 
 
@@ -29,10 +31,8 @@ EXAMPLE: list[JsonValue] = [
 ]
 
 
-class LeadCustomFieldDefinition(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE[0]]}
-    )
+class LeadCustomFieldDefinition(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE[0]]})
 
     key: str = Field(
         min_length=1,
@@ -53,17 +53,14 @@ class LeadCustomFieldDefinition(BaseModel):
 
 
 class LeadCustomFieldDefinitionOut(LeadCustomFieldDefinition):
-    model_config = ConfigDict(extra="forbid", strict=True)
     retired: bool = False
 
 
-class CustomFields(BaseModel):
+class CustomFields(RequestBody):
     """Every active field, in display order. A field left out is retired: leads keep its
     values, it takes no new ones, and naming it again (same type) brings it back."""
 
-    model_config = ConfigDict(
-        extra="forbid", strict=True, json_schema_extra={"examples": [{"fields": EXAMPLE}]}
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [{"fields": EXAMPLE}]})
     fields: list[LeadCustomFieldDefinition] = Field(max_length=50)
 
 

@@ -6,19 +6,18 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.schemas.leads import CUSTOM_FIELDS_DESCRIPTION, Source
 from gateway.schemas.values import CustomIn
 
 Tag = Annotated[str, Field(max_length=50)]
 
 
-class LeadPatch(BaseModel):
+class LeadPatch(RequestBody):
     """The fields to change, and only those: a field left out keeps its value, an empty
     string clears it. The owner changes by assignment, the status by a status change."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -27,7 +26,7 @@ class LeadPatch(BaseModel):
                     "custom_fields": {"budget": 80000, "visit_date": None},
                 }
             ]
-        },
+        }
     )
 
     name: str | None = Field(None, max_length=100)
@@ -48,15 +47,13 @@ class LeadPatch(BaseModel):
     )
 
 
-class DuplicateProbe(BaseModel):
+class DuplicateProbe(RequestBody):
     """What a capture would carry; the lead service matches its normal forms."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [{"name": "张伟", "phone": "+86 138 0013 8000", "email": "zw@example.cn"}]
-        },
+        }
     )
 
     name: str = Field("", max_length=100, description="Needed for a match on the company")

@@ -8,12 +8,10 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.lead_forms import LEAD_FIELDS, LeadForm
 from gateway.schemas.leads import Source
 from gateway.schemas.mapping import from_record
-
-# The limits are read in lax mode (strict=False): 1936.0 is the integer 1936 in JSON and
-# in JSON Schema, which strict mode would refuse; 1.5 is still refused.
 
 FieldName = Annotated[str, Field(min_length=1, max_length=40)]
 
@@ -40,10 +38,8 @@ EXAMPLE: dict[str, Any] = {
 }
 
 
-class LeadFormIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE]}
-    )
+class LeadFormIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
 
     name: str = Field(min_length=1, max_length=100, description="What the form is, for people")
     fields: list[FieldName] = Field(
@@ -63,24 +59,18 @@ class LeadFormIn(BaseModel):
     honeypot_field: str = Field(
         "website", max_length=40, description="A field people never see: filled means a bot"
     )
-    limit_per_minute: int = Field(
-        60, ge=1, le=10_000, strict=False, description="Submissions, all clients"
-    )
-    limit_per_address_per_hour: int = Field(
-        20, ge=1, le=10_000, strict=False, description="Per client address"
-    )
+    limit_per_minute: int = Field(60, ge=1, le=10_000, description="Submissions, all clients")
+    limit_per_address_per_hour: int = Field(20, ge=1, le=10_000, description="Per client address")
     redirect_url: str = Field(
         "", max_length=500, description="After an HTML form's post, send the browser here (303)"
     )
 
 
-class LeadFormPatch(BaseModel):
+class LeadFormPatch(RequestBody):
     """The settings to change; the key stays, so pages need no change."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"enabled": False}, {"allowed_origins": ["https://a.cn"]}]},
+        json_schema_extra={"examples": [{"enabled": False}, {"allowed_origins": ["https://a.cn"]}]}
     )
 
     name: str | None = Field(None, min_length=1, max_length=100)
@@ -90,8 +80,8 @@ class LeadFormPatch(BaseModel):
     channel_detail: str | None = Field(None, max_length=50)
     tags: list[Tag] | None = Field(None, max_length=20)
     honeypot_field: str | None = Field(None, max_length=40)
-    limit_per_minute: int | None = Field(None, ge=1, le=10_000, strict=False)
-    limit_per_address_per_hour: int | None = Field(None, ge=1, le=10_000, strict=False)
+    limit_per_minute: int | None = Field(None, ge=1, le=10_000)
+    limit_per_address_per_hour: int | None = Field(None, ge=1, le=10_000)
     redirect_url: str | None = Field(None, max_length=500)
     enabled: bool | None = Field(None, description="false: the key answers 404 until re-enabled")
 

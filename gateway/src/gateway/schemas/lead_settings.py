@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.schemas.leads import Source
 from gateway.schemas.values import UNCHANGED
 
@@ -64,12 +65,10 @@ class LeadSettings(BaseModel):
     duplicate_policy: Policy = Field(description="what capture does with a probable duplicate")
 
 
-class LeadSettingsPatch(BaseModel):
+class LeadSettingsPatch(RequestBody):
     """Only the settings to change; point tables change key by key."""
 
-    model_config = ConfigDict(
-        extra="forbid", strict=True, json_schema_extra={"examples": [PATCH_EXAMPLE]}
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [PATCH_EXAMPLE]})
     first_follow_up_hours: Hours = UNCHANGED
     escalation_hours: Hours = UNCHANGED
     cadence_days: Annotated[int, _whole(1, 90, "days, 1 to 90")] = UNCHANGED

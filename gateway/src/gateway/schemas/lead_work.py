@@ -10,6 +10,7 @@ from crm.lead.v1 import lead_pb2 as pb
 from crm_runtime.rpc.protojson import timestamp
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.schemas.leads import LeadOut, Source
 from gateway.schemas.mapping import from_proto
 
@@ -48,48 +49,38 @@ def lead_filter(
     )
 
 
-class Reason(BaseModel):
+class Reason(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"reason": "客户暂无预算，半年后再跟进"}]},
+        json_schema_extra={"examples": [{"reason": "客户暂无预算，半年后再跟进"}]}
     )
     reason: str = Field(min_length=1, max_length=500)
 
 
-class Assignment(BaseModel):
+class Assignment(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"owner_id": "u-li-wei", "reason": "熟悉制造业客户"}]},
+        json_schema_extra={"examples": [{"owner_id": "u-li-wei", "reason": "熟悉制造业客户"}]}
     )
     owner_id: str = Field("", max_length=64, description="empty: run the assignment rules")
     reason: str = Field("", max_length=500)
 
 
-class StatusChange(BaseModel):
+class StatusChange(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"status": "qualified", "reason": ""}]},
+        json_schema_extra={"examples": [{"status": "qualified", "reason": ""}]}
     )
     status: Status
     reason: str = Field("", max_length=500, description="required to disqualify")
 
 
-class MergeRequest(BaseModel):
+class MergeRequest(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"merged_id": "7d9c1f2e-0000-4000-8000-000000000001"}]},
+        json_schema_extra={"examples": [{"merged_id": "7d9c1f2e-0000-4000-8000-000000000001"}]}
     )
     merged_id: str = Field(min_length=1, max_length=64, description="the duplicate to fold in")
 
 
-class LeadFollowUpIn(BaseModel):
+class LeadFollowUpIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -99,7 +90,7 @@ class LeadFollowUpIn(BaseModel):
                     "next_step_at": "2030-01-15T02:00:00Z",
                 }
             ]
-        },
+        }
     )
     kind: Kind
     notes: str = Field(min_length=1, max_length=4000)

@@ -10,6 +10,7 @@ from crm.lead.v1 import lead_pb2
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.schemas.mapping import from_proto
 from gateway.schemas.values import CustomIn, CustomOut, custom_fields_out, output_enum
 
@@ -25,13 +26,11 @@ CUSTOM_FIELDS_DESCRIPTION = (
 )
 
 
-class LeadCreate(BaseModel):
+class LeadCreate(RequestBody):
     """A new lead. The lead service checks the rules (lengths, phone, email) and
     names every field that breaks one."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -47,7 +46,7 @@ class LeadCreate(BaseModel):
                     "custom_fields": {"budget": 50000, "visit_date": "2026-12-01"},
                 }
             ]
-        },
+        }
     )
 
     name: str = Field(max_length=100, description="Contact name; required")

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.identity.passwords import (
     MAX_LENGTH,
     MIN_LENGTH,
@@ -24,10 +25,8 @@ class Me(BaseModel):
     actions: list[str] = Field(description="Every action this credential may perform")
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -35,7 +34,7 @@ class PasswordChange(BaseModel):
                     "new_password": "staple 7 violet tides",
                 }
             ]
-        },
+        }
     )
 
     current_password: str = Field(min_length=1, max_length=256)

@@ -10,6 +10,7 @@ from crm.opportunity.v1 import opportunity_pb2 as pb
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.schemas.mapping import from_proto
 from gateway.schemas.values import (
     AMOUNT,
@@ -39,16 +40,14 @@ Ids = list[Annotated[str, Field(min_length=1, max_length=64)]]
 STATUS = "OPPORTUNITY_STATUS_"
 
 
-class LineItemIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class LineItemIn(RequestBody):
     product_code: str = Field("", max_length=64)
     name: str = Field("", max_length=200)
     quantity: str = Field(pattern=AMOUNT, max_length=25, description='decimal, e.g. "10"')
     unit_price: Money
 
 
-class OpportunityFields(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class OpportunityFields(RequestBody):
     name: str = Field("", max_length=200)
     primary_contact_id: str = Field("", max_length=64)
     contact_ids: Ids = Field(default_factory=list, max_length=50)
@@ -74,8 +73,6 @@ class OpportunityCreate(OpportunityFields):
     """A new deal at the first stage of its pipeline (the tenant's default when none)."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -110,8 +107,6 @@ class OpportunityPatch(OpportunityFields):
     change only after reopening it."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={"examples": [{"amount": {"amount": "720000", "currency": "CNY"}}]},
     )
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.schemas.values import AMOUNT, UNCHANGED
 
 Threshold = Annotated[
@@ -43,17 +44,15 @@ class OpportunitySettings(BaseModel):
     dormant_after_days: Dormant
 
 
-class OpportunitySettingsPatch(BaseModel):
+class OpportunitySettingsPatch(RequestBody):
     """Only the settings to change."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {"approval_threshold": "800000", "cadence_days": 3, "dormant_after_days": 45}
             ]
-        },
+        }
     )
     approval_threshold: Threshold = UNCHANGED
     approval_currency: Currency = UNCHANGED

@@ -9,6 +9,7 @@ from typing import Literal
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.schemas.mapping import from_proto
 from gateway.schemas.opportunities import OpportunityOut
 from gateway.schemas.values import (
@@ -17,17 +18,14 @@ from gateway.schemas.values import (
 )
 
 
-class ArtefactIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class ArtefactIn(RequestBody):
     kind: str = Field(max_length=64, description="e.g. signed_requirements_doc")
     name: str = Field("", max_length=200)
     file_uri: str = Field(max_length=1000, description="the document's object-store reference")
 
 
-class StageChangeIn(BaseModel):
+class StageChangeIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -42,7 +40,7 @@ class StageChangeIn(BaseModel):
                     ],
                 }
             ]
-        },
+        }
     )
     to_stage: str = Field(max_length=64, description="an open stage; use /won or /lost to close")
     artefacts: list[ArtefactIn] = Field(
@@ -57,15 +55,13 @@ class StageChangeOut(BaseModel):
     approval_id: str = Field(description="set when the move waits for approval")
 
 
-class WonIn(BaseModel):
+class WonIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {"closed_date": "2026-11-20", "amount": {"amount": "650000", "currency": "CNY"}}
             ]
-        },
+        }
     )
     closed_date: str = Field(max_length=10, pattern=DATE_OR_EMPTY, description="required")
     amount: Money | None = Field(None, description="the final amount; required")
@@ -73,13 +69,11 @@ class WonIn(BaseModel):
     note: str = Field("", max_length=1000)
 
 
-class LostIn(BaseModel):
+class LostIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [{"loss_reason": "price", "competitor": "某友商", "note": "对方报价低 20%"}]
-        },
+        }
     )
     loss_reason: str = Field(max_length=200, description="required; the tenant's reason code")
     competitor: str = Field("", max_length=100)
@@ -87,11 +81,9 @@ class LostIn(BaseModel):
     note: str = Field("", max_length=1000)
 
 
-class ReopenIn(BaseModel):
+class ReopenIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"reason": "客户重新启动采购", "to_stage": ""}]},
+        json_schema_extra={"examples": [{"reason": "客户重新启动采购", "to_stage": ""}]}
     )
     reason: str = Field(max_length=1000, description="required")
     to_stage: str = Field("", max_length=64, description="empty: the stage it closed from")
@@ -121,10 +113,8 @@ Kind = Literal["call", "visit", "wechat", "email", "meeting"]
 KIND = "FOLLOW_UP_KIND_"
 
 
-class AccountFollowUpIn(BaseModel):
+class AccountFollowUpIn(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -134,7 +124,7 @@ class AccountFollowUpIn(BaseModel):
                     "next_step_at": "2030-01-15T02:00:00Z",
                 }
             ]
-        },
+        }
     )
     kind: Kind
     notes: str = Field(min_length=1, max_length=4000)

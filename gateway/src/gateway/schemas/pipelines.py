@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.schemas.mapping import from_proto
 from gateway.schemas.values import Money, enum_number, money_to_proto, proto_enum
 
@@ -17,8 +18,7 @@ Names = Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=
 KIND = "STAGE_KIND_"
 
 
-class StageIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+class StageIn(RequestBody):
     key: str = Field(
         pattern=r"^[a-z][a-z0-9_]{0,63}$", description="stable code, e.g. needs_confirmed"
     )
@@ -38,12 +38,10 @@ class StageIn(BaseModel):
     )
 
 
-class PipelineIn(BaseModel):
+class PipelineIn(RequestBody):
     """The whole definition; a change is a new version (deals keep theirs)."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -71,7 +69,7 @@ class PipelineIn(BaseModel):
                     "cadence_days": 3,
                 }
             ]
-        },
+        }
     )
     name: str = Field(max_length=100)
     is_default: bool = False
@@ -93,8 +91,6 @@ class PipelineIn(BaseModel):
 
 class PipelineReplace(PipelineIn):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from crm.opportunity.v1 import opportunity_pb2 as pb
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.schemas.mapping import from_proto
 from gateway.schemas.values import (
     DATE_OR_EMPTY,
@@ -46,10 +47,8 @@ QUOTE_EXAMPLE: dict[str, Any] = {
 }
 
 
-class QuoteLineIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", strict=True, json_schema_extra={"examples": [LINE_EXAMPLE]}
-    )
+class QuoteLineIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [LINE_EXAMPLE]})
     product_code: str = Field("", max_length=64)
     description: str = Field("", max_length=500, description="required without a product_code")
     quantity: str = Field(pattern=DECIMAL, max_length=25, description='decimal string, e.g. "2.5"')
@@ -59,10 +58,8 @@ class QuoteLineIn(BaseModel):
     tax_percent: str = Field("", pattern=PERCENT, max_length=14, description='VAT, e.g. "13"')
 
 
-class QuoteIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", strict=True, json_schema_extra={"examples": [QUOTE_EXAMPLE]}
-    )
+class QuoteIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [QUOTE_EXAMPLE]})
     currency: str = Field("CNY", pattern=r"^[A-Z]{3}$", description="ISO 4217")
     lines: list[QuoteLineIn] = Field(min_length=1, max_length=500)
     valid_until: str = Field(
@@ -74,18 +71,12 @@ class QuoteIn(BaseModel):
 
 class RevisionIn(QuoteIn):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={"examples": [QUOTE_EXAMPLE]},
     )
 
 
-class IssueIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"note": "战略客户，申请特殊折扣"}]},
-    )
+class IssueIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "战略客户，申请特殊折扣"}]})
     note: str = Field("", max_length=500, description="to the approver, if one is needed")
 
 

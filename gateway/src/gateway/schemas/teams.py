@@ -6,25 +6,22 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.conventions.bodies import RequestBody
 from gateway.identity.teams import Team
 from gateway.schemas.mapping import from_record
 
 
-class TeamCreate(BaseModel):
+class TeamCreate(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"name": "华东大客户组", "manager_id": ""}]},
+        json_schema_extra={"examples": [{"name": "华东大客户组", "manager_id": ""}]}
     )
 
     name: str = Field(min_length=1, max_length=100)
     manager_id: str = Field("", max_length=64, description="A user of the tenant; empty: none")
 
 
-class TeamUpdate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", strict=True, json_schema_extra={"examples": [{"name": "华东一组"}]}
-    )
+class TeamUpdate(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "华东一组"}]})
 
     name: str | None = Field(None, min_length=1, max_length=100)
     manager_id: str | None = Field(None, max_length=64)

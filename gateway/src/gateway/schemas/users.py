@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.access.authz import ROLES
+from gateway.conventions.bodies import RequestBody
 from gateway.identity.passwords import MAX_LENGTH, MIN_LENGTH
 from gateway.identity.users import EMAIL, User
 from gateway.schemas.mapping import from_record
@@ -25,10 +26,8 @@ Role = Literal[
 ]
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -39,7 +38,7 @@ class UserCreate(BaseModel):
                     "password": "correct horse battery",
                 }
             ]
-        },
+        }
     )
 
     email: str = Field(min_length=3, max_length=254, pattern=EMAIL.pattern)
@@ -49,13 +48,11 @@ class UserCreate(BaseModel):
     password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(RequestBody):
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
         json_schema_extra={
             "examples": [{"display_name": "李娜 (华东)", "roles": ["sales_manager"]}]
-        },
+        }
     )
 
     display_name: str | None = Field(None, min_length=1, max_length=100)

@@ -15,6 +15,7 @@ from crm_runtime.rpc.protojson import struct_to_dict
 from google.protobuf import struct_pb2
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from gateway.conventions.bodies import RequestBody
 from gateway.conventions.problems import Problem
 
 S = TypeVar("S", bound=BaseModel)
@@ -24,13 +25,11 @@ AMOUNT_OR_EMPTY = r"^(\d{1,15}(\.\d{1,9})?)?$"
 NANO = Decimal("1e-9")
 
 
-class Money(BaseModel):
+class Money(RequestBody):
     """An exact amount: a decimal string and an ISO 4217 currency."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        json_schema_extra={"examples": [{"amount": "500000.00", "currency": "CNY"}]},
+        json_schema_extra={"examples": [{"amount": "500000.00", "currency": "CNY"}]}
     )
     amount: str = Field(pattern=AMOUNT, max_length=25, description='decimal string, e.g. "123.45"')
     currency: str = Field("CNY", pattern=r"^[A-Z]{3}$", description="ISO 4217")
