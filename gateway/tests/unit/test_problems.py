@@ -40,6 +40,7 @@ def test_status_mapping_matches_the_api_conventions():
         GRPC_TO_HTTP[grpc.StatusCode.ALREADY_EXISTS] == GRPC_TO_HTTP[grpc.StatusCode.ABORTED] == 409
     )
     assert GRPC_TO_HTTP[grpc.StatusCode.PERMISSION_DENIED] == 403
+    assert grpc.StatusCode.RESOURCE_EXHAUSTED not in GRPC_TO_HTTP  # a size limit of ours: 500
     assert (
         GRPC_TO_HTTP[grpc.StatusCode.UNAVAILABLE]
         == GRPC_TO_HTTP[grpc.StatusCode.DEADLINE_EXCEEDED]

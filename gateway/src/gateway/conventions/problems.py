@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://crm.example.dev/problems/"
 
+# RESOURCE_EXHAUSTED is not here: no service sends it, and grpc raises it itself when a
+# message or its trailers pass a size limit, which is our fault (500), not a reason for
+# the client to slow down (429 would ask it to).
 GRPC_TO_HTTP: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.INVALID_ARGUMENT: 422,
     grpc.StatusCode.OUT_OF_RANGE: 422,
@@ -36,7 +39,6 @@ GRPC_TO_HTTP: dict[grpc.StatusCode, int] = {
     grpc.StatusCode.FAILED_PRECONDITION: 409,
     grpc.StatusCode.PERMISSION_DENIED: 403,
     grpc.StatusCode.UNAUTHENTICATED: 401,
-    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
     grpc.StatusCode.UNAVAILABLE: 503,
     grpc.StatusCode.DEADLINE_EXCEEDED: 503,
 }

@@ -68,3 +68,24 @@ def test_a_version_is_checked_only_when_one_is_expected():
     with pytest.raises(errors.StaleVersion) as stale:
         errors.check_version("quote Q-1", 3, 2)
     assert stale.value.current_version == 3
+
+
+def test_a_status_fits_the_trailers_a_client_accepts_whatever_the_input_echoed():
+    """A client refuses trailers over 16 KiB: 300 violations echoing long Chinese input
+    keep the first ones in full and say how many more there were."""
+    echoed = "需求确认书" * 100
+    exc = errors.ValidationFailed(
+        [errors.FieldViolation(f"stages[{i}].name", f"{echoed} is too long") for i in range(300)]
+    )
+    status = to_status(exc)
+    trailers = dict(status.trailing_metadata)
+    details = trailers["grpc-status-details-bin"]
+    assert len(details) * 4 / 3 < 10_000  # base64 on the wire
+    assert len(status.details.encode()) * 9 < 16_384  # percent-encoded at worst
+    proto = rpc_status.status_pb2.Status.FromString(details)
+    bad_request = error_details_pb2.BadRequest()
+    proto.details[0].Unpack(bad_request)
+    shown = bad_request.field_violations
+    assert 5 < len(shown) < 300 and shown[0].field == "stages[0].name"
+    assert shown[0].description.endswith("…") and len(shown[0].description) == 200
+    assert status.details.endswith(f"({300 - len(shown)} more not shown)")

@@ -31,6 +31,13 @@ CODES: dict[type[errors.DomainError], grpc.StatusCode] = {
 
 STALE_VERSION = "STALE_VERSION"
 ERROR_DOMAIN = "crm.example.dev"
+# A status travels in the call's trailers, and a client refuses trailers over 16 KiB
+# (grpc.max_metadata_size): its message is percent-encoded (a Chinese character is nine
+# bytes) and its details base64-encoded, so both are bounded here, whatever the input
+# echoed: the first violations in full, then how many more there were.
+MESSAGE_CHARS = 400
+VIOLATION_CHARS = 200
+VIOLATIONS_BYTES = 6_000
 
 
 def code_for(exc: errors.DomainError) -> grpc.StatusCode:
@@ -42,16 +49,13 @@ def code_for(exc: errors.DomainError) -> grpc.StatusCode:
 
 def to_status(exc: errors.DomainError) -> grpc.Status:
     code = code_for(exc)
-    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=exc.message)
+    message = _clip(exc.message, MESSAGE_CHARS)
+    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=message)
     if isinstance(exc, errors.ValidationFailed):
-        bad_request = error_details_pb2.BadRequest(
-            field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(
-                    field=v.field, description=v.description
-                )
-                for v in exc.violations
-            ]
-        )
+        bad_request = error_details_pb2.BadRequest(field_violations=_bounded(exc.violations))
+        left_out = len(exc.violations) - len(bad_request.field_violations)
+        if left_out:
+            status.message = f"{_clip(exc.message, MESSAGE_CHARS - 40)} ({left_out} more not shown)"
         detail = any_pb2.Any()
         detail.Pack(bad_request)
         status.details.append(detail)
@@ -65,6 +69,26 @@ def to_status(exc: errors.DomainError) -> grpc.Status:
         detail.Pack(info)
         status.details.append(detail)
     return rpc_status.to_status(status)
+
+
+def _bounded(
+    violations: list[errors.FieldViolation],
+) -> list[error_details_pb2.BadRequest.FieldViolation]:
+    kept: list[error_details_pb2.BadRequest.FieldViolation] = []
+    size = 0
+    for v in violations:
+        violation = error_details_pb2.BadRequest.FieldViolation(
+            field=_clip(v.field, VIOLATION_CHARS), description=_clip(v.description, VIOLATION_CHARS)
+        )
+        size += violation.ByteSize() + 3  # its tag and length in the list
+        if size > VIOLATIONS_BYTES:
+            break
+        kept.append(violation)
+    return kept
+
+
+def _clip(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
 def _details(error: grpc.RpcError, kind: type[M]) -> list[M]:
