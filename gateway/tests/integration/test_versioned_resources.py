@@ -159,6 +159,10 @@ def _custom_fields(_api: Callable[..., Any]) -> Walk:
     return Walk(path, ("PUT", path, fields), ("PUT", path, {"fields": []}))
 
 
+def _settings(path: str, first: dict[str, Any], second: dict[str, Any]) -> Callable[..., Walk]:
+    return lambda _api: Walk(path, ("PATCH", path, first), ("PATCH", path, second))
+
+
 def _form(api: Callable[..., Any]) -> Walk:
     path = f"/v1/lead-forms/{_made(api, 'admin', '/v1/lead-forms', FORM)['id']}"
     return Walk(path, ("PATCH", path, {"enabled": False}), ("DELETE", path, None), role="admin")
@@ -201,6 +205,10 @@ WALKS = {
     "quote revise, issue": _quote,
     "lead assignment rules": _rules,
     "lead custom fields": _custom_fields,
+    "lead settings": _settings("/v1/lead-settings", {"cadence_days": 4}, {"cadence_days": 5}),
+    "opportunity settings": _settings(
+        "/v1/opportunity-settings", {"cadence_days": 3}, {"dormant_after_days": 45}
+    ),
     "lead form patch, delete": _form,
     "user": _user,
     "team": _team,

@@ -32,8 +32,6 @@ NOT_CREATING = {
 }
 # Changes to something without a version of its own, each for its reason.
 UNVERSIONED = {
-    ("patch", "/v1/lead-settings"): "settings: versioned with their schemas (docs/api.md)",
-    ("patch", "/v1/opportunity-settings"): "settings: versioned with their schemas",
     ("put", "/v1/lead-reps/{rep_id}"): "a rep's routing entry, upserted by its user id",
     ("delete", "/v1/api-keys/{key_id}"): "a key is issued once and only revoked",
     ("post", "/v1/approvals/{approval_id}/decision"): "decided once; a decision_key repeats it",

@@ -32,33 +32,41 @@ RepId = Annotated[str, Path(min_length=1, max_length=64, description="The rep's 
 @router.get(
     "/v1/lead-settings",
     response_model=LeadSettings,
-    summary="Every lead setting of the tenant, defaults included",
+    summary="Every lead setting of the tenant, defaults included (ETag)",
 )
 async def get_settings(
     caller: Annotated[Caller, Depends(authorize("lead:read"))],
     lead_service: LeadClient,
     options: CallOptions,
+    response: Response,
 ) -> LeadSettings:
     reply = await lead_service.GetLeadSettings(pb.GetLeadSettingsRequest(), **options)
+    set_etag(response, reply.version)
     return settings_out(LeadSettings, reply.settings)
 
 
 @router.patch(
     "/v1/lead-settings",
     response_model=LeadSettings,
-    summary="Change some settings (SLA hours, recycling days, pool, scoring, duplicates)",
+    summary="Change some settings (SLA hours, recycling days, pool, scoring, duplicates; If-Match)",
 )
 async def update_settings(
     overrides: LeadSettingsPatch,
     caller: Annotated[Caller, Depends(authorize("lead:configure"))],
     lead_service: LeadClient,
     options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> LeadSettings:
     """Unknown settings and bad values get 422 naming the setting, e.g.
     `{"recycle_after_days": 45, "duplicate_policy": "merge", "source_points": {"web": 25}}`."""
     reply = await lead_service.UpdateLeadSettings(
-        pb.UpdateLeadSettingsRequest(overrides=settings_struct(overrides)), **options
+        pb.UpdateLeadSettingsRequest(
+            overrides=settings_struct(overrides), expected_version=if_match_version(if_match)
+        ),
+        **options,
     )
+    set_etag(response, reply.version)
     return settings_out(LeadSettings, reply.settings)
 
 

@@ -128,31 +128,39 @@ async def replace_pipeline(
 @router.get(
     "/v1/opportunity-settings",
     response_model=OpportunitySettings,
-    summary="The tenant's opportunity settings, defaults included",
+    summary="The tenant's opportunity settings, defaults included (ETag)",
 )
 async def get_settings(
     caller: Annotated[Caller, Depends(authorize("pipeline:read"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
+    response: Response,
 ) -> OpportunitySettings:
     reply = await opportunity_service.GetOpportunitySettings(
         pb.GetOpportunitySettingsRequest(), **options
     )
+    set_etag(response, reply.version)
     return settings_out(OpportunitySettings, reply.settings)
 
 
 @router.patch(
     "/v1/opportunity-settings",
     response_model=OpportunitySettings,
-    summary="Change settings (threshold, approver, cadence, dormancy)",
+    summary="Change settings (threshold, approver, cadence, dormancy; If-Match)",
 )
 async def update_settings(
     overrides: OpportunitySettingsPatch,
     caller: Annotated[Caller, Depends(authorize("pipeline:manage"))],
     opportunity_service: OpportunityClient,
     options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> OpportunitySettings:
     reply = await opportunity_service.UpdateOpportunitySettings(
-        pb.UpdateOpportunitySettingsRequest(overrides=settings_struct(overrides)), **options
+        pb.UpdateOpportunitySettingsRequest(
+            overrides=settings_struct(overrides), expected_version=if_match_version(if_match)
+        ),
+        **options,
     )
+    set_etag(response, reply.version)
     return settings_out(OpportunitySettings, reply.settings)

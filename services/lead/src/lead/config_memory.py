@@ -35,7 +35,11 @@ class MemoryConfig:
     def settings(self) -> LeadSettings:
         return LeadSettings.from_dict(self.overrides())
 
+    def settings_version(self) -> int:
+        return int(self._get("settings_version", 1))
+
     def save_overrides(self, overrides: dict[str, Any]) -> None:
+        self.values[(self.tenant_id, "settings_version")] = self.settings_version() + 1
         self.values[(self.tenant_id, "overrides")] = dict(overrides)
 
     def rules(self) -> list[AssignmentRule]:

@@ -79,9 +79,15 @@ class LeadConfig:
     def settings(self) -> LeadSettings:
         return LeadSettings.from_dict(self.overrides())
 
+    def settings_version(self) -> int:
+        return stored_version(self.settings_docs.find_one({"_id": self.tenant_id}))
+
     def save_overrides(self, overrides: dict[str, Any]) -> None:
+        version = self.settings_version() + 1
         self.settings_docs.update_one(
-            {"_id": self.tenant_id}, {"$set": {"overrides": overrides}}, upsert=True
+            {"_id": self.tenant_id},
+            {"$set": {"overrides": overrides, "version": version}},
+            upsert=True,
         )
 
     def rules(self) -> list[AssignmentRule]:

@@ -198,16 +198,21 @@ class LeadServicer(lead_pb2_grpc.LeadServiceServicer):
     def GetLeadSettings(
         self, request: pb.GetLeadSettingsRequest, context: Any
     ) -> pb.GetLeadSettingsResponse:
+        settings = self.config.settings(current_principal())
         return pb.GetLeadSettingsResponse(
-            settings=_struct(self.config.settings(current_principal()))
+            settings=_struct(settings.value), version=settings.version
         )
 
     def UpdateLeadSettings(
         self, request: pb.UpdateLeadSettingsRequest, context: Any
     ) -> pb.UpdateLeadSettingsResponse:
         overrides = struct_to_dict(request.overrides)
-        settings = self.config.update_settings(current_principal(), overrides)
-        return pb.UpdateLeadSettingsResponse(settings=_struct(settings))
+        settings = self.config.update_settings(
+            current_principal(), overrides, request.expected_version
+        )
+        return pb.UpdateLeadSettingsResponse(
+            settings=_struct(settings.value), version=settings.version
+        )
 
     def ListAssignmentRules(
         self, request: pb.ListAssignmentRulesRequest, context: Any

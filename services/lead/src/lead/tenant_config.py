@@ -52,15 +52,23 @@ class LeadConfigApp:
     def _run(self, principal: Principal, work: Callable[[TenantConfig], Any]) -> Any:
         return self.storage.run(lambda stores: work(stores.config(principal.tenant_id)))
 
-    def settings(self, principal: Principal) -> dict[str, Any]:
-        return self._run(principal, lambda c: settings_as_dict(c.settings()))  # type: ignore[no-any-return]
+    def settings(self, principal: Principal) -> Versioned[dict[str, Any]]:
+        return self._run(  # type: ignore[no-any-return]
+            principal, lambda c: Versioned(settings_as_dict(c.settings()), c.settings_version())
+        )
 
-    def update_settings(self, principal: Principal, overrides: dict[str, Any]) -> dict[str, Any]:
-        def work(config: TenantConfig) -> dict[str, Any]:
+    def update_settings(
+        self, principal: Principal, overrides: dict[str, Any], expected_version: int = 0
+    ) -> Versioned[dict[str, Any]]:
+        """The settings with `overrides` applied; with `expected_version`, only over that
+        version (StaleVersion otherwise)."""
+
+        def work(config: TenantConfig) -> Versioned[dict[str, Any]]:
+            check_version("the lead settings", config.settings_version(), expected_version)
             merged = {**config.overrides(), **overrides}
             settings = LeadSettings.from_dict(merged)  # ValidationFailed names each setting
             config.save_overrides(merged)
-            return settings_as_dict(settings)
+            return Versioned(settings_as_dict(settings), config.settings_version())
 
         return self._run(principal, work)  # type: ignore[no-any-return]
 

@@ -179,14 +179,17 @@ def test_settings_rules_and_custom_fields_are_kept_per_tenant(storage):
     assert in_tx(storage, "t2", "config")("custom_fields") == CustomFieldSchema(())
 
 
-def test_rules_and_custom_fields_each_carry_a_version_that_a_replacement_moves_on(storage):
+def test_settings_rules_and_custom_fields_each_carry_a_version_that_a_change_moves_on(storage):
     config = in_tx(storage, what="config")
-    assert (config("rules_version"), config("custom_fields_version")) == (1, 1)
+    versions = ("settings_version", "rules_version", "custom_fields_version")
+    assert tuple(config(v) for v in versions) == (1, 1, 1)
     config("replace_rules", [AssignmentRule("华东", group="east")])
     config("replace_rules", [])
     config("save_custom_fields", CustomFieldSchema(()))
-    assert (config("rules_version"), config("custom_fields_version")) == (3, 2)
-    assert in_tx(storage, "t2", "config")("rules_version") == 1
+    config("save_overrides", {"cadence_days": 4})
+    assert tuple(config(v) for v in versions) == (2, 3, 2)
+    assert config("overrides") == {"cadence_days": 4}
+    assert tuple(in_tx(storage, "t2", "config")(v) for v in versions) == (1, 1, 1)
 
 
 def test_reps_are_listed_in_id_order_with_their_open_leads(storage):

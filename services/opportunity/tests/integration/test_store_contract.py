@@ -289,10 +289,14 @@ def test_a_tenant_gets_one_default_pipeline_and_its_versions(storage):
     assert config("unset_other_defaults", made.id) == []
 
 
-def test_settings_overrides_are_kept_per_tenant(storage):
+def test_settings_overrides_are_kept_per_tenant_each_save_a_version(storage):
+    assert in_tx_pipelines(storage)("settings_version") == 1
     in_tx_pipelines(storage)("save_overrides", {"dormant_after_days": 30})
-    assert in_tx_pipelines(storage)("overrides") == {"dormant_after_days": 30}
+    in_tx_pipelines(storage)("save_overrides", {"dormant_after_days": 45})
+    assert in_tx_pipelines(storage)("overrides") == {"dormant_after_days": 45}
+    assert in_tx_pipelines(storage)("settings_version") == 3
     assert in_tx_pipelines(storage, "t2")("overrides") == {}
+    assert in_tx_pipelines(storage, "t2")("settings_version") == 1
 
 
 def in_tx_pipelines(storage, tenant="t1"):

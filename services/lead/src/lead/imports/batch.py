@@ -258,6 +258,9 @@ class BatchConfig:
     def save_overrides(self, overrides: dict[str, Any]) -> None:
         self.stored.save_overrides(overrides)
 
+    def settings_version(self) -> int:
+        return self.stored.settings_version()
+
     def rules_version(self) -> int:
         return self.stored.rules_version()
 

@@ -65,14 +65,13 @@ class PipelineRpcs:
     def GetOpportunitySettings(
         self, request: pb.GetOpportunitySettingsRequest, context: Any
     ) -> pb.GetOpportunitySettingsResponse:
-        return pb.GetOpportunitySettingsResponse(
-            settings=_struct(self.apps.pipelines.settings(current_principal()))
-        )
+        settings, version = self.apps.pipelines.settings(current_principal())
+        return pb.GetOpportunitySettingsResponse(settings=_struct(settings), version=version)
 
     def UpdateOpportunitySettings(
         self, request: pb.UpdateOpportunitySettingsRequest, context: Any
     ) -> pb.UpdateOpportunitySettingsResponse:
-        settings = self.apps.pipelines.update_settings(
-            current_principal(), struct_to_dict(request.overrides)
+        settings, version = self.apps.pipelines.update_settings(
+            current_principal(), struct_to_dict(request.overrides), request.expected_version
         )
-        return pb.UpdateOpportunitySettingsResponse(settings=_struct(settings))
+        return pb.UpdateOpportunitySettingsResponse(settings=_struct(settings), version=version)

@@ -41,8 +41,13 @@ class MemoryPipelines:
     def settings(self) -> OpportunitySettings:
         return OpportunitySettings.from_dict(self.overrides())
 
+    def settings_version(self) -> int:
+        doc = self.settings_docs.get(self.tenant_id)
+        return int(doc.get("version", 1)) if doc else 1
+
     def save_overrides(self, overrides: dict[str, Any]) -> None:
-        self.settings_docs.put({"_id": self.tenant_id, "overrides": overrides})
+        version = self.settings_version() + 1
+        self.settings_docs.put({"_id": self.tenant_id, "overrides": overrides, "version": version})
 
     def add(self, pipeline: Pipeline) -> None:
         self.heads.insert({**pipeline_to_doc(pipeline), "_id": pipeline.id})

@@ -42,9 +42,16 @@ class PipelineConfig:
     def settings(self) -> OpportunitySettings:
         return OpportunitySettings.from_dict(self.overrides())
 
+    def settings_version(self) -> int:
+        doc = self.settings_docs.find_one({"_id": self.tenant_id})
+        return int(doc.get("version", 1)) if doc else 1
+
     def save_overrides(self, overrides: dict[str, Any]) -> None:
+        version = self.settings_version() + 1
         self.settings_docs.update_one(
-            {"_id": self.tenant_id}, {"$set": {"overrides": overrides}}, upsert=True
+            {"_id": self.tenant_id},
+            {"$set": {"overrides": overrides, "version": version}},
+            upsert=True,
         )
 
     # Pipelines -----------------------------------------------------------------------

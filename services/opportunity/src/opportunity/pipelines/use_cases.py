@@ -96,14 +96,23 @@ class PipelineApp(ServiceApp):
 
         return self._run(principal, work)
 
-    def settings(self, principal: Principal) -> dict[str, Any]:
-        return self._run(principal, lambda s: s.settings.as_dict())
+    def settings(self, principal: Principal) -> tuple[dict[str, Any], int]:
+        """Every setting and the version of the set."""
+        return self._run(principal, lambda s: (s.settings.as_dict(), s.config.settings_version()))
 
-    def update_settings(self, principal: Principal, overrides: dict[str, Any]) -> dict[str, Any]:
-        def work(s: Session) -> dict[str, Any]:
+    def update_settings(
+        self, principal: Principal, overrides: dict[str, Any], expected_version: int = 0
+    ) -> tuple[dict[str, Any], int]:
+        """The settings with `overrides` applied; with `expected_version`, only over that
+        version (StaleVersion otherwise)."""
+
+        def work(s: Session) -> tuple[dict[str, Any], int]:
+            check_version(
+                "the opportunity", "settings", s.config.settings_version(), expected_version
+            )
             merged = {**s.config.overrides(), **overrides}
             settings = OpportunitySettings.from_dict(merged)  # names each bad setting
             s.config.save_overrides(merged)
-            return settings.as_dict()
+            return settings.as_dict(), s.config.settings_version()
 
         return self._run(principal, work)
