@@ -118,13 +118,13 @@ EXCEPTIONS: tuple[Exception_, ...] = (
     ),
     Exception_(
         ACCEPTANCE,
-        "created_at_from must be before created_at_to; instants are 1970 to 2100",
+        "created_at_from must not be after created_at_to; instants are 1970 to 2100",
         "GET",
         "/v1/leads",
     ),
     Exception_(
         ACCEPTANCE,
-        "created_at_from must be before created_at_to; instants are 1970 to 2100",
+        "created_at_from must not be after created_at_to; instants are 1970 to 2100",
         "GET",
         "/v1/leads.csv",
     ),

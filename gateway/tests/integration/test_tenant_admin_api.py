@@ -204,6 +204,9 @@ def test_every_write_is_in_the_audit_log(gateway_app, mongo_uri, database_name, 
     assert [e["action"] for e in by_rep] == ["team:manage", "auth:sign_in"]
     future = client.get("/v1/audit-log", params={"at_from": "2099-01-01T00:00:00Z"}, headers=admin)
     assert future.json()["items"] == []
+    at = team["at"]  # both ends inclusive: the entry made at that instant is in the range
+    window = client.get("/v1/audit-log", params={"at_from": at, "at_to": at}, headers=admin)
+    assert team["id"] in [e["id"] for e in window.json()["items"]]
     assert client.get("/v1/audit-log", params={"at_to": "0.5"}, headers=admin).status_code == 422
 
 

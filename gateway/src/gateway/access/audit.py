@@ -81,12 +81,14 @@ async def ensure_audit_indexes(db: AsyncDatabase[Doc], retention_days: int) -> N
 
 def _id_bounds(since: datetime | None, until: datetime | None) -> Doc:
     """Time bounds as `_id` bounds (ids are ObjectIds, which start with their time), so
-    one index serves the tenant, the period and the newest-first order."""
+    one index serves the tenant, the period and the newest-first order. Both ends are
+    inclusive, to the second an ObjectId holds."""
     bounds: Doc = {}
     if since is not None:
         bounds["$gte"] = str(ObjectId.from_datetime(since))
     if until is not None:
-        bounds["$lt"] = str(ObjectId.from_datetime(until))
+        next_second = until.replace(microsecond=0) + timedelta(seconds=1)
+        bounds["$lt"] = str(ObjectId.from_datetime(next_second))
     return bounds
 
 

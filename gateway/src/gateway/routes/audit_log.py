@@ -24,7 +24,7 @@ async def audit_log(
     actor_id: Annotated[str, Query(max_length=64, description="Only this actor")] = "",
     action: Annotated[str, Query(max_length=64, description="Only this action")] = "",
     at_from: Annotated[str | None, instant_query("From this instant, inclusive (RFC 3339)")] = None,
-    at_to: Annotated[str | None, instant_query("Before this instant (RFC 3339)")] = None,
+    at_to: Annotated[str | None, instant_query("Up to this instant, inclusive (RFC 3339)")] = None,
     limit: Limit = DEFAULT,
     cursor: Cursor = "",
 ) -> AuditPage:

@@ -48,9 +48,7 @@ async def list_leads(
     score_band: Annotated[list[Band], Many],
     tag: Annotated[list[str], Many],
     created_at_from: Annotated[str | None, instant_query("Created at or after (RFC 3339)")] = None,
-    created_at_to: Annotated[
-        str | None, instant_query("Created before (RFC 3339, exclusive)")
-    ] = None,
+    created_at_to: Annotated[str | None, instant_query("Created at or before (RFC 3339)")] = None,
     q: Annotated[str, Query(max_length=100, description="name, company or phone")] = "",
     limit: Limit = DEFAULT,
     cursor: Cursor = "",

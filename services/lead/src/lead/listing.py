@@ -31,7 +31,7 @@ class LeadQuery:
     score_bands: Sequence[str] = ()
     tags: Sequence[str] = ()
     created_from: datetime | None = None
-    created_to: datetime | None = None  # exclusive
+    created_to: datetime | None = None  # inclusive, as every range of the API
     text: str = ""
     account_id: str = ""  # converted into this account
     limit: int = 50
@@ -56,8 +56,8 @@ class LeadQuery:
             for value in values
             if value not in allowed
         ]
-        if self.created_from and self.created_to and self.created_from >= self.created_to:
-            violations.append(FieldViolation("created_from", "must be before created_to"))
+        if self.created_from and self.created_to and self.created_from > self.created_to:
+            violations.append(FieldViolation("created_from", "must not be after created_to"))
         if len(self.account_id) > 64:
             violations.append(FieldViolation("account_id", "must be at most 64 characters"))
         if len(self.text) > 100:
@@ -86,7 +86,7 @@ class LeadQuery:
         if self.created_from:
             created["$gte"] = self.created_from
         if self.created_to:
-            created["$lt"] = self.created_to
+            created["$lte"] = self.created_to
         if created:
             query["created_at"] = created
         if self.account_id:
