@@ -72,7 +72,12 @@ def test_a_lead_reaches_inbox_and_analytics_within_a_second(api, mongo):
 def test_one_trace_spans_gateway_lead_api_and_both_workers(api, stack):
     trace_id = secrets.token_hex(16)
     headers = {"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"}
-    assert api.post("/v1/leads", json={**LEAD, "phone": ""}, headers=headers).status_code == 201
+    posted = api.post("/v1/leads", json={**LEAD, "phone": ""}, headers=headers)
+    assert posted.status_code == 201
+    answered = posted.headers["traceparent"].split("-")  # the answer names the same trace
+    assert answered[1] == trace_id and answered[2] != headers["traceparent"].split("-")[2]
+    fresh = api.get("/v1/leads", params={"limit": 1}).headers["traceparent"]
+    assert fresh.split("-")[1] not in ("0" * 32, trace_id)  # a trace of its own, given back
     spans_file = Path(stack["CRM_TRACE_FILE"])
 
     def processes_in_trace():

@@ -107,3 +107,14 @@ def test_settings_are_schemas_with_every_setting_declared():
         patch = SCHEMAS[f"{name}Patch"]
         assert set(patch["properties"]) == set(SCHEMAS[name]["properties"])
         assert patch["additionalProperties"] is False
+
+
+def test_every_answer_declares_traceparent_and_every_versioned_set_its_etag():
+    """A whole set changed under If-Match (settings, rules, custom fields) answers its
+    ETag on the read and on the change, like a resource with a version field."""
+    for method, path, operation in _operations():
+        for status, response in operation["responses"].items():
+            assert "traceparent" in response.get("headers", {}), f"{method} {path} {status}"
+    for path in ("/v1/lead-settings", "/v1/opportunity-settings", "/v1/lead-assignment-rules"):
+        for method, operation in SPEC["paths"][path].items():
+            assert "ETag" in operation["responses"]["200"]["headers"], f"{method} {path}"

@@ -54,6 +54,14 @@ REPLAYED = {
     "schema": {"type": "string", "enum": ["true"]},
 }
 REQUEST_ID = {"description": "The request's id (the caller's X-Request-Id, or a new one)", **_TEXT}
+TRACEPARENT = {
+    "description": "The W3C trace context of the request's trace, to quote in a support ticket",
+    **_TEXT,
+}
+
+
+def _takes_if_match(operation: dict[str, Any]) -> bool:
+    return any(p.get("name") == "If-Match" for p in operation.get("parameters", []))
 
 
 def _versioned(response: dict[str, Any], schemas: dict[str, Any]) -> bool:
@@ -65,20 +73,25 @@ def _versioned(response: dict[str, Any], schemas: dict[str, Any]) -> bool:
     return "version" in schema.get("properties", {})
 
 
-def _declare_headers(operation: dict[str, Any], method: str, schemas: dict[str, Any]) -> None:
+def _declare_headers(
+    operation: dict[str, Any], method: str, schemas: dict[str, Any], versioned_path: bool
+) -> None:
     """The response headers the gateway sends, declared once for every operation by the
-    rule that sends them: X-Request-Id on every answer; RateLimit-* on every answer of a
-    rate-limited route; ETag on a versioned resource (Location on 201 and 202 is
-    declared with the guard's annotations, which know the routes that answer without);
-    Idempotent-Replayed on a POST's successes; Retry-After on 409 of a POST (the key is
-    still in use), 429 and 503."""
+    rule that sends them: X-Request-Id and traceparent on every answer; RateLimit-* on
+    every answer of a rate-limited route; ETag on a versioned resource, and on the reads
+    and changes of a path whose changes take If-Match (a whole set: settings, rules)
+    (Location on 201 and 202 is declared with the guard's annotations, which know the
+    routes that answer without); Idempotent-Replayed on a POST's successes; Retry-After
+    on 409 of a POST (the key is still in use), 429 and 503."""
     limited = "x-crm-action" in operation
     idempotent = any(p.get("name") == HEADER for p in operation.get("parameters", []))
+    versioned_set = versioned_path and (method == "get" or _takes_if_match(operation))
     for status, response in operation.get("responses", {}).items():
-        headers: dict[str, Any] = {"X-Request-Id": REQUEST_ID}
+        headers: dict[str, Any] = {"X-Request-Id": REQUEST_ID, "traceparent": TRACEPARENT}
         if limited:
             headers.update(RATE_HEADERS)
-        if status.startswith("2") and _versioned(response, schemas):
+        answers_body = status.startswith("2") and status != "204"
+        if answers_body and (_versioned(response, schemas) or versioned_set):
             headers["ETag"] = ETAG
         if status.startswith("2") and idempotent:
             headers["Idempotent-Replayed"] = REPLAYED
@@ -132,7 +145,7 @@ def _annotate(operation: dict[str, Any], route: RouteContext, method: str) -> No
     if method == "post":
         operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
         responses.setdefault("409", _problem("Conflict, or the Idempotency-Key is still in use"))
-    if any(p.get("name") == "If-Match" for p in operation.get("parameters", [])):
+    if _takes_if_match(operation):
         responses["412"] = _problem(
             "If-Match names an older version",
             {"ETag": {"description": "The current version", "schema": {"type": "string"}}},
@@ -166,11 +179,13 @@ def install(app: FastAPI) -> None:
                 routes=app.routes,
             )
             routes = {(r.path, m.lower()): r for r in api_routes(app) for m in (r.methods or ())}
+            schemas = spec["components"]["schemas"]
             for path, item in spec.get("paths", {}).items():
+                versioned_path = any(_takes_if_match(operation) for operation in item.values())
                 for method, operation in item.items():
                     if (path, method) in routes:
                         _annotate(operation, routes[(path, method)], method)
-                    _declare_headers(operation, method, spec["components"]["schemas"])
+                    _declare_headers(operation, method, schemas, versioned_path)
                     _headers_are_strings(operation)
                     for response in operation.get("responses", {}).values():
                         _problem_content(response)

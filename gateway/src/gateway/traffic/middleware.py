@@ -1,4 +1,4 @@
-"""HTTP middleware: request ids, RED metrics per route template, a body size cap, and
+"""HTTP middleware: request ids and trace context on every answer, RED metrics per route template, a body size cap, and
 the RateLimit-* headers the route guard computed, on whatever answer the route gave.
 
 Plain ASGI rather than Starlette's BaseHTTPMiddleware: it sits on every request, and
@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from crm_runtime import metrics
+from crm_runtime.telemetry import current_trace_headers
 from fastapi.routing import iter_route_contexts
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -67,6 +68,7 @@ class RequestMiddleware:
                 status = message["status"]
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-Id"] = request_id
+                headers.update(current_trace_headers())  # traceparent: the request's trace
                 headers.update(state.get(RATE_HEADERS, {}))
             await send(message)
 
