@@ -1,36 +1,215 @@
-"""Analytics use cases: fold events into read models once; answer queries."""
+"""Analytics use cases: fold each event into the read models once (logging it), answer
+reports within the caller's data scope, and rebuild or check a tenant's read models
+from its event log (ADR 0033)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from crm_runtime.messaging.inbox import handle_once
+from crm_runtime.errors import FieldViolation, NotFound, require
 from crm_runtime.principal import Principal
-from crm_runtime.storage.mongo import Transaction, UnitOfWork
 
+from analytics.domain import deals, pipelines
+from analytics.domain.deals import Deal
+from analytics.domain.filters import Scope, group_by, period
+from analytics.domain.funnel import Funnel, funnel
 from analytics.domain.lead_summary import LeadCount, bucket_of, day_range
-from analytics.store import LeadCounts
+from analytics.domain.projection import LEAD_EVENTS, PROJECTED, Projection, fold
+from analytics.domain.results import GroupResults, results, window
+from analytics.ports import AnalyticsStorage, Stores
+
+CURRENCY = re.compile(r"[A-Z]{3}")
+DEFAULT_CURRENCY = "CNY"
 
 
 def _today() -> date:
     return datetime.now(UTC).date()
 
 
+def handler_of(event_type: str) -> str:
+    """The inbox name an event is recorded under (lead counts kept their first name)."""
+    return "analytics.on_lead_created" if event_type in LEAD_EVENTS else "analytics.project"
+
+
+def project(stores: Stores, envelope: dict[str, Any]) -> None:
+    """Fold one event into the tenant's live read models."""
+    tenant, event_type = envelope["tenant_id"], envelope["event_type"]
+    payload = envelope.get("payload") or {}
+    if event_type in LEAD_EVENTS:
+        stores.lead_counts(tenant).increment(*bucket_of(envelope))
+    elif event_type in deals.DEAL_EVENTS:
+        repo = stores.deals(tenant)
+        repo.put(deals.apply(repo.get(payload["opportunity_id"]), envelope))
+    elif event_type in pipelines.PIPELINE_EVENTS:
+        known = stores.pipelines(tenant)
+        known.put(pipelines.apply(known.get(payload["pipeline_id"]), envelope))
+
+
+def _currency(raw: str) -> str:
+    if not raw:
+        return DEFAULT_CURRENCY
+    require([] if CURRENCY.fullmatch(raw) else [FieldViolation("currency", "must be ISO 4217")])
+    return raw
+
+
+def _scope(principal: Principal, owner_id: str, team_id: str) -> Scope:
+    return Scope(principal.scope, principal.user_id, principal.team_id, owner_id, team_id)
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    tenant_id: str
+    events: int
+    deals: int
+    pipelines: int
+
+
+def _live(stores: Stores, tenant: str) -> Projection:
+    counts = {(c.day, c.source): c.count for c in stores.lead_counts(tenant).all()}
+    return Projection(
+        deals={d.opportunity_id: d for d in stores.deals(tenant).all()},
+        pipelines={p.pipeline_id: p for p in stores.pipelines(tenant).all()},
+        lead_counts=counts,
+    )
+
+
+def differences(live: Projection, rebuilt: Projection) -> list[str]:
+    """What differs between two projections of a tenant, one line per record."""
+    out = []
+    for name in ("deals", "pipelines", "lead_counts"):
+        a, b = getattr(live, name), getattr(rebuilt, name)
+        for key in sorted(set(a) | set(b), key=str):
+            if a.get(key) != b.get(key):
+                out.append(f"{name} {key}: live {a.get(key)!r} != log {b.get(key)!r}")
+    return out
+
+
 class AnalyticsApp:
-    def __init__(self, uow: UnitOfWork, today: Callable[[], date] = _today) -> None:
-        self.uow = uow
+    def __init__(self, storage: AnalyticsStorage, today: Callable[[], date] = _today) -> None:
+        self.storage = storage
         self.today = today
 
-    def on_lead_created(self, envelope: dict[str, Any]) -> bool:
-        day, source = bucket_of(envelope)
+    # Events -----------------------------------------------------------------------
 
-        def effect(tx: Transaction) -> None:
-            LeadCounts(tx, envelope["tenant_id"]).increment(day, source)
+    def on_event(self, envelope: dict[str, Any]) -> bool:
+        """Log and project an event once; False for a duplicate or a type not projected."""
+        if envelope["event_type"] not in PROJECTED:
+            return False
 
-        return handle_once(self.uow, "analytics.on_lead_created", envelope, effect)
+        def effect(stores: Stores) -> None:
+            stores.event_log(envelope["tenant_id"]).append(envelope)
+            project(stores, envelope)
+
+        return self.storage.handle_once(handler_of(envelope["event_type"]), envelope, effect)
+
+    # Reports ----------------------------------------------------------------------
 
     def lead_summary(self, principal: Principal, from_day: str, to_day: str) -> list[LeadCount]:
         days = day_range(from_day, to_day, self.today())
-        return self.uow.run(lambda tx: LeadCounts(tx, principal.tenant_id).between(days))
+        return self.storage.run(lambda s: s.lead_counts(principal.tenant_id).between(days))
+
+    def funnel(
+        self,
+        principal: Principal,
+        *,
+        pipeline_id: str = "",
+        created_on_from: str = "",
+        created_on_to: str = "",
+        owner_id: str = "",
+        team_id: str = "",
+        currency: str = "",
+    ) -> Funnel:
+        """The funnel of the deals created in the period (the last 30 days by default)."""
+        days = period(
+            created_on_from, created_on_to, self.today(), ("created_on_from", "created_on_to")
+        )
+        money = _currency(currency)
+        scope = _scope(principal, owner_id, team_id)
+
+        def read(stores: Stores) -> Funnel:
+            known = stores.pipelines(principal.tenant_id)
+            pipeline = known.get(pipeline_id) if pipeline_id else known.default()
+            if pipeline is None and pipeline_id:
+                raise NotFound(f"pipeline {pipeline_id} has no events in analytics")
+            if pipeline is None:
+                require([FieldViolation("pipeline_id", "is required: no default pipeline yet")])
+            assert pipeline is not None
+            cohort = [
+                d
+                for d in stores.deals(principal.tenant_id).in_pipeline(pipeline.pipeline_id)
+                if days.holds(d.created_on)
+                and d.currency == money
+                and scope.sees(d.owner_id, d.team_id)
+            ]
+            return funnel(pipeline, cohort)
+
+        return self.storage.run(read)
+
+    def results(
+        self,
+        principal: Principal,
+        *,
+        closed_date_from: str = "",
+        closed_date_to: str = "",
+        group: str = "",
+        owner_id: str = "",
+        team_id: str = "",
+        currency: str = "",
+    ) -> list[GroupResults]:
+        """Results of deals closed in the period, beside the period before it."""
+        days = period(
+            closed_date_from, closed_date_to, self.today(), ("closed_date_from", "closed_date_to")
+        )
+        grouping = group_by(group)
+        money = _currency(currency)
+        scope = _scope(principal, owner_id, team_id)
+        first, last = window(days, grouping)
+
+        def read(stores: Stores) -> list[Deal]:
+            return stores.deals(principal.tenant_id).closed_between(first, last)
+
+        closed = [
+            d
+            for d in self.storage.run(read)
+            if d.currency == money and scope.sees(d.owner_id, d.team_id)
+        ]
+        return results(closed, days, grouping)
+
+    # Operations -------------------------------------------------------------------
+
+    def rebuild(self, tenant_id: str) -> Rebuilt:
+        """Replace the tenant's read models by the fold of its event log, in one
+        transaction: readers see the old figures or the new, never a mix."""
+
+        def work(stores: Stores) -> Rebuilt:
+            events = list(stores.event_log(tenant_id).events())
+            folded = fold(events)
+            counts, deal_repo, known = (
+                stores.lead_counts(tenant_id),
+                stores.deals(tenant_id),
+                stores.pipelines(tenant_id),
+            )
+            counts.clear()
+            deal_repo.clear()
+            known.clear()
+            for (day, source), n in sorted(folded.lead_counts.items()):
+                counts.increment(day, source, n)
+            for deal in folded.deals.values():
+                deal_repo.put(deal)
+            for pipeline in folded.pipelines.values():
+                known.put(pipeline)
+            return Rebuilt(tenant_id, len(events), len(folded.deals), len(folded.pipelines))
+
+        return self.storage.run(work)
+
+    def check(self, tenant_id: str) -> list[str]:
+        """How the tenant's live read models differ from a fold of its log (none: equal)."""
+
+        def work(stores: Stores) -> list[str]:
+            return differences(_live(stores, tenant_id), fold(stores.event_log(tenant_id).events()))
+
+        return self.storage.run(work)

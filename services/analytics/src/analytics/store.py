@@ -1,39 +1,179 @@
-"""Analytics read models on MongoDB."""
+"""Analytics read models and event log on MongoDB (`analytics.ports` implemented)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from typing import Any, TypeVar
 
+from crm_runtime.messaging.inbox import handle_once
 from crm_runtime.messaging.outbox import ensure_outbox_indexes
-from crm_runtime.storage.mongo import Doc, TenantCollection, Transaction
+from crm_runtime.storage.mongo import Doc, TenantCollection, Transaction, UnitOfWork
 from pymongo import ASCENDING
 from pymongo.database import Database
 
+from analytics.documents import (
+    deal_doc,
+    deal_of,
+    envelope_of,
+    log_doc,
+    pipeline_doc,
+    pipeline_of,
+)
+from analytics.domain.deals import Deal
 from analytics.domain.lead_summary import DayRange, LeadCount
+from analytics.domain.pipelines import Pipeline
+from analytics.ports import Stores
 
+T = TypeVar("T")
 LEAD_COUNTS = "lead_counts"
+DEALS = "deal_facts"
+PIPELINES = "pipeline_stages"
+EVENT_LOG = "event_log"
 
 
 def ensure_indexes(db: Database[Doc]) -> None:
     db[LEAD_COUNTS].create_index(
         [("tenant_id", ASCENDING), ("day", ASCENDING), ("source", ASCENDING)], unique=True
     )
+    db[DEALS].create_index([("tenant_id", ASCENDING), ("opportunity_id", ASCENDING)], unique=True)
+    db[DEALS].create_index(
+        [("tenant_id", ASCENDING), ("pipeline_id", ASCENDING), ("opportunity_id", ASCENDING)]
+    )
+    db[DEALS].create_index([("tenant_id", ASCENDING), ("closed_on", ASCENDING)])
+    db[PIPELINES].create_index([("tenant_id", ASCENDING), ("pipeline_id", ASCENDING)], unique=True)
+    db[EVENT_LOG].create_index([("tenant_id", ASCENDING), ("event_id", ASCENDING)], unique=True)
+    db[EVENT_LOG].create_index(
+        [("tenant_id", ASCENDING), ("occurred_at", ASCENDING), ("event_id", ASCENDING)]
+    )
     ensure_outbox_indexes(db)
+
+
+def _day_after(day: date) -> str:
+    # Half-open range: the embedded MongoDB misses matches equal to an inclusive
+    # upper bound combined with a lower bound on an indexed field ($gte + $lte).
+    return (day + timedelta(days=1)).isoformat()
 
 
 class LeadCounts:
     def __init__(self, tx: Transaction, tenant_id: str) -> None:
         self.counts: TenantCollection = tx.collection(LEAD_COUNTS, tenant_id)
 
-    def increment(self, day: str, source: str) -> None:
-        self.counts.update_one({"day": day, "source": source}, {"$inc": {"count": 1}}, upsert=True)
+    def increment(self, day: str, source: str, by: int = 1) -> None:
+        self.counts.update_one({"day": day, "source": source}, {"$inc": {"count": by}}, upsert=True)
 
     def between(self, days: DayRange) -> list[LeadCount]:
-        # Half-open range: the embedded MongoDB misses matches equal to an inclusive
-        # upper bound combined with a lower bound on an indexed field ($gte + $lte).
-        after_last = (days.last + timedelta(days=1)).isoformat()
         docs = self.counts.find(
-            {"day": {"$gte": days.first.isoformat(), "$lt": after_last}},
+            {"day": {"$gte": days.first.isoformat(), "$lt": _day_after(days.last)}},
             sort=[("day", ASCENDING), ("source", ASCENDING)],
         )
         return [LeadCount(d["day"], d["source"], d["count"]) for d in docs]
+
+    def all(self) -> list[LeadCount]:
+        docs = self.counts.find({}, sort=[("day", ASCENDING), ("source", ASCENDING)])
+        return [LeadCount(d["day"], d["source"], d["count"]) for d in docs]
+
+    def clear(self) -> None:
+        self.counts.delete_many({})
+
+
+class Deals:
+    def __init__(self, tx: Transaction, tenant_id: str) -> None:
+        self.deals: TenantCollection = tx.collection(DEALS, tenant_id)
+
+    def get(self, opportunity_id: str) -> Deal | None:
+        doc = self.deals.find_one({"opportunity_id": opportunity_id})
+        return deal_of(doc) if doc else None
+
+    def put(self, deal: Deal) -> None:
+        doc = deal_doc(deal)
+        key = {"opportunity_id": doc.pop("opportunity_id")}
+        self.deals.update_one(key, {"$set": doc}, upsert=True)
+
+    def in_pipeline(self, pipeline_id: str) -> list[Deal]:
+        docs = self.deals.find({"pipeline_id": pipeline_id}, sort=[("opportunity_id", ASCENDING)])
+        return [deal_of(d) for d in docs]
+
+    def closed_between(self, first: date, last: date) -> list[Deal]:
+        docs = self.deals.find(
+            {"closed_on": {"$gte": first.isoformat(), "$lt": _day_after(last)}},
+            sort=[("closed_on", ASCENDING)],
+        )
+        return sorted((deal_of(d) for d in docs), key=lambda d: d.opportunity_id)
+
+    def all(self) -> list[Deal]:
+        docs = self.deals.find({}, sort=[("opportunity_id", ASCENDING)])
+        return [deal_of(d) for d in docs]
+
+    def clear(self) -> None:
+        self.deals.delete_many({})
+
+
+class Pipelines:
+    def __init__(self, tx: Transaction, tenant_id: str) -> None:
+        self.pipelines: TenantCollection = tx.collection(PIPELINES, tenant_id)
+
+    def get(self, pipeline_id: str) -> Pipeline | None:
+        doc = self.pipelines.find_one({"pipeline_id": pipeline_id})
+        return pipeline_of(doc) if doc else None
+
+    def default(self) -> Pipeline | None:
+        return next((p for p in self.all() if p.is_default), None)
+
+    def put(self, pipeline: Pipeline) -> None:
+        doc = pipeline_doc(pipeline)
+        key = {"pipeline_id": doc.pop("pipeline_id")}
+        self.pipelines.update_one(key, {"$set": doc}, upsert=True)
+
+    def all(self) -> list[Pipeline]:
+        docs = self.pipelines.find({}, sort=[("pipeline_id", ASCENDING)])
+        return [pipeline_of(d) for d in docs]
+
+    def clear(self) -> None:
+        self.pipelines.delete_many({})
+
+
+class EventLog:
+    def __init__(self, tx: Transaction, tenant_id: str) -> None:
+        self.tenant_id = tenant_id
+        self.log: TenantCollection = tx.collection(EVENT_LOG, tenant_id)
+
+    def append(self, envelope: dict[str, Any]) -> None:
+        self.log.insert_one(log_doc(envelope))
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        docs = self.log.find({}, sort=[("occurred_at", ASCENDING), ("event_id", ASCENDING)])
+        return (envelope_of(d, self.tenant_id) for d in docs)
+
+
+class MongoStores:
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+
+    def lead_counts(self, tenant_id: str) -> LeadCounts:
+        return LeadCounts(self.tx, tenant_id)
+
+    def deals(self, tenant_id: str) -> Deals:
+        return Deals(self.tx, tenant_id)
+
+    def pipelines(self, tenant_id: str) -> Pipelines:
+        return Pipelines(self.tx, tenant_id)
+
+    def event_log(self, tenant_id: str) -> EventLog:
+        return EventLog(self.tx, tenant_id)
+
+
+class MongoAnalyticsStorage:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    def run(self, work: Callable[[Stores], T]) -> T:
+        return self.uow.run(lambda tx: work(MongoStores(tx)))
+
+    def handle_once(
+        self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
+    ) -> bool:
+        return handle_once(self.uow, handler, envelope, lambda tx: effect(MongoStores(tx)))
+
+    def tenants(self) -> list[str]:
+        return sorted(self.uow.db[EVENT_LOG].distinct("tenant_id"))

@@ -1,4 +1,5 @@
-"""Analytics worker: folds every service's events into read models (nameko)."""
+"""Analytics worker: folds every service's events into read models (nameko), each event
+once (the inbox) and logged for rebuilds (ADR 0033)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,44 @@ from typing import Any
 from crm_runtime.worker import AppProvider, HandlerTelemetry, on_event
 
 from analytics.app import AnalyticsApp
+from analytics.apps import build
 from analytics.store import ensure_indexes
 
 
 class AnalyticsWorker:
     name = "analytics"
 
-    app: AnalyticsApp = AppProvider(ensure_indexes, AnalyticsApp)
+    app: AnalyticsApp = AppProvider(ensure_indexes, build)
     telemetry = HandlerTelemetry()
 
     @on_event("lead", "LeadCreated")
     def on_lead_created(self, envelope: dict[str, Any]) -> bool:
-        return self.app.on_lead_created(envelope)
+        return self.app.on_event(envelope)
+
+    @on_event("opportunity", "PipelineVersionCreated")
+    def on_pipeline_version_created(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)
+
+    @on_event("opportunity", "OpportunityCreated")
+    def on_opportunity_created(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)
+
+    @on_event("opportunity", "OpportunityUpdated")
+    def on_opportunity_updated(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)
+
+    @on_event("opportunity", "OpportunityStageChanged")
+    def on_opportunity_stage_changed(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)
+
+    @on_event("opportunity", "OpportunityWon")
+    def on_opportunity_won(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)
+
+    @on_event("opportunity", "OpportunityLost")
+    def on_opportunity_lost(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)
+
+    @on_event("opportunity", "OpportunityReopened")
+    def on_opportunity_reopened(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)

@@ -2,6 +2,7 @@
 
 import pytest
 from analytics.worker import AnalyticsWorker
+from analytics_events import created, moved
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.servers import worker_amqp_uri
 from crm_runtime.testing.workers import (
@@ -41,3 +42,23 @@ def test_each_lead_is_counted_once_by_day_and_source(worker, mongo_client, datab
         "web",
         2,
     )
+
+
+def test_opportunity_events_are_logged_and_folded_once(worker, mongo_client, database_name):
+    container, amqp = worker
+    steps = [
+        ("on_opportunity_created", created("w1", amount="1000.5")),
+        ("on_opportunity_stage_changed", moved("w1", "initial", "needs", dwell_days=1, version=2)),
+    ]
+    for method, event in [*steps, steps[0]]:  # the creation redelivered
+        with entrypoint_waiter(container, method):
+            publish(amqp, "opportunity", event)
+    db = mongo_client[database_name]
+    assert wait_for(lambda: db.event_log.count_documents({}) == 2)
+    [deal] = db.deal_facts.find()
+    assert (deal["tenant_id"], deal["stage"], deal["entered"]) == (
+        "t1",
+        "needs",
+        ["initial", "needs"],
+    )
+    assert str(deal["amount"]) == "100000" and deal["dwells"][0]["seconds"] == 86400

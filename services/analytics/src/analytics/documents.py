@@ -1,0 +1,111 @@
+"""How the read models are written as documents, for the Mongo store: money as
+Decimal128, days as "YYYY-MM-DD" strings (ordered, range-queried), instants as UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from bson.decimal128 import Decimal128
+
+from analytics.domain.deals import Deal, Dwell
+from analytics.domain.pipelines import Pipeline, Stage
+
+Doc = dict[str, Any]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def deal_doc(deal: Deal) -> Doc:
+    return {
+        "opportunity_id": deal.opportunity_id,
+        "pipeline_id": deal.pipeline_id,
+        "owner_id": deal.owner_id,
+        "team_id": deal.team_id,
+        "stage": deal.stage,
+        "status": deal.status,
+        "amount": Decimal128(deal.amount),
+        "currency": deal.currency,
+        "created_at": deal.created_at,
+        "closed_on": deal.closed_on.isoformat() if deal.closed_on else None,
+        "loss_reason": deal.loss_reason,
+        "competitor": deal.competitor,
+        "source": deal.source,
+        "source_lead_id": deal.source_lead_id,
+        "version": deal.version,
+        "entered": list(deal.entered),
+        "dwells": [
+            {"stage": w.stage, "seconds": w.seconds, "event_id": w.event_id} for w in deal.dwells
+        ],
+    }
+
+
+def deal_of(doc: Doc) -> Deal:
+    amount = doc["amount"]
+    return Deal(
+        opportunity_id=doc["opportunity_id"],
+        pipeline_id=doc["pipeline_id"],
+        owner_id=doc["owner_id"],
+        team_id=doc["team_id"],
+        stage=doc["stage"],
+        status=doc["status"],
+        amount=amount.to_decimal() if isinstance(amount, Decimal128) else Decimal(amount),
+        currency=doc["currency"],
+        created_at=_utc(doc["created_at"]),
+        closed_on=date.fromisoformat(doc["closed_on"]) if doc["closed_on"] else None,
+        loss_reason=doc["loss_reason"],
+        competitor=doc["competitor"],
+        source=doc["source"],
+        source_lead_id=doc["source_lead_id"],
+        version=doc["version"],
+        entered=tuple(doc["entered"]),
+        dwells=tuple(Dwell(w["stage"], w["seconds"], w["event_id"]) for w in doc["dwells"]),
+    )
+
+
+def pipeline_doc(pipeline: Pipeline) -> Doc:
+    return {
+        "pipeline_id": pipeline.pipeline_id,
+        "version": pipeline.version,
+        "is_default": pipeline.is_default,
+        "stages": [
+            {"key": s.key, "name": s.name, "position": s.position, "kind": s.kind}
+            for s in pipeline.stages
+        ],
+    }
+
+
+def pipeline_of(doc: Doc) -> Pipeline:
+    return Pipeline(
+        doc["pipeline_id"],
+        doc["version"],
+        doc["is_default"],
+        tuple(Stage(s["key"], s["name"], s["position"], s["kind"]) for s in doc["stages"]),
+    )
+
+
+def log_doc(envelope: Doc) -> Doc:
+    return {
+        "event_id": envelope["event_id"],
+        "event_type": envelope["event_type"],
+        "aggregate_version": int(envelope.get("aggregate_version") or 0),
+        "occurred_at": envelope["occurred_at"],
+        "payload": envelope.get("payload") or {},
+        "logged_at": datetime.now(UTC),
+    }
+
+
+def envelope_of(doc: Doc, tenant_id: str) -> Doc:
+    return {
+        "event_id": doc["event_id"],
+        "tenant_id": tenant_id,
+        "event_type": doc["event_type"],
+        "aggregate_version": doc["aggregate_version"],
+        "occurred_at": doc["occurred_at"],
+        "payload": doc["payload"],
+    }

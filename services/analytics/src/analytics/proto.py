@@ -1,0 +1,74 @@
+"""Report figures to crm.analytics.v1 messages (money as units + nanos, exactly)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from crm.analytics.v1 import analytics_pb2 as pb
+from crm.common.v1 import common_pb2
+
+from analytics.domain.funnel import Breakdown, Funnel
+from analytics.domain.results import Figures, GroupResults
+
+NANOS = Decimal(1_000_000_000)
+
+
+def money(amount: Decimal, currency: str) -> common_pb2.Money:
+    units = int(amount)  # towards zero, so units and nanos share the sign
+    nanos = int((amount - units) * NANOS)
+    return common_pb2.Money(currency=currency, units=units, nanos=nanos)
+
+
+def _breakdown(b: Breakdown, currency: str) -> pb.FunnelBreakdown:
+    return pb.FunnelBreakdown(key=b.key, count=b.count, amount=money(b.amount, currency))
+
+
+def funnel_reply(f: Funnel, currency: str) -> pb.GetFunnelResponse:
+    return pb.GetFunnelResponse(
+        pipeline_id=f.pipeline_id,
+        stages=[
+            pb.FunnelStage(
+                stage=s.stage,
+                name=s.name,
+                count=s.open_count,
+                amount=money(s.open_amount, currency),
+                reached=s.reached,
+                conversion_to_next=s.conversion_to_next,
+                mean_dwell_days=s.dwell_days.mean,
+                median_dwell_days=s.dwell_days.median,
+                p90_dwell_days=s.dwell_days.p90,
+                dwell_samples=s.dwell_days.count,
+            )
+            for s in f.stages
+        ],
+        won_count=f.won_count,
+        won_amount=money(f.won_amount, currency),
+        lost_count=f.lost_count,
+        lost_amount=money(f.lost_amount, currency),
+        loss_reasons=[_breakdown(b, currency) for b in f.loss_reasons],
+        competitors=[_breakdown(b, currency) for b in f.competitors],
+    )
+
+
+def _figures(group: str, f: Figures, currency: str) -> pb.Results:
+    return pb.Results(
+        group=group,
+        revenue_won=money(f.revenue_won, currency),
+        deals_won=f.deals_won,
+        deals_lost=f.deals_lost,
+        average_deal=money(f.average_deal, currency),
+        win_rate=f.win_rate,
+        mean_cycle_days=f.cycle_days.mean,
+        median_cycle_days=f.cycle_days.median,
+        p90_cycle_days=f.cycle_days.p90,
+        cycle_samples=f.cycle_days.count,
+    )
+
+
+def results_reply(rows: list[GroupResults], currency: str) -> pb.GetResultsResponse:
+    out = []
+    for row in rows:
+        current = _figures(row.group, row.current, currency)
+        current.previous.CopyFrom(_figures(row.group, row.previous, currency))
+        out.append(current)
+    return pb.GetResultsResponse(results=out)

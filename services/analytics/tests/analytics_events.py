@@ -1,0 +1,215 @@
+"""Event envelopes as the producers publish them, for the analytics suites (unit,
+store contract, gRPC, gateway): one small history of a tenant's deals."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+_ids = itertools.count(1)
+
+STAGES = [
+    ("initial", "初步接触", 10),
+    ("needs", "需求确认", 30),
+    ("solution", "方案", 50),
+    ("quote", "报价", 70),
+]
+
+
+def money(amount: str, currency: str = "CNY") -> dict:
+    value = Decimal(amount)
+    units = int(value)
+    return {"currency": currency, "units": str(units), "nanos": int((value - units) * 10**9)}
+
+
+def envelope(
+    event_type, payload, *, tenant="t1", at="2026-11-02T09:00:00Z", version=1, aggregate=""
+):
+    return {
+        "event_id": f"ev-{next(_ids)}",
+        "event_type": event_type,
+        "schema_version": 1,
+        "tenant_id": tenant,
+        "aggregate_type": "opportunity",
+        "aggregate_id": aggregate or payload.get("opportunity_id", payload.get("pipeline_id", "")),
+        "aggregate_version": version,
+        "occurred_at": at,
+        "producer": "opportunity",
+        "payload": payload,
+    }
+
+
+def pipeline(pipeline_id="p1", version=1, *, tenant="t1", default=True):
+    stages = [
+        {"key": key, "name": name, "position": i + 1, "kind": "open", "win_probability": p}
+        for i, (key, name, p) in enumerate(STAGES)
+    ]
+    stages += [
+        {"key": "won", "name": "赢单", "position": 5, "kind": "won", "win_probability": 100},
+        {"key": "lost", "name": "输单", "position": 6, "kind": "lost", "win_probability": 0},
+    ]
+    payload = {
+        "pipeline_id": pipeline_id,
+        "name": "标准",
+        "version": str(version),
+        "is_default": default,
+        "active": True,
+        "stages": stages,
+    }
+    return envelope("PipelineVersionCreated", payload, tenant=tenant, version=version)
+
+
+def created(
+    opp,
+    *,
+    owner="rep-1",
+    team="team-a",
+    amount="100000",
+    at="2026-11-02T09:00:00Z",
+    tenant="t1",
+    pipeline_id="p1",
+    source="web",
+    lead="",
+):
+    payload = {
+        "opportunity_id": opp,
+        "name": f"deal {opp}",
+        "owner_id": owner,
+        "team_id": team,
+        "pipeline_id": pipeline_id,
+        "pipeline_version": "1",
+        "stage": "initial",
+        "probability": 10,
+        "amount": money(amount),
+        "source": source,
+        "source_lead_id": lead,
+    }
+    return envelope("OpportunityCreated", payload, tenant=tenant, at=at, version=1)
+
+
+def moved(
+    opp,
+    from_stage,
+    to_stage,
+    *,
+    dwell_days,
+    version,
+    owner="rep-1",
+    team="team-a",
+    amount="100000",
+    at="2026-11-05T09:00:00Z",
+    tenant="t1",
+    skipped=(),
+):
+    payload = {
+        "opportunity_id": opp,
+        "owner_id": owner,
+        "team_id": team,
+        "pipeline_id": "p1",
+        "from_stage": from_stage,
+        "to_stage": to_stage,
+        "amount": money(amount),
+        "dwell_seconds": str(int(dwell_days * 86400)),
+        "skipped_stages": list(skipped),
+        "changed_at": at,
+    }
+    return envelope("OpportunityStageChanged", payload, tenant=tenant, at=at, version=version)
+
+
+def won(
+    opp,
+    *,
+    from_stage,
+    version,
+    closed="2026-11-20",
+    owner="rep-1",
+    team="team-a",
+    amount="100000",
+    created_at="2026-11-02T09:00:00Z",
+    tenant="t1",
+):
+    payload = {
+        "opportunity_id": opp,
+        "owner_id": owner,
+        "team_id": team,
+        "pipeline_id": "p1",
+        "from_stage": from_stage,
+        "amount": money(amount),
+        "closed_date": closed,
+        "source": "web",
+        "opportunity_created_at": created_at,
+    }
+    return envelope(
+        "OpportunityWon", payload, tenant=tenant, at=f"{closed}T10:00:00Z", version=version
+    )
+
+
+def lost(
+    opp,
+    *,
+    from_stage,
+    version,
+    reason="price",
+    competitor="",
+    closed="2026-11-21",
+    owner="rep-1",
+    team="team-a",
+    amount="100000",
+    created_at="2026-11-02T09:00:00Z",
+    tenant="t1",
+):
+    payload = {
+        "opportunity_id": opp,
+        "owner_id": owner,
+        "team_id": team,
+        "pipeline_id": "p1",
+        "from_stage": from_stage,
+        "amount": money(amount),
+        "closed_date": closed,
+        "loss_reason": reason,
+        "competitor": competitor,
+        "source": "web",
+        "opportunity_created_at": created_at,
+    }
+    return envelope(
+        "OpportunityLost", payload, tenant=tenant, at=f"{closed}T10:00:00Z", version=version
+    )
+
+
+def history(tenant="t1"):
+    """Four deals of two reps in two teams: one won, one lost, two open."""
+    return [
+        pipeline(tenant=tenant),
+        # d1 (rep-1): initial 2 d -> needs 4 d -> solution 6 d -> won at 300,000
+        created("d1", amount="300000", tenant=tenant),
+        moved("d1", "initial", "needs", dwell_days=2, version=2, amount="300000", tenant=tenant),
+        moved("d1", "needs", "solution", dwell_days=4, version=3, amount="300000", tenant=tenant),
+        won("d1", from_stage="solution", version=4, amount="300000", tenant=tenant),
+        # d2 (rep-1): initial 1 d -> needs, lost to 友商 at 50,000.50
+        created("d2", amount="50000.50", tenant=tenant),
+        moved("d2", "initial", "needs", dwell_days=1, version=2, amount="50000.50", tenant=tenant),
+        lost(
+            "d2",
+            from_stage="needs",
+            version=3,
+            reason="price",
+            competitor="友商",
+            amount="50000.50",
+            tenant=tenant,
+        ),
+        # d3 (rep-2, team-b): initial 3 d -> needs, open at 80,000
+        created("d3", owner="rep-2", team="team-b", amount="80000", tenant=tenant),
+        moved(
+            "d3",
+            "initial",
+            "needs",
+            dwell_days=3,
+            version=2,
+            owner="rep-2",
+            team="team-b",
+            amount="80000",
+            tenant=tenant,
+        ),
+        # d4 (rep-2, team-b): open in initial at 20,000
+        created("d4", owner="rep-2", team="team-b", amount="20000", tenant=tenant),
+    ]
