@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from crm.analytics.v1 import analytics_pb2
 from fastapi import APIRouter, Depends, Query
@@ -11,7 +11,14 @@ from gateway.access.guard import authorize
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import AnalyticsClient, CallOptions
 from gateway.identity.caller import Caller
-from gateway.schemas.analytics import LeadCountOut, LeadSummary
+from gateway.schemas.analytics import (
+    FunnelOut,
+    LeadCountOut,
+    LeadSummary,
+    ResultsOut,
+    funnel_out,
+    results_out,
+)
 from gateway.schemas.values import DATE_OR_EMPTY
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], responses=PROBLEM_RESPONSES)
@@ -47,3 +54,87 @@ async def lead_summary(
         counts=[LeadCountOut(day=c.day, source=c.source, count=c.count) for c in reply.counts],
         total=reply.total,
     )
+
+
+def _id(description: str) -> Any:
+    return Query(max_length=64, description=description)
+
+
+def _currency() -> Any:
+    return Query(
+        pattern=r"^([A-Z]{3})?$", description="ISO 4217: deals in this currency; empty: CNY"
+    )
+
+
+def _date(description: str) -> Any:
+    return Query(pattern=DATE_OR_EMPTY, max_length=10, description=f"{description} (UTC)")
+
+
+@router.get(
+    "/funnel",
+    response_model=FunnelOut,
+    summary="The funnel of one pipeline: deals per stage, conversion, dwell time, losses",
+    description=(
+        "Over the deals created in the period (default: the last 30 days), within the "
+        "caller's data scope (a rep: own deals; a manager: the team's; a director: all), "
+        "narrowed by `owner_id` / `team_id`. Built from the opportunity events (ADR 0033)."
+    ),
+)
+async def funnel(
+    caller: Annotated[Caller, Depends(authorize("analytics:read"))],
+    analytics_service: AnalyticsClient,
+    options: CallOptions,
+    pipeline_id: Annotated[str, _id("pipeline; empty: the tenant's default pipeline")] = "",
+    created_on_from: Annotated[str, _date("first day of creation, inclusive")] = "",
+    created_on_to: Annotated[str, _date("last day of creation, inclusive")] = "",
+    owner_id: Annotated[str, _id("only this owner's deals")] = "",
+    team_id: Annotated[str, _id("only this team's deals")] = "",
+    currency: Annotated[str, _currency()] = "",
+) -> FunnelOut:
+    reply = await analytics_service.GetFunnel(
+        analytics_pb2.GetFunnelRequest(
+            pipeline_id=pipeline_id,
+            days=analytics_pb2.DayRange(from_day=created_on_from, to_day=created_on_to),
+            owner_id=owner_id,
+            team_id=team_id,
+            currency=currency,
+        ),
+        **options,
+    )
+    return funnel_out(reply)
+
+
+@router.get(
+    "/results",
+    response_model=ResultsOut,
+    summary="Revenue won, deals won and lost, average deal, win rate, sales cycle",
+    description=(
+        "Of the deals closed in the period (default: the last 30 days), per `group_by`, "
+        "beside the period of the same length before it (by month: the month before). "
+        "Within the caller's data scope, narrowed by `owner_id` / `team_id`."
+    ),
+)
+async def results(
+    caller: Annotated[Caller, Depends(authorize("analytics:read"))],
+    analytics_service: AnalyticsClient,
+    options: CallOptions,
+    closed_date_from: Annotated[str, _date("first closing day, inclusive")] = "",
+    closed_date_to: Annotated[str, _date("last closing day, inclusive")] = "",
+    group_by: Annotated[
+        Literal["", "owner", "team", "month"], Query(description="one row per ...; empty: all")
+    ] = "",
+    owner_id: Annotated[str, _id("only this owner's deals")] = "",
+    team_id: Annotated[str, _id("only this team's deals")] = "",
+    currency: Annotated[str, _currency()] = "",
+) -> ResultsOut:
+    reply = await analytics_service.GetResults(
+        analytics_pb2.GetResultsRequest(
+            days=analytics_pb2.DayRange(from_day=closed_date_from, to_day=closed_date_to),
+            group_by=group_by,
+            owner_id=owner_id,
+            team_id=team_id,
+            currency=currency,
+        ),
+        **options,
+    )
+    return results_out(reply)

@@ -1,8 +1,12 @@
-"""Lead analytics read models (GET /v1/analytics/...)."""
+"""Analytics read models (GET /v1/analytics/...): lead counts, funnel, results."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from crm.analytics.v1 import analytics_pb2
+from crm.common.v1 import common_pb2
+from pydantic import BaseModel, Field
+
+from gateway.schemas.values import Money, money_out
 
 
 class LeadCountOut(BaseModel):
@@ -14,3 +18,128 @@ class LeadCountOut(BaseModel):
 class LeadSummary(BaseModel):
     counts: list[LeadCountOut]
     total: int
+
+
+# Funnel and results (GET /v1/analytics/funnel, /v1/analytics/results) ----------------
+
+
+class Spread(BaseModel):
+    """Days: mean, median and 90th percentile (nearest rank) of the measured values."""
+
+    samples: int
+    mean: float
+    median: float
+    p90: float
+
+
+class CountAmount(BaseModel):
+    count: int
+    amount: Money
+
+
+class FunnelStageOut(BaseModel):
+    stage: str
+    name: str
+    open: CountAmount = Field(description="deals in the stage now and their amount")
+    reached: int = Field(description="deals of the cohort that entered the stage or went past it")
+    conversion_to_next: float = Field(
+        description="share of `reached` that reached the next stage (after the last: won), 0..1"
+    )
+    dwell_days: Spread = Field(description="completed stays in the stage, from the stage history")
+
+
+class BreakdownOut(BaseModel):
+    key: str = Field(description='a loss reason or competitor; "(none)" when not given')
+    count: int
+    amount: Money
+
+
+class FunnelOut(BaseModel):
+    pipeline_id: str
+    stages: list[FunnelStageOut]
+    won: CountAmount
+    lost: CountAmount
+    loss_reasons: list[BreakdownOut]
+    competitors: list[BreakdownOut]
+
+
+class FiguresOut(BaseModel):
+    revenue_won: Money
+    deals_won: int
+    deals_lost: int
+    average_deal: Money
+    win_rate: float = Field(description="won / (won + lost), 0..1")
+    cycle_days: Spread = Field(description="created -> won, of the deals won")
+
+
+class ResultsRow(BaseModel):
+    group: str = Field(description="owner id, team id or YYYY-MM by `group_by`; empty: all")
+    current: FiguresOut
+    previous: FiguresOut = Field(
+        description="the period of the same length before (by month: the month before)"
+    )
+
+
+class ResultsOut(BaseModel):
+    results: list[ResultsRow]
+
+
+def _money(message: common_pb2.Money) -> Money:
+    found = money_out(message)
+    assert found is not None
+    return found
+
+
+def _breakdown(b: analytics_pb2.FunnelBreakdown) -> BreakdownOut:
+    return BreakdownOut(key=b.key, count=b.count, amount=_money(b.amount))
+
+
+def funnel_out(reply: analytics_pb2.GetFunnelResponse) -> FunnelOut:
+    return FunnelOut(
+        pipeline_id=reply.pipeline_id,
+        stages=[
+            FunnelStageOut(
+                stage=s.stage,
+                name=s.name,
+                open=CountAmount(count=s.count, amount=_money(s.amount)),
+                reached=s.reached,
+                conversion_to_next=s.conversion_to_next,
+                dwell_days=Spread(
+                    samples=s.dwell_samples,
+                    mean=s.mean_dwell_days,
+                    median=s.median_dwell_days,
+                    p90=s.p90_dwell_days,
+                ),
+            )
+            for s in reply.stages
+        ],
+        won=CountAmount(count=reply.won_count, amount=_money(reply.won_amount)),
+        lost=CountAmount(count=reply.lost_count, amount=_money(reply.lost_amount)),
+        loss_reasons=[_breakdown(b) for b in reply.loss_reasons],
+        competitors=[_breakdown(b) for b in reply.competitors],
+    )
+
+
+def _figures(r: analytics_pb2.Results) -> FiguresOut:
+    return FiguresOut(
+        revenue_won=_money(r.revenue_won),
+        deals_won=r.deals_won,
+        deals_lost=r.deals_lost,
+        average_deal=_money(r.average_deal),
+        win_rate=r.win_rate,
+        cycle_days=Spread(
+            samples=r.cycle_samples,
+            mean=r.mean_cycle_days,
+            median=r.median_cycle_days,
+            p90=r.p90_cycle_days,
+        ),
+    )
+
+
+def results_out(reply: analytics_pb2.GetResultsResponse) -> ResultsOut:
+    return ResultsOut(
+        results=[
+            ResultsRow(group=r.group, current=_figures(r), previous=_figures(r.previous))
+            for r in reply.results
+        ]
+    )
