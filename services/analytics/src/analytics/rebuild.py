@@ -3,7 +3,7 @@ log, or check the live ones against it (ADR 0033).
 
     python -m analytics.rebuild [--tenant T] [--check]
 
-Settings come from the environment as for the service (CRM_MONGO_URI, CRM_DATABASE...).
+Settings come from the environment as for the service (CRM_MONGO_URI, CRM_MONGO_DB...).
 `--check` changes nothing and exits 1 when a tenant's read models differ from its log."""
 
 from __future__ import annotations
