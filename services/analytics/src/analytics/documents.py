@@ -38,6 +38,7 @@ def deal_doc(deal: Deal) -> Doc:
         "source": deal.source,
         "source_lead_id": deal.source_lead_id,
         "version": deal.version,
+        "precedence": deal.precedence,
         "entered": list(deal.entered),
         "dwells": [
             {"stage": w.stage, "seconds": w.seconds, "event_id": w.event_id} for w in deal.dwells
@@ -63,6 +64,7 @@ def deal_of(doc: Doc) -> Deal:
         source=doc["source"],
         source_lead_id=doc["source_lead_id"],
         version=doc["version"],
+        precedence=doc["precedence"],
         entered=tuple(doc["entered"]),
         dwells=tuple(Dwell(w["stage"], w["seconds"], w["event_id"]) for w in doc["dwells"]),
     )

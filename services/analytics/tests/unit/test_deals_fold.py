@@ -78,3 +78,12 @@ def test_the_whole_log_folds_the_same_in_any_order():
 def test_won_deals_carry_their_creation_time_for_the_cycle():
     deal = apply(None, won("d9", from_stage="quote", version=5, created_at="2026-10-01T08:00:00Z"))
     assert deal.created_on.isoformat() == "2026-10-01" and deal.status == WON
+
+
+def test_a_close_and_its_stage_change_share_a_version_and_the_close_states_the_deal():
+    into_won = moved("d9", "quote", "won", dwell_days=3, version=5)
+    closed = won("d9", from_stage="quote", version=5)
+    for order in ([into_won, closed], [closed, into_won]):
+        deal = _fold([created("d9"), *order])
+        assert (deal.status, deal.stage, deal.precedence) == (WON, "quote", 3)
+        assert [(w.stage, w.seconds) for w in deal.dwells] == [("quote", 259200)]

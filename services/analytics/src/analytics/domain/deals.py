@@ -6,7 +6,8 @@ aggregate version seen, what only accumulates (stages entered, dwell times) is k
 sorted multisets, and what never changes (creation time, pipeline, source) is taken
 from whichever event carries it first. So a stage change that reaches analytics before
 the deal's creation is kept, not dropped, and folding the event log in any order gives
-the same deal (ADR 0033)."""
+the same deal (ADR 0033). Events of one save share a version and are ranked by
+PRECEDENCE."""
 
 from __future__ import annotations
 
@@ -27,6 +28,19 @@ DEAL_EVENTS = (
     "OpportunityLost",
     "OpportunityReopened",
 )
+
+
+# One save of a deal can record several events with the same aggregate version (a close
+# records OpportunityStageChanged into the closing stage, then OpportunityWon/Lost): the
+# later one in the save states the deal, whichever reaches analytics first.
+PRECEDENCE = {
+    "OpportunityCreated": 0,
+    "OpportunityUpdated": 1,
+    "OpportunityStageChanged": 2,
+    "OpportunityWon": 3,
+    "OpportunityLost": 3,
+    "OpportunityReopened": 3,
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,7 @@ class Deal:
     source: str = ""
     source_lead_id: str = ""
     version: int = 0  # aggregate version of the event the current state comes from
+    precedence: int = 0  # of that event among the events of one save (PRECEDENCE)
     entered: tuple[str, ...] = ()  # stages entered, sorted, each once
     dwells: tuple[Dwell, ...] = ()  # sorted
 
@@ -132,7 +147,7 @@ def apply(deal: Deal | None, envelope: dict[str, Any]) -> Deal:
         )
         dwells = sorted((*deal.dwells, stay), key=lambda d: (d.stage, d.seconds, d.event_id))
         deal = replace(deal, dwells=tuple(dwells))
-    version = int(envelope.get("aggregate_version") or 0)
-    if version >= deal.version:
-        deal = replace(deal, version=version, **_state(payload, event_type))
+    rank = (int(envelope.get("aggregate_version") or 0), PRECEDENCE[event_type])
+    if rank >= (deal.version, deal.precedence):
+        deal = replace(deal, version=rank[0], precedence=rank[1], **_state(payload, event_type))
     return deal
