@@ -133,6 +133,20 @@ EXCEPTIONS: tuple[Exception_, ...] = (
     ),
     Exception_(
         ACCEPTANCE,
+        "created_on_from must not be after created_on_to and the range at most a year; a "
+        "pattern cannot refuse February 30th",
+        "GET",
+        "/v1/analytics/activity",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "created_on_from must not be after created_on_to and the range at most a year; a "
+        "pattern cannot refuse February 30th",
+        "GET",
+        "/v1/analytics/lead-conversion",
+    ),
+    Exception_(
+        ACCEPTANCE,
         "created_at_from must be before created_at_to; instants are 1970 to 2100",
         "GET",
         "/v1/leads",

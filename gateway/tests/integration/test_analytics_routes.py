@@ -6,13 +6,13 @@ problem+json naming the field. The worker's side: services/analytics/tests/worke
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from analytics.apps import build as build_app
 from analytics.grpc_api import register
 from analytics.store import ensure_indexes
-from analytics_events import history
+from analytics_events import history, lead_history
 from crm_runtime.principal import Principal
 from crm_runtime.rpc.server import GrpcApp
 from crm_runtime.testing.fixtures import settings_for
@@ -32,6 +32,7 @@ def analytics(mongo_client, mongo_uri, database_name):
     settings = settings_for("analytics", "api", mongo_uri, database, CRM_GRPC_HOST="127.0.0.1")
     app = build(settings, mongo_client, ensure_indexes, build_app)
     app.today = lambda: date(2026, 11, 24)
+    app.now = lambda: datetime(2026, 11, 24, tzinfo=UTC)
     server = GrpcApp(settings, register(app))
     server.start()
     yield app, f"127.0.0.1:{server.port}"
@@ -55,7 +56,7 @@ def api(mongo_uri, database_name, gateway_app, tenant_id, analytics):
     app, address = analytics
     seed(mongo_uri, database_name, tenant_id)
     seed(mongo_uri, database_name, f"{tenant_id}-other")
-    for e in history(tenant=tenant_id):
+    for e in history(tenant=tenant_id) + lead_history(tenant=tenant_id):
         app.on_event(e)
     client = gateway_app(CRM_ANALYTICS_ADDR=address)
     people = {
@@ -112,6 +113,30 @@ def test_results_beside_the_previous_period(api):
     assert _ok(api("manager_b", "/v1/analytics/results", **NOVEMBER))["results"] == []
 
 
+def test_activity_and_lead_conversion_by_scope(api):
+    reps = _ok(api("director", "/v1/analytics/activity", **CREATED))["reps"]
+    assert reps[0] == {
+        "user_id": "rep-1",
+        "follow_ups_by_kind": {"call": 2, "visit": 1},
+        "first_response_hours": {"samples": 2, "mean": 25.0, "median": 25.0, "p90": 48.0},
+        "sla": {"due": 2, "met": 1, "compliance": 0.5},
+    }
+    assert [
+        r["user_id"] for r in _ok(api("rep_1", "/v1/analytics/activity", **CREATED))["reps"]
+    ] == ["rep-1"]
+    rows = _ok(api("director", "/v1/analytics/lead-conversion", group_by="source", **CREATED))[
+        "rows"
+    ]
+    assert [(r["group"], r["leads"], r["converted"], r["won"]) for r in rows] == [
+        ("expo", 1, 0, 0),
+        ("web", 2, 1, 1),
+    ]
+    assert rows[1]["lead_to_won"] == 0.5
+    team_b = _ok(api("manager_b", "/v1/analytics/lead-conversion", group_by="owner", **CREATED))
+    assert [r["group"] for r in team_b["rows"]] == ["rep-2"]
+    assert _ok(api("other_director", "/v1/analytics/lead-conversion", **CREATED))["rows"] == []
+
+
 def test_bad_filters_are_problems_naming_the_field(api):
     for path, params, field in [
         (
@@ -122,6 +147,8 @@ def test_bad_filters_are_problems_naming_the_field(api):
         ("/v1/analytics/funnel", {"created_on_to": "2026-02-30"}, "created_on_to"),
         ("/v1/analytics/results", {"group_by": "product"}, "group_by"),
         ("/v1/analytics/funnel", {"currency": "rmb"}, "currency"),
+        ("/v1/analytics/activity", {"created_on_from": "2026-04-31"}, "created_on_from"),
+        ("/v1/analytics/lead-conversion", {"group_by": "colour"}, "group_by"),
     ]:
         response = api("director", path, **params)
         assert response.status_code == 422, (path, params, response.text)

@@ -181,7 +181,7 @@ def history(tenant="t1"):
     return [
         pipeline(tenant=tenant),
         # d1 (rep-1): initial 2 d -> needs 4 d -> solution 6 d -> won at 300,000
-        created("d1", amount="300000", tenant=tenant),
+        created("d1", amount="300000", tenant=tenant, lead="l1"),
         moved("d1", "initial", "needs", dwell_days=2, version=2, amount="300000", tenant=tenant),
         moved("d1", "needs", "solution", dwell_days=4, version=3, amount="300000", tenant=tenant),
         won("d1", from_stage="solution", version=4, amount="300000", tenant=tenant),
@@ -212,4 +212,110 @@ def history(tenant="t1"):
         ),
         # d4 (rep-2, team-b): open in initial at 20,000
         created("d4", owner="rep-2", team="team-b", amount="20000", tenant=tenant),
+    ]
+
+
+def lead_event(
+    event_type, lead, payload=None, *, tenant="t1", at="2026-11-02T09:00:00Z", version=1
+):
+    body = {"lead_id": lead, **(payload or {})}
+    made = envelope(event_type, body, tenant=tenant, at=at, version=version, aggregate=lead)
+    made["aggregate_type"] = "lead"
+    made["producer"] = "lead"
+    return made
+
+
+def lead_history(tenant="t1"):
+    """Three leads: l1 (web, rep-1, followed up in 2 h, converted to d1 which is won),
+    l2 (web, rep-1, followed up after its 24 h deadline), l3 (expo, rep-2 in team-b, never
+    followed up, deadline passed); plus a follow-up of an older lead."""
+    kw = {"tenant": tenant}
+    return [
+        lead_event("LeadCreated", "l1", {"source": "web"}, at="2026-11-02T08:00:00Z", **kw),
+        lead_event(
+            "LeadAssigned",
+            "l1",
+            {
+                "owner_id": "rep-1",
+                "team_id": "team-a",
+                "first_follow_up_due_at": "2026-11-03T08:00:00Z",
+            },
+            version=2,
+            at="2026-11-02T08:00:00Z",
+            **kw,
+        ),
+        lead_event(
+            "LeadFollowUpLogged",
+            "l1",
+            {"follow_up_id": "f1", "kind": "call", "owner_id": "rep-1"},
+            version=3,
+            at="2026-11-02T10:00:00Z",
+            **kw,
+        ),
+        lead_event(
+            "LeadFollowUpLogged",
+            "l1",
+            {"follow_up_id": "f2", "kind": "visit", "owner_id": "rep-1"},
+            version=4,
+            at="2026-11-04T10:00:00Z",
+            **kw,
+        ),
+        lead_event(
+            "LeadConverted",
+            "l1",
+            {"opportunity_id": "d1"},
+            version=5,
+            at="2026-11-05T10:00:00Z",
+            **kw,
+        ),
+        lead_event("LeadCreated", "l2", {"source": "web"}, at="2026-11-03T08:00:00Z", **kw),
+        lead_event(
+            "LeadClaimed",
+            "l2",
+            {"owner_id": "rep-1", "team_id": "team-a"},
+            version=2,
+            at="2026-11-03T08:00:00Z",
+            **kw,
+        ),
+        lead_event(
+            "LeadAssigned",
+            "l2",
+            {
+                "owner_id": "rep-1",
+                "team_id": "team-a",
+                "first_follow_up_due_at": "2026-11-04T08:00:00Z",
+            },
+            version=3,
+            at="2026-11-03T08:00:00Z",
+            **kw,
+        ),
+        lead_event(
+            "LeadFollowUpLogged",
+            "l2",
+            {"follow_up_id": "f3", "kind": "call", "owner_id": "rep-1"},
+            version=4,
+            at="2026-11-05T08:00:00Z",
+            **kw,
+        ),
+        lead_event("LeadCreated", "l3", {"source": "expo"}, at="2026-11-04T08:00:00Z", **kw),
+        lead_event(
+            "LeadAssigned",
+            "l3",
+            {
+                "owner_id": "rep-2",
+                "team_id": "team-b",
+                "first_follow_up_due_at": "2026-11-05T08:00:00Z",
+            },
+            version=2,
+            at="2026-11-04T08:00:00Z",
+            **kw,
+        ),
+        lead_event(
+            "LeadFollowUpLogged",
+            "l0",
+            {"follow_up_id": "f0", "kind": "wechat", "owner_id": "rep-2"},
+            version=9,
+            at="2026-11-06T08:00:00Z",
+            **kw,
+        ),
     ]

@@ -12,11 +12,15 @@ from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import AnalyticsClient, CallOptions
 from gateway.identity.caller import Caller
 from gateway.schemas.analytics import (
+    ActivityOut,
     FunnelOut,
+    LeadConversionOut,
     LeadCountOut,
     LeadSummary,
     ResultsOut,
+    activity_out,
     funnel_out,
+    lead_conversion_out,
     results_out,
 )
 from gateway.schemas.values import DATE_OR_EMPTY
@@ -138,3 +142,65 @@ async def results(
         **options,
     )
     return results_out(reply)
+
+
+@router.get(
+    "/activity",
+    response_model=ActivityOut,
+    summary="Per rep: follow-ups by kind, first-response time of leads, SLA compliance",
+    description=(
+        "Follow-ups logged in the period; first response (hours from a lead's creation to "
+        "its first follow-up) and SLA compliance (the share of leads followed up by their "
+        "first-follow-up deadline, of those whose deadline passed or was met) of the leads "
+        "created in the period. Within the caller's data scope (ADR 0034)."
+    ),
+)
+async def activity(
+    caller: Annotated[Caller, Depends(authorize("analytics:read"))],
+    analytics_service: AnalyticsClient,
+    options: CallOptions,
+    created_on_from: Annotated[str, _date("first day, inclusive")] = "",
+    created_on_to: Annotated[str, _date("last day, inclusive")] = "",
+    owner_id: Annotated[str, _id("only this rep")] = "",
+    team_id: Annotated[str, _id("only this team's leads")] = "",
+) -> ActivityOut:
+    reply = await analytics_service.GetActivity(
+        analytics_pb2.GetActivityRequest(
+            days=analytics_pb2.DayRange(from_day=created_on_from, to_day=created_on_to),
+            owner_id=owner_id,
+            team_id=team_id,
+        ),
+        **options,
+    )
+    return activity_out(reply)
+
+
+@router.get(
+    "/lead-conversion",
+    response_model=LeadConversionOut,
+    summary="Lead -> opportunity -> won of the leads created in the period",
+    description="Per source (the lead's channel), owner, team or month; within the caller's data scope.",
+)
+async def lead_conversion(
+    caller: Annotated[Caller, Depends(authorize("analytics:read"))],
+    analytics_service: AnalyticsClient,
+    options: CallOptions,
+    created_on_from: Annotated[str, _date("first day of creation, inclusive")] = "",
+    created_on_to: Annotated[str, _date("last day of creation, inclusive")] = "",
+    group_by: Annotated[
+        Literal["", "source", "owner", "team", "month"],
+        Query(description="one row per ...; empty: all"),
+    ] = "",
+    owner_id: Annotated[str, _id("only this owner's leads")] = "",
+    team_id: Annotated[str, _id("only this team's leads")] = "",
+) -> LeadConversionOut:
+    reply = await analytics_service.GetLeadConversion(
+        analytics_pb2.GetLeadConversionRequest(
+            days=analytics_pb2.DayRange(from_day=created_on_from, to_day=created_on_to),
+            group_by=group_by,
+            owner_id=owner_id,
+            team_id=team_id,
+        ),
+        **options,
+    )
+    return lead_conversion_out(reply)

@@ -143,3 +143,73 @@ def results_out(reply: analytics_pb2.GetResultsResponse) -> ResultsOut:
             for r in reply.results
         ]
     )
+
+
+# Activity and lead conversion (GET /v1/analytics/activity, /v1/analytics/lead-conversion)
+
+
+class SlaOut(BaseModel):
+    due: int = Field(description="leads whose first-follow-up deadline passed or was met")
+    met: int = Field(description="of those, followed up by the deadline")
+    compliance: float = Field(description="met / due, 0..1")
+
+
+class RepActivityOut(BaseModel):
+    user_id: str
+    follow_ups_by_kind: dict[str, int]
+    first_response_hours: Spread
+    sla: SlaOut
+
+
+class ActivityOut(BaseModel):
+    reps: list[RepActivityOut]
+
+
+class LeadConversionRow(BaseModel):
+    group: str = Field(description="source, owner id, team id or YYYY-MM by `group_by`")
+    leads: int
+    converted: int = Field(description="became an opportunity")
+    won: int = Field(description="whose opportunity was won")
+    lead_to_opportunity: float
+    opportunity_to_won: float
+    lead_to_won: float
+
+
+class LeadConversionOut(BaseModel):
+    rows: list[LeadConversionRow]
+
+
+def activity_out(reply: analytics_pb2.GetActivityResponse) -> ActivityOut:
+    return ActivityOut(
+        reps=[
+            RepActivityOut(
+                user_id=r.user_id,
+                follow_ups_by_kind=dict(sorted(r.follow_ups_by_kind.items())),
+                first_response_hours=Spread(
+                    samples=r.first_responses,
+                    mean=r.mean_first_response_hours,
+                    median=r.median_first_response_hours,
+                    p90=r.p90_first_response_hours,
+                ),
+                sla=SlaOut(due=r.sla_due, met=r.sla_met, compliance=r.sla_compliance),
+            )
+            for r in reply.reps
+        ]
+    )
+
+
+def lead_conversion_out(reply: analytics_pb2.GetLeadConversionResponse) -> LeadConversionOut:
+    return LeadConversionOut(
+        rows=[
+            LeadConversionRow(
+                group=r.group,
+                leads=r.leads,
+                converted=r.converted,
+                won=r.won,
+                lead_to_opportunity=r.lead_to_opportunity,
+                opportunity_to_won=r.opportunity_to_won,
+                lead_to_won=r.lead_to_won,
+            )
+            for r in reply.rows
+        ]
+    )

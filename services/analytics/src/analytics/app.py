@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from crm_runtime.clock import utcnow
 from crm_runtime.errors import FieldViolation, NotFound, require
 from crm_runtime.principal import Principal
 
-from analytics.domain import deals, pipelines
+from analytics.domain import deals, leads, pipelines
+from analytics.domain.activity import LEAD_GROUPS, Conversion, RepActivity, activity, conversion
 from analytics.domain.deals import Deal
 from analytics.domain.filters import Scope, group_by, period
 from analytics.domain.funnel import Funnel, funnel
@@ -41,6 +43,9 @@ def project(stores: Stores, envelope: dict[str, Any]) -> None:
     payload = envelope.get("payload") or {}
     if event_type in LEAD_EVENTS:
         stores.lead_counts(tenant).increment(*bucket_of(envelope))
+    if event_type in leads.LEAD_FACT_EVENTS:
+        facts = stores.leads(tenant)
+        facts.put(leads.apply(facts.get(payload["lead_id"]), envelope))
     elif event_type in deals.DEAL_EVENTS:
         repo = stores.deals(tenant)
         repo.put(deals.apply(repo.get(payload["opportunity_id"]), envelope))
@@ -74,13 +79,14 @@ def _live(stores: Stores, tenant: str) -> Projection:
         deals={d.opportunity_id: d for d in stores.deals(tenant).all()},
         pipelines={p.pipeline_id: p for p in stores.pipelines(tenant).all()},
         lead_counts=counts,
+        leads={lead.lead_id: lead for lead in stores.leads(tenant).all()},
     )
 
 
 def differences(live: Projection, rebuilt: Projection) -> list[str]:
     """What differs between two projections of a tenant, one line per record."""
     out = []
-    for name in ("deals", "pipelines", "lead_counts"):
+    for name in ("deals", "pipelines", "lead_counts", "leads"):
         a, b = getattr(live, name), getattr(rebuilt, name)
         for key in sorted(set(a) | set(b), key=str):
             if a.get(key) != b.get(key):
@@ -89,9 +95,15 @@ def differences(live: Projection, rebuilt: Projection) -> list[str]:
 
 
 class AnalyticsApp:
-    def __init__(self, storage: AnalyticsStorage, today: Callable[[], date] = _today) -> None:
+    def __init__(
+        self,
+        storage: AnalyticsStorage,
+        today: Callable[[], date] = _today,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.storage = storage
         self.today = today
+        self.now = now
 
     # Events -----------------------------------------------------------------------
 
@@ -179,6 +191,58 @@ class AnalyticsApp:
         ]
         return results(closed, days, grouping)
 
+    def activity(
+        self,
+        principal: Principal,
+        *,
+        created_on_from: str = "",
+        created_on_to: str = "",
+        owner_id: str = "",
+        team_id: str = "",
+    ) -> list[RepActivity]:
+        """Follow-ups by kind logged in the period; first response and SLA of the leads
+        created in it; per rep, within the caller's scope."""
+        days = period(
+            created_on_from, created_on_to, self.today(), ("created_on_from", "created_on_to")
+        )
+        scope = _scope(principal, owner_id, team_id)
+
+        def read(stores: Stores) -> list[leads.LeadFact]:
+            repo = stores.leads(principal.tenant_id)
+            found = {lead.lead_id: lead for lead in repo.created_between(days.first, days.last)}
+            for lead in repo.followed_up_between(days.first, days.last):
+                found.setdefault(lead.lead_id, lead)
+            return [found[k] for k in sorted(found)]
+
+        return activity(self.storage.run(read), days, self.now(), scope.sees)
+
+    def lead_conversion(
+        self,
+        principal: Principal,
+        *,
+        created_on_from: str = "",
+        created_on_to: str = "",
+        group: str = "",
+        owner_id: str = "",
+        team_id: str = "",
+    ) -> list[Conversion]:
+        """Lead -> opportunity -> won of the leads created in the period, per group."""
+        days = period(
+            created_on_from, created_on_to, self.today(), ("created_on_from", "created_on_to")
+        )
+        if group not in LEAD_GROUPS:
+            named = ", ".join(repr(g) for g in LEAD_GROUPS)
+            require([FieldViolation("group_by", f"must be one of {named}")])
+        scope = _scope(principal, owner_id, team_id)
+
+        def read(stores: Stores) -> tuple[list[leads.LeadFact], set[str]]:
+            cohort = stores.leads(principal.tenant_id).created_between(days.first, days.last)
+            return cohort, stores.deals(principal.tenant_id).won_lead_ids()
+
+        cohort, won = self.storage.run(read)
+        visible = [lead for lead in cohort if scope.sees(lead.owner_id, lead.team_id)]
+        return conversion(visible, won, group)
+
     # Operations -------------------------------------------------------------------
 
     def rebuild(self, tenant_id: str) -> Rebuilt:
@@ -188,14 +252,18 @@ class AnalyticsApp:
         def work(stores: Stores) -> Rebuilt:
             events = list(stores.event_log(tenant_id).events())
             folded = fold(events)
-            counts, deal_repo, known = (
+            counts, deal_repo, known, lead_repo = (
                 stores.lead_counts(tenant_id),
                 stores.deals(tenant_id),
                 stores.pipelines(tenant_id),
+                stores.leads(tenant_id),
             )
             counts.clear()
             deal_repo.clear()
             known.clear()
+            lead_repo.clear()
+            for lead in folded.leads.values():
+                lead_repo.put(lead)
             for (day, source), n in sorted(folded.lead_counts.items()):
                 counts.increment(day, source, n)
             for deal in folded.deals.values():

@@ -10,6 +10,7 @@ from typing import Any
 from bson.decimal128 import Decimal128
 
 from analytics.domain.deals import Deal, Dwell
+from analytics.domain.leads import FollowUp, LeadFact
 from analytics.domain.pipelines import Pipeline, Stage
 
 Doc = dict[str, Any]
@@ -111,3 +112,45 @@ def envelope_of(doc: Doc, tenant_id: str) -> Doc:
         "occurred_at": doc["occurred_at"],
         "payload": doc["payload"],
     }
+
+
+def lead_doc(lead: LeadFact) -> Doc:
+    return {
+        "lead_id": lead.lead_id,
+        "source": lead.source,
+        "created_at": lead.created_at,
+        "created_on": lead.created_at.date().isoformat() if lead.created_at else None,
+        "owner_id": lead.owner_id,
+        "team_id": lead.team_id,
+        "owner_version": lead.owner_version,
+        "first_due_at": lead.first_due_at,
+        "opportunity_id": lead.opportunity_id,
+        "follow_ups": [
+            {"at": f.at, "follow_up_id": f.follow_up_id, "kind": f.kind, "owner_id": f.owner_id}
+            for f in lead.follow_ups
+        ],
+        "follow_up_days": sorted({f.at.date().isoformat() for f in lead.follow_ups}),
+    }
+
+
+def lead_of(doc: Doc) -> LeadFact:
+    return LeadFact(
+        lead_id=doc["lead_id"],
+        source=doc["source"],
+        created_at=_utc(doc["created_at"]),
+        owner_id=doc["owner_id"],
+        team_id=doc["team_id"],
+        owner_version=doc["owner_version"],
+        first_due_at=_utc(doc["first_due_at"]),
+        opportunity_id=doc["opportunity_id"],
+        follow_ups=tuple(
+            FollowUp(_at(f["at"]), f["follow_up_id"], f["kind"], f["owner_id"])
+            for f in doc["follow_ups"]
+        ),
+    )
+
+
+def _at(value: datetime) -> datetime:
+    found = _utc(value)
+    assert found is not None
+    return found

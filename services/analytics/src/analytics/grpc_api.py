@@ -10,7 +10,7 @@ from crm_runtime.principal import current_principal
 
 from analytics.app import DEFAULT_CURRENCY, AnalyticsApp
 from analytics.domain.lead_summary import total
-from analytics.proto import funnel_reply, results_reply
+from analytics.proto import activity_reply, conversion_reply, funnel_reply, results_reply
 
 SERVICE_NAME = analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name
 
@@ -61,6 +61,33 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
             currency=request.currency,
         )
         return results_reply(rows, request.currency or DEFAULT_CURRENCY)
+
+    def GetActivity(
+        self, request: analytics_pb2.GetActivityRequest, context: Any
+    ) -> analytics_pb2.GetActivityResponse:
+        if request.user_ids:
+            require([FieldViolation("user_ids", "is not supported; filter by owner_id")])
+        reps = self.app.activity(
+            current_principal(),
+            created_on_from=request.days.from_day,
+            created_on_to=request.days.to_day,
+            owner_id=request.owner_id,
+            team_id=request.team_id,
+        )
+        return activity_reply(reps)
+
+    def GetLeadConversion(
+        self, request: analytics_pb2.GetLeadConversionRequest, context: Any
+    ) -> analytics_pb2.GetLeadConversionResponse:
+        rows = self.app.lead_conversion(
+            current_principal(),
+            created_on_from=request.days.from_day,
+            created_on_to=request.days.to_day,
+            group=request.group_by,
+            owner_id=request.owner_id,
+            team_id=request.team_id,
+        )
+        return conversion_reply(rows)
 
 
 def register(app: AnalyticsApp) -> Any:

@@ -11,6 +11,7 @@ from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork
 
 from analytics.domain.deals import Deal
 from analytics.domain.lead_summary import DayRange, LeadCount
+from analytics.domain.leads import LeadFact
 from analytics.domain.pipelines import Pipeline
 from analytics.ports import Stores
 
@@ -76,6 +77,38 @@ class MemoryDeals(_TenantTable):
     def closed_between(self, first: date, last: date) -> list[Deal]:
         return [d for d in self.all() if d.closed_on is not None and first <= d.closed_on <= last]
 
+    def won_lead_ids(self) -> set[str]:
+        return {d.source_lead_id for d in self.all() if d.status == "won" and d.source_lead_id}
+
+
+class MemoryLeads(_TenantTable):
+    def __init__(self, tx: MemoryTransaction, tenant_id: str) -> None:
+        super().__init__(tx, "lead_facts", tenant_id)
+
+    def get(self, lead_id: str) -> LeadFact | None:
+        found: LeadFact | None = self._get(lead_id)
+        return found
+
+    def put(self, lead: LeadFact) -> None:
+        self._put(lead.lead_id, lead)
+
+    def all(self) -> list[LeadFact]:
+        return [lead for _, lead in sorted(self.rows().items())]
+
+    def created_between(self, first: date, last: date) -> list[LeadFact]:
+        return [
+            lead
+            for lead in self.all()
+            if lead.created_at is not None and first <= lead.created_at.date() <= last
+        ]
+
+    def followed_up_between(self, first: date, last: date) -> list[LeadFact]:
+        return [
+            lead
+            for lead in self.all()
+            if any(first <= f.at.date() <= last for f in lead.follow_ups)
+        ]
+
 
 class MemoryPipelines(_TenantTable):
     def __init__(self, tx: MemoryTransaction, tenant_id: str) -> None:
@@ -118,6 +151,9 @@ class MemoryStores:
 
     def deals(self, tenant_id: str) -> MemoryDeals:
         return MemoryDeals(self.tx, tenant_id)
+
+    def leads(self, tenant_id: str) -> MemoryLeads:
+        return MemoryLeads(self.tx, tenant_id)
 
     def pipelines(self, tenant_id: str) -> MemoryPipelines:
         return MemoryPipelines(self.tx, tenant_id)

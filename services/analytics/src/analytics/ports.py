@@ -12,6 +12,7 @@ from typing import Any, Protocol, TypeVar
 
 from analytics.domain.deals import Deal
 from analytics.domain.lead_summary import DayRange, LeadCount
+from analytics.domain.leads import LeadFact
 from analytics.domain.pipelines import Pipeline
 
 T = TypeVar("T")
@@ -42,6 +43,25 @@ class Deals(Protocol):
 
     def all(self) -> list[Deal]:
         """Every deal, by opportunity id."""
+
+    def won_lead_ids(self) -> set[str]:
+        """The source lead ids of the deals won."""
+
+    def clear(self) -> None: ...
+
+
+class Leads(Protocol):
+    def get(self, lead_id: str) -> LeadFact | None: ...
+
+    def put(self, lead: LeadFact) -> None: ...
+
+    def created_between(self, first: date, last: date) -> list[LeadFact]:
+        """Leads created on the days from `first` to `last` (both included), by id."""
+
+    def followed_up_between(self, first: date, last: date) -> list[LeadFact]:
+        """Leads with a follow-up on the days from `first` to `last`, by id."""
+
+    def all(self) -> list[LeadFact]: ...
 
     def clear(self) -> None: ...
 
@@ -74,6 +94,8 @@ class Stores(Protocol):
     def lead_counts(self, tenant_id: str) -> LeadCounts: ...
 
     def deals(self, tenant_id: str) -> Deals: ...
+
+    def leads(self, tenant_id: str) -> Leads: ...
 
     def pipelines(self, tenant_id: str) -> Pipelines: ...
 

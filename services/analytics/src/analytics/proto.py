@@ -7,6 +7,7 @@ from decimal import Decimal
 from crm.analytics.v1 import analytics_pb2 as pb
 from crm.common.v1 import common_pb2
 
+from analytics.domain.activity import Conversion, RepActivity
 from analytics.domain.funnel import Breakdown, Funnel
 from analytics.domain.results import Figures, GroupResults
 
@@ -72,3 +73,39 @@ def results_reply(rows: list[GroupResults], currency: str) -> pb.GetResultsRespo
         current.previous.CopyFrom(_figures(row.group, row.previous, currency))
         out.append(current)
     return pb.GetResultsResponse(results=out)
+
+
+def activity_reply(reps: list[RepActivity]) -> pb.GetActivityResponse:
+    return pb.GetActivityResponse(
+        reps=[
+            pb.RepActivity(
+                user_id=r.user_id,
+                follow_ups_by_kind=r.follow_ups_by_kind,
+                mean_first_response_hours=r.first_response_hours.mean,
+                median_first_response_hours=r.first_response_hours.median,
+                p90_first_response_hours=r.first_response_hours.p90,
+                first_responses=r.first_response_hours.count,
+                sla_due=r.sla_due,
+                sla_met=r.sla_met,
+                sla_compliance=r.sla_compliance,
+            )
+            for r in reps
+        ]
+    )
+
+
+def conversion_reply(rows: list[Conversion]) -> pb.GetLeadConversionResponse:
+    return pb.GetLeadConversionResponse(
+        rows=[
+            pb.LeadConversion(
+                group=r.group,
+                leads=r.leads,
+                converted=r.converted,
+                won=r.won,
+                lead_to_opportunity=r.lead_to_opportunity,
+                opportunity_to_won=r.opportunity_to_won,
+                lead_to_won=r.lead_to_won,
+            )
+            for r in rows
+        ]
+    )

@@ -16,12 +16,15 @@ from analytics.documents import (
     deal_doc,
     deal_of,
     envelope_of,
+    lead_doc,
+    lead_of,
     log_doc,
     pipeline_doc,
     pipeline_of,
 )
 from analytics.domain.deals import Deal
 from analytics.domain.lead_summary import DayRange, LeadCount
+from analytics.domain.leads import LeadFact
 from analytics.domain.pipelines import Pipeline
 from analytics.ports import Stores
 
@@ -30,6 +33,7 @@ LEAD_COUNTS = "lead_counts"
 DEALS = "deal_facts"
 PIPELINES = "pipeline_stages"
 EVENT_LOG = "event_log"
+LEADS = "lead_facts"
 
 
 def ensure_indexes(db: Database[Doc]) -> None:
@@ -41,6 +45,10 @@ def ensure_indexes(db: Database[Doc]) -> None:
         [("tenant_id", ASCENDING), ("pipeline_id", ASCENDING), ("opportunity_id", ASCENDING)]
     )
     db[DEALS].create_index([("tenant_id", ASCENDING), ("closed_on", ASCENDING)])
+    db[DEALS].create_index([("tenant_id", ASCENDING), ("status", ASCENDING)])
+    db[LEADS].create_index([("tenant_id", ASCENDING), ("lead_id", ASCENDING)], unique=True)
+    db[LEADS].create_index([("tenant_id", ASCENDING), ("created_on", ASCENDING)])
+    db[LEADS].create_index([("tenant_id", ASCENDING), ("follow_up_days", ASCENDING)])
     db[PIPELINES].create_index([("tenant_id", ASCENDING), ("pipeline_id", ASCENDING)], unique=True)
     db[EVENT_LOG].create_index([("tenant_id", ASCENDING), ("event_id", ASCENDING)], unique=True)
     db[EVENT_LOG].create_index(
@@ -105,8 +113,42 @@ class Deals:
         docs = self.deals.find({}, sort=[("opportunity_id", ASCENDING)])
         return [deal_of(d) for d in docs]
 
+    def won_lead_ids(self) -> set[str]:
+        docs = self.deals.find({"status": "won"}, projection={"source_lead_id": 1})
+        return {d["source_lead_id"] for d in docs if d.get("source_lead_id")}
+
     def clear(self) -> None:
         self.deals.delete_many({})
+
+
+class Leads:
+    def __init__(self, tx: Transaction, tenant_id: str) -> None:
+        self.leads: TenantCollection = tx.collection(LEADS, tenant_id)
+
+    def get(self, lead_id: str) -> LeadFact | None:
+        doc = self.leads.find_one({"lead_id": lead_id})
+        return lead_of(doc) if doc else None
+
+    def put(self, lead: LeadFact) -> None:
+        doc = lead_doc(lead)
+        key = {"lead_id": doc.pop("lead_id")}
+        self.leads.update_one(key, {"$set": doc}, upsert=True)
+
+    def _between(self, field: str, first: date, last: date) -> list[LeadFact]:
+        docs = self.leads.find({field: {"$gte": first.isoformat(), "$lt": _day_after(last)}})
+        return sorted((lead_of(d) for d in docs), key=lambda lead: lead.lead_id)
+
+    def created_between(self, first: date, last: date) -> list[LeadFact]:
+        return self._between("created_on", first, last)
+
+    def followed_up_between(self, first: date, last: date) -> list[LeadFact]:
+        return self._between("follow_up_days", first, last)
+
+    def all(self) -> list[LeadFact]:
+        return [lead_of(d) for d in self.leads.find({}, sort=[("lead_id", ASCENDING)])]
+
+    def clear(self) -> None:
+        self.leads.delete_many({})
 
 
 class Pipelines:
@@ -155,6 +197,9 @@ class MongoStores:
 
     def deals(self, tenant_id: str) -> Deals:
         return Deals(self.tx, tenant_id)
+
+    def leads(self, tenant_id: str) -> Leads:
+        return Leads(self.tx, tenant_id)
 
     def pipelines(self, tenant_id: str) -> Pipelines:
         return Pipelines(self.tx, tenant_id)

@@ -22,6 +22,26 @@ class AnalyticsWorker:
     def on_lead_created(self, envelope: dict[str, Any]) -> bool:
         return self.app.on_event(envelope)
 
+    @on_event("lead", "LeadAssigned")
+    def on_lead_assigned(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)
+
+    @on_event("lead", "LeadClaimed")
+    def on_lead_claimed(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)
+
+    @on_event("lead", "LeadRecycled")
+    def on_lead_recycled(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)
+
+    @on_event("lead", "LeadFollowUpLogged")
+    def on_lead_follow_up_logged(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)
+
+    @on_event("lead", "LeadConverted")
+    def on_lead_converted(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)
+
     @on_event("opportunity", "PipelineVersionCreated")
     def on_pipeline_version_created(self, envelope: dict[str, Any]) -> bool:
         return self.app.on_event(envelope)

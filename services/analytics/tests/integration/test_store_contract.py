@@ -9,9 +9,10 @@ import pytest
 from analytics.domain.deals import Deal, Dwell
 from analytics.domain.lead_summary import DayRange, LeadCount
 from analytics.domain.pipelines import apply as pipeline_apply
+from analytics.domain.projection import fold
 from analytics.memory import MemoryAnalyticsStorage
 from analytics.store import MongoAnalyticsStorage, ensure_indexes
-from analytics_events import created, history, pipeline
+from analytics_events import created, history, lead_history, pipeline
 from crm_runtime.testing.storage import STORAGES, storage_for
 
 
@@ -142,3 +143,43 @@ def test_an_event_is_handled_once_and_a_failed_effect_leaves_nothing(storage):
     with pytest.raises(Boom):
         storage.handle_once("h", created("d2"), fail)
     assert storage.run(lambda s: s.deals("t1").get("d2")) is None
+
+
+def test_lead_facts_by_creation_and_follow_up_day(storage):
+    facts = fold(lead_history()).leads
+
+    def put(s):
+        for lead in facts.values():
+            s.leads("t1").put(lead)
+        s.leads("t2").put(facts["l1"])
+
+    storage.run(put)
+    assert storage.run(lambda s: s.leads("t1").get("l2")) == facts["l2"]
+    created = storage.run(
+        lambda s: s.leads("t1").created_between(date(2026, 11, 3), date(2026, 11, 4))
+    )
+    assert [lead.lead_id for lead in created] == ["l2", "l3"]
+    touched = storage.run(
+        lambda s: s.leads("t1").followed_up_between(date(2026, 11, 4), date(2026, 11, 6))
+    )
+    assert [lead.lead_id for lead in touched] == ["l0", "l1", "l2"]
+    assert [lead.lead_id for lead in storage.run(lambda s: s.leads("t1").all())] == [
+        "l0",
+        "l1",
+        "l2",
+        "l3",
+    ]
+    storage.run(lambda s: s.leads("t1").clear())
+    assert storage.run(lambda s: s.leads("t1").all()) == []
+    assert len(storage.run(lambda s: s.leads("t2").all())) == 1
+
+
+def test_the_leads_of_won_deals(storage):
+    def put(s):
+        s.deals("t1").put(_deal("a", status="won", source_lead_id="l1"))
+        s.deals("t1").put(_deal("b", status="lost", source_lead_id="l2"))
+        s.deals("t1").put(_deal("c", status="won"))
+        s.deals("t2").put(_deal("z", status="won", source_lead_id="l9"))
+
+    storage.run(put)
+    assert storage.run(lambda s: s.deals("t1").won_lead_ids()) == {"l1"}

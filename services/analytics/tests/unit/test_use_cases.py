@@ -3,13 +3,13 @@ and a rebuild from the event log that gives the same figures as the live fold.""
 
 import random
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from analytics.app import AnalyticsApp
 from analytics.memory import MemoryAnalyticsStorage
-from analytics_events import created, history
+from analytics_events import created, history, lead_history
 from crm_runtime.errors import NotFound, ValidationFailed
 from crm_runtime.principal import Principal
 
@@ -119,3 +119,32 @@ def test_the_check_reports_a_read_model_that_drifted(app):
     assert line.startswith("deals d4:")
     app.rebuild("t1")
     assert app.check("t1") == []
+
+
+def test_activity_and_lead_conversion_within_the_scope_and_rebuilt_the_same():
+    app = AnalyticsApp(
+        MemoryAnalyticsStorage(),
+        today=lambda: date(2026, 11, 24),
+        now=lambda: datetime(2026, 11, 24, tzinfo=UTC),
+    )
+    events = lead_history() + history()
+    random.Random(2).shuffle(events)
+    for e in events:
+        app.on_event(e)
+    month = {"created_on_from": "2026-11-01", "created_on_to": "2026-11-30"}
+    reps = app.activity(DIRECTOR, **month)
+    assert [(r.user_id, r.sla_met, r.sla_due) for r in reps] == [("rep-1", 1, 2), ("rep-2", 0, 1)]
+    assert [r.user_id for r in app.activity(REP_1, **month)] == ["rep-1"]
+    rows = app.lead_conversion(DIRECTOR, group="source", **month)
+    assert [(r.group, r.leads, r.converted, r.won) for r in rows] == [
+        ("expo", 1, 0, 0),
+        ("web", 2, 1, 1),
+    ]
+    assert [r.group for r in app.lead_conversion(MANAGER_B, group="owner", **month)] == ["rep-2"]
+    with pytest.raises(ValidationFailed) as err:
+        app.lead_conversion(DIRECTOR, group="colour")
+    assert err.value.violations[0].field == "group_by"
+    before = (app.activity(DIRECTOR, **month), app.lead_conversion(DIRECTOR, **month))
+    assert app.check("t1") == []
+    app.rebuild("t1")
+    assert (app.activity(DIRECTOR, **month), app.lead_conversion(DIRECTOR, **month)) == before

@@ -2,7 +2,7 @@
 
 import pytest
 from analytics.worker import AnalyticsWorker
-from analytics_events import created, moved
+from analytics_events import created, lead_event, moved
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.servers import worker_amqp_uri
 from crm_runtime.testing.workers import (
@@ -62,3 +62,21 @@ def test_opportunity_events_are_logged_and_folded_once(worker, mongo_client, dat
         ["initial", "needs"],
     )
     assert str(deal["amount"]) == "100000" and deal["dwells"][0]["seconds"] == 86400
+
+
+def test_lead_events_make_lead_facts(worker, mongo_client, database_name):
+    container, amqp = worker
+    follow_up = {"follow_up_id": "f1", "kind": "call", "owner_id": "rep-1"}
+    assigned = {"owner_id": "rep-1", "team_id": "team-a"}
+    for method, event in [
+        ("on_lead_follow_up_logged", lead_event("LeadFollowUpLogged", "l1", follow_up, version=3)),
+        ("on_lead_assigned", lead_event("LeadAssigned", "l1", assigned, version=2)),
+    ]:
+        with entrypoint_waiter(container, method):
+            publish(amqp, "lead", event)
+    [lead] = mongo_client[database_name].lead_facts.find()
+    assert (lead["owner_id"], lead["team_id"], lead["follow_ups"][0]["kind"]) == (
+        "rep-1",
+        "team-a",
+        "call",
+    )

@@ -8,13 +8,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from analytics.domain import deals, pipelines
+from analytics.domain import deals, leads, pipelines
 from analytics.domain.deals import Deal
 from analytics.domain.lead_summary import bucket_of
+from analytics.domain.leads import LeadFact
 from analytics.domain.pipelines import Pipeline
 
 LEAD_EVENTS = ("LeadCreated",)
-PROJECTED = (*LEAD_EVENTS, *deals.DEAL_EVENTS, *pipelines.PIPELINE_EVENTS)
+PROJECTED = (
+    *leads.LEAD_FACT_EVENTS,
+    *deals.DEAL_EVENTS,
+    *pipelines.PIPELINE_EVENTS,
+)
 
 
 @dataclass
@@ -22,6 +27,7 @@ class Projection:
     deals: dict[str, Deal] = field(default_factory=dict)
     pipelines: dict[str, Pipeline] = field(default_factory=dict)
     lead_counts: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    leads: dict[str, LeadFact] = field(default_factory=dict)
 
 
 def fold(events: Iterable[dict[str, Any]]) -> Projection:
@@ -32,6 +38,9 @@ def fold(events: Iterable[dict[str, Any]]) -> Projection:
         payload = envelope.get("payload") or {}
         if event_type in LEAD_EVENTS:
             out.lead_counts[bucket_of(envelope)] += 1
+        if event_type in leads.LEAD_FACT_EVENTS:
+            key = payload["lead_id"]
+            out.leads[key] = leads.apply(out.leads.get(key), envelope)
         elif event_type in deals.DEAL_EVENTS:
             key = payload["opportunity_id"]
             out.deals[key] = deals.apply(out.deals.get(key), envelope)
