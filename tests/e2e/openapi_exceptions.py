@@ -147,6 +147,13 @@ EXCEPTIONS: tuple[Exception_, ...] = (
     ),
     Exception_(
         ACCEPTANCE,
+        "due_date_from must not be after due_date_to and the range at most a year; a "
+        "pattern cannot refuse February 30th",
+        "GET",
+        "/v1/analytics/cash",
+    ),
+    Exception_(
+        ACCEPTANCE,
         "created_at_from must be before created_at_to; instants are 1970 to 2100",
         "GET",
         "/v1/leads",

@@ -12,7 +12,7 @@ import pytest
 from analytics.apps import build as build_app
 from analytics.grpc_api import register
 from analytics.store import ensure_indexes
-from analytics_events import history, lead_history
+from analytics_events import cash_history, history, lead_history
 from crm_runtime.principal import Principal
 from crm_runtime.rpc.server import GrpcApp
 from crm_runtime.testing.fixtures import settings_for
@@ -56,13 +56,16 @@ def api(mongo_uri, database_name, gateway_app, tenant_id, analytics):
     app, address = analytics
     seed(mongo_uri, database_name, tenant_id)
     seed(mongo_uri, database_name, f"{tenant_id}-other")
-    for e in history(tenant=tenant_id) + lead_history(tenant=tenant_id):
+    for e in (
+        history(tenant=tenant_id) + lead_history(tenant=tenant_id) + cash_history(tenant=tenant_id)
+    ):
         app.on_event(e)
     client = gateway_app(CRM_ANALYTICS_ADDR=address)
     people = {
         "director": Principal(tenant_id, "dir-1", ("sales_director",), "all"),
         "manager_b": Principal(tenant_id, "mgr-b", ("sales_manager",), "team", "team-b"),
         "rep_1": Principal(tenant_id, "rep-1", ("sales_rep",), "own", "team-a"),
+        "finance": Principal(tenant_id, "fin-1", ("finance",), "all"),
         "other_director": Principal(f"{tenant_id}-other", "dir-9", ("sales_director",), "all"),
     }
     keys = {who: _key(mongo_uri, database_name, p) for who, p in people.items()}
@@ -137,6 +140,30 @@ def test_activity_and_lead_conversion_by_scope(api):
     assert _ok(api("other_director", "/v1/analytics/lead-conversion", **CREATED))["rows"] == []
 
 
+def test_cash_for_finance_and_directors(api):
+    november = {"due_date_from": "2026-11-01", "due_date_to": "2026-11-30"}
+    c = _ok(api("finance", "/v1/analytics/cash", **november))
+    assert [(b["bucket"], b["count"], b["outstanding"]["amount"]) for b in c["aging"]] == [
+        ("not_due", 1, "300"),
+        ("0-30", 0, "0"),
+        ("31-60", 1, "150"),
+        ("61-90", 0, "0"),
+        ("90+", 1, "400"),
+    ]
+    assert (c["outstanding"], c["collection_rate"], c["days_sales_outstanding"]) == (
+        {"amount": "850", "currency": "CNY"},
+        1.0,
+        255.0,
+    )
+    assert [(o["key"], o["outstanding"]["amount"]) for o in c["overdue_by_owner"]] == [
+        ("rep-2", "400"),
+        ("rep-1", "150"),
+    ]
+    assert _ok(api("director", "/v1/analytics/cash", **november)) == c
+    assert api("rep_1", "/v1/analytics/cash").status_code == 403
+    assert _ok(api("other_director", "/v1/analytics/cash"))["outstanding"]["amount"] == "0"
+
+
 def test_bad_filters_are_problems_naming_the_field(api):
     for path, params, field in [
         (
@@ -149,6 +176,11 @@ def test_bad_filters_are_problems_naming_the_field(api):
         ("/v1/analytics/funnel", {"currency": "rmb"}, "currency"),
         ("/v1/analytics/activity", {"created_on_from": "2026-04-31"}, "created_on_from"),
         ("/v1/analytics/lead-conversion", {"group_by": "colour"}, "group_by"),
+        (
+            "/v1/analytics/cash",
+            {"due_date_from": "2026-12-01", "due_date_to": "2026-11-01"},
+            "due_date_from",
+        ),
     ]:
         response = api("director", path, **params)
         assert response.status_code == 422, (path, params, response.text)

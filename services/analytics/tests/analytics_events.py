@@ -319,3 +319,72 @@ def lead_history(tenant="t1"):
             **kw,
         ),
     ]
+
+
+def payment_event(event_type, payload, *, tenant="t1", at="2026-09-01T00:00:00Z"):
+    made = envelope(event_type, payload, tenant=tenant, at=at, aggregate=payload.get("plan_id", ""))
+    made["aggregate_type"] = "payment"
+    made["producer"] = "payment"
+    return made
+
+
+def plan(
+    plan_id, instalments, *, owner="rep-1", team="team-a", account="acc-1", replaces="", tenant="t1"
+):
+    """`instalments`: (receivable id, amount, due date)."""
+    payload = {
+        "plan_id": plan_id,
+        "contract_id": f"c-{plan_id}",
+        "contract_number": f"HT-{plan_id}",
+        "account_id": account,
+        "owner_id": owner,
+        "team_id": team,
+        "instalments": [
+            {"receivable_id": rid, "sequence": i + 1, "amount": money(amount), "due_date": due}
+            for i, (rid, amount, due) in enumerate(instalments)
+        ],
+        "replaces_plan_id": replaces,
+    }
+    return payment_event("PaymentPlanCreated", payload, tenant=tenant)
+
+
+def matched(receipt, allocations, *, tenant="t1"):
+    """`allocations`: (allocation id, receivable id, amount)."""
+    payload = {
+        "receipt_id": receipt,
+        "allocations": [
+            {"allocation_id": aid, "receivable_id": rid, "amount": money(amount)}
+            for aid, rid, amount in allocations
+        ],
+    }
+    return payment_event("ReceiptMatched", payload, tenant=tenant, at="2026-11-10T00:00:00Z")
+
+
+def unmatched(receipt, released, *, tenant="t1"):
+    payload = {
+        "receipt_id": receipt,
+        "released": [{"allocation_id": aid, "receivable_id": rid} for aid, rid in released],
+    }
+    return payment_event("ReceiptUnmatched", payload, tenant=tenant, at="2026-11-11T00:00:00Z")
+
+
+def cash_history(tenant="t1"):
+    """As of 2026-11-24: r1 100 due 11-01 paid 100; r2 200 due 10-20 paid 50 (35 days
+    late, 150 left); r3 300 due 12-10 not due; r4 400 of rep-2/acc-2 due 07-01 (146
+    days: 90+); plan p0 (r0) replaced by p2; a match of r2 released again."""
+    return [
+        plan("p0", [("r0", "999", "2026-11-05")], tenant=tenant),
+        plan("p1", [("r1", "100", "2026-11-01"), ("r2", "200", "2026-10-20")], tenant=tenant),
+        plan("p2", [("r3", "300", "2026-12-10")], replaces="p0", tenant=tenant),
+        plan(
+            "p3",
+            [("r4", "400", "2026-07-01")],
+            owner="rep-2",
+            team="team-b",
+            account="acc-2",
+            tenant=tenant,
+        ),
+        matched("rc1", [("a1", "r1", "100"), ("a2", "r2", "50")], tenant=tenant),
+        matched("rc2", [("a3", "r2", "70")], tenant=tenant),
+        unmatched("rc2", [("a3", "r2")], tenant=tenant),
+    ]

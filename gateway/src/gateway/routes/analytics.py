@@ -13,12 +13,14 @@ from gateway.dependencies import AnalyticsClient, CallOptions
 from gateway.identity.caller import Caller
 from gateway.schemas.analytics import (
     ActivityOut,
+    CashOut,
     FunnelOut,
     LeadConversionOut,
     LeadCountOut,
     LeadSummary,
     ResultsOut,
     activity_out,
+    cash_out,
     funnel_out,
     lead_conversion_out,
     results_out,
@@ -204,3 +206,36 @@ async def lead_conversion(
         **options,
     )
     return lead_conversion_out(reply)
+
+
+@router.get(
+    "/cash",
+    response_model=CashOut,
+    summary="Receivables aging, collection rate, DSO, overdue by rep and customer",
+    description=(
+        "Aging of what is outstanding as of today, by days past due; collection rate and "
+        "days sales outstanding over the receivables due in the period (default: the last "
+        "30 days); overdue by owner rep and by customer. From the payment events (ADR 0034). "
+        "Finance, directors and admins."
+    ),
+)
+async def cash(
+    caller: Annotated[Caller, Depends(authorize("analytics:cash_read"))],
+    analytics_service: AnalyticsClient,
+    options: CallOptions,
+    due_date_from: Annotated[str, _date("first due date, inclusive")] = "",
+    due_date_to: Annotated[str, _date("last due date, inclusive")] = "",
+    owner_id: Annotated[str, _id("only this owner's receivables")] = "",
+    team_id: Annotated[str, _id("only this team's receivables")] = "",
+    currency: Annotated[str, _currency()] = "",
+) -> CashOut:
+    reply = await analytics_service.GetReceivablesAging(
+        analytics_pb2.GetReceivablesAgingRequest(
+            days=analytics_pb2.DayRange(from_day=due_date_from, to_day=due_date_to),
+            owner_id=owner_id,
+            team_id=team_id,
+            currency=currency,
+        ),
+        **options,
+    )
+    return cash_out(reply)

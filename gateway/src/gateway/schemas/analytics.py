@@ -213,3 +213,49 @@ def lead_conversion_out(reply: analytics_pb2.GetLeadConversionResponse) -> LeadC
             for r in reply.rows
         ]
     )
+
+
+# Cash (GET /v1/analytics/cash) ---------------------------------------------------------
+
+
+class AgingBucketOut(BaseModel):
+    bucket: str = Field(description="days past due: not_due, 0-30, 31-60, 61-90, 90+")
+    count: int
+    outstanding: Money
+
+
+class OverdueOut(BaseModel):
+    key: str = Field(description="owner id or account id")
+    count: int
+    outstanding: Money
+
+
+class CashOut(BaseModel):
+    aging: list[AgingBucketOut]
+    outstanding: Money
+    due_in_period: Money
+    collected_of_due: Money
+    collection_rate: float = Field(description="collected_of_due / due_in_period, 0..1")
+    days_sales_outstanding: float = Field(description="outstanding / due_in_period x days")
+    overdue_by_owner: list[OverdueOut]
+    overdue_by_account: list[OverdueOut]
+
+
+def _overdue(g: analytics_pb2.OverdueGroup) -> OverdueOut:
+    return OverdueOut(key=g.key, count=g.count, outstanding=_money(g.outstanding))
+
+
+def cash_out(reply: analytics_pb2.GetReceivablesAgingResponse) -> CashOut:
+    return CashOut(
+        aging=[
+            AgingBucketOut(bucket=b.bucket, count=b.count, outstanding=_money(b.amount))
+            for b in reply.buckets
+        ],
+        outstanding=_money(reply.outstanding),
+        due_in_period=_money(reply.due_in_period),
+        collected_of_due=_money(reply.collected_of_due),
+        collection_rate=reply.collection_rate,
+        days_sales_outstanding=reply.days_sales_outstanding,
+        overdue_by_owner=[_overdue(g) for g in reply.overdue_by_owner],
+        overdue_by_account=[_overdue(g) for g in reply.overdue_by_account],
+    )

@@ -14,8 +14,9 @@ from crm_runtime.clock import utcnow
 from crm_runtime.errors import FieldViolation, NotFound, require
 from crm_runtime.principal import Principal
 
-from analytics.domain import deals, leads, pipelines
+from analytics.domain import deals, leads, pipelines, receivables
 from analytics.domain.activity import LEAD_GROUPS, Conversion, RepActivity, activity, conversion
+from analytics.domain.cash import Cash, cash
 from analytics.domain.deals import Deal
 from analytics.domain.filters import Scope, group_by, period
 from analytics.domain.funnel import Funnel, funnel
@@ -52,6 +53,16 @@ def project(stores: Stores, envelope: dict[str, Any]) -> None:
     elif event_type in pipelines.PIPELINE_EVENTS:
         known = stores.pipelines(tenant)
         known.put(pipelines.apply(known.get(payload["pipeline_id"]), envelope))
+    elif event_type in receivables.PAYMENT_EVENTS:
+        owed = stores.receivables(tenant)
+        ids, replaces = receivables.touched(envelope)
+        found = owed.some(ids)
+        if replaces:
+            owed.mark_replaced(replaces)
+            found.update({r.receivable_id: r for r in owed.of_plan(replaces)})
+        replaced = owed.replaced_plans()
+        for changed in receivables.apply(found, replaced, envelope):
+            owed.put(changed)
 
 
 def _currency(raw: str) -> str:
@@ -80,13 +91,15 @@ def _live(stores: Stores, tenant: str) -> Projection:
         pipelines={p.pipeline_id: p for p in stores.pipelines(tenant).all()},
         lead_counts=counts,
         leads={lead.lead_id: lead for lead in stores.leads(tenant).all()},
+        receivables={r.receivable_id: r for r in stores.receivables(tenant).all()},
+        replaced_plans=stores.receivables(tenant).replaced_plans(),
     )
 
 
 def differences(live: Projection, rebuilt: Projection) -> list[str]:
     """What differs between two projections of a tenant, one line per record."""
     out = []
-    for name in ("deals", "pipelines", "lead_counts", "leads"):
+    for name in ("deals", "pipelines", "lead_counts", "leads", "receivables"):
         a, b = getattr(live, name), getattr(rebuilt, name)
         for key in sorted(set(a) | set(b), key=str):
             if a.get(key) != b.get(key):
@@ -243,6 +256,24 @@ class AnalyticsApp:
         visible = [lead for lead in cohort if scope.sees(lead.owner_id, lead.team_id)]
         return conversion(visible, won, group)
 
+    def cash(
+        self,
+        principal: Principal,
+        *,
+        due_date_from: str = "",
+        due_date_to: str = "",
+        owner_id: str = "",
+        team_id: str = "",
+        currency: str = "",
+    ) -> Cash:
+        """Aging as of today; collection and DSO over the receivables due in the period."""
+        days = period(due_date_from, due_date_to, self.today(), ("due_date_from", "due_date_to"))
+        money = _currency(currency)
+        scope = _scope(principal, owner_id, team_id)
+        every = self.storage.run(lambda s: s.receivables(principal.tenant_id).all())
+        visible = [r for r in every if r.currency == money and scope.sees(r.owner_id, r.team_id)]
+        return cash(visible, self.today(), days)
+
     # Operations -------------------------------------------------------------------
 
     def rebuild(self, tenant_id: str) -> Rebuilt:
@@ -264,6 +295,12 @@ class AnalyticsApp:
             lead_repo.clear()
             for lead in folded.leads.values():
                 lead_repo.put(lead)
+            money_repo = stores.receivables(tenant_id)
+            money_repo.clear()
+            for plan_id in sorted(folded.replaced_plans):
+                money_repo.mark_replaced(plan_id)
+            for receivable in folded.receivables.values():
+                money_repo.put(receivable)
             for (day, source), n in sorted(folded.lead_counts.items()):
                 counts.increment(day, source, n)
             for deal in folded.deals.values():

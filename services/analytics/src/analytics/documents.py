@@ -12,6 +12,7 @@ from bson.decimal128 import Decimal128
 from analytics.domain.deals import Deal, Dwell
 from analytics.domain.leads import FollowUp, LeadFact
 from analytics.domain.pipelines import Pipeline, Stage
+from analytics.domain.receivables import Allocation, Receivable
 
 Doc = dict[str, Any]
 
@@ -154,3 +155,48 @@ def _at(value: datetime) -> datetime:
     found = _utc(value)
     assert found is not None
     return found
+
+
+def _decimal(value: Any) -> Decimal:
+    return value.to_decimal() if isinstance(value, Decimal128) else Decimal(value)
+
+
+def receivable_doc(r: Receivable) -> Doc:
+    return {
+        "receivable_id": r.receivable_id,
+        "plan_id": r.plan_id,
+        "contract_id": r.contract_id,
+        "contract_number": r.contract_number,
+        "account_id": r.account_id,
+        "owner_id": r.owner_id,
+        "team_id": r.team_id,
+        "amount": Decimal128(r.amount),
+        "currency": r.currency,
+        "due_on": r.due_on.isoformat() if r.due_on else None,
+        "allocations": [
+            {"allocation_id": a.allocation_id, "amount": Decimal128(a.amount)}
+            for a in r.allocations
+        ],
+        "released": list(r.released),
+        "replaced": r.replaced,
+    }
+
+
+def receivable_of(doc: Doc) -> Receivable:
+    return Receivable(
+        receivable_id=doc["receivable_id"],
+        plan_id=doc["plan_id"],
+        contract_id=doc["contract_id"],
+        contract_number=doc["contract_number"],
+        account_id=doc["account_id"],
+        owner_id=doc["owner_id"],
+        team_id=doc["team_id"],
+        amount=_decimal(doc["amount"]),
+        currency=doc["currency"],
+        due_on=date.fromisoformat(doc["due_on"]) if doc["due_on"] else None,
+        allocations=tuple(
+            Allocation(a["allocation_id"], _decimal(a["amount"])) for a in doc["allocations"]
+        ),
+        released=tuple(doc["released"]),
+        replaced=doc["replaced"],
+    )

@@ -10,7 +10,13 @@ from crm_runtime.principal import current_principal
 
 from analytics.app import DEFAULT_CURRENCY, AnalyticsApp
 from analytics.domain.lead_summary import total
-from analytics.proto import activity_reply, conversion_reply, funnel_reply, results_reply
+from analytics.proto import (
+    activity_reply,
+    cash_reply,
+    conversion_reply,
+    funnel_reply,
+    results_reply,
+)
 
 SERVICE_NAME = analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name
 
@@ -88,6 +94,19 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
             team_id=request.team_id,
         )
         return conversion_reply(rows)
+
+    def GetReceivablesAging(
+        self, request: analytics_pb2.GetReceivablesAgingRequest, context: Any
+    ) -> analytics_pb2.GetReceivablesAgingResponse:
+        found = self.app.cash(
+            current_principal(),
+            due_date_from=request.days.from_day,
+            due_date_to=request.days.to_day,
+            owner_id=request.owner_id,
+            team_id=request.team_id,
+            currency=request.currency,
+        )
+        return cash_reply(found, request.currency or DEFAULT_CURRENCY)
 
 
 def register(app: AnalyticsApp) -> Any:

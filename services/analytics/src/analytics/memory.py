@@ -13,6 +13,7 @@ from analytics.domain.deals import Deal
 from analytics.domain.lead_summary import DayRange, LeadCount
 from analytics.domain.leads import LeadFact
 from analytics.domain.pipelines import Pipeline
+from analytics.domain.receivables import Receivable
 from analytics.ports import Stores
 
 T = TypeVar("T")
@@ -110,6 +111,35 @@ class MemoryLeads(_TenantTable):
         ]
 
 
+class MemoryReceivables(_TenantTable):
+    def __init__(self, tx: MemoryTransaction, tenant_id: str) -> None:
+        super().__init__(tx, "receivable_facts", tenant_id)
+        self.replaced = _TenantTable(tx, "replaced_plans", tenant_id)
+
+    def some(self, receivable_ids: list[str]) -> dict[str, Receivable]:
+        rows = self.rows()
+        return {k: rows[k] for k in receivable_ids if k in rows}
+
+    def of_plan(self, plan_id: str) -> list[Receivable]:
+        return [r for r in self.all() if r.plan_id == plan_id]
+
+    def put(self, receivable: Receivable) -> None:
+        self._put(receivable.receivable_id, receivable)
+
+    def replaced_plans(self) -> set[str]:
+        return set(self.replaced.rows())
+
+    def mark_replaced(self, plan_id: str) -> None:
+        self.replaced._put(plan_id, True)
+
+    def all(self) -> list[Receivable]:
+        return [r for _, r in sorted(self.rows().items())]
+
+    def clear(self) -> None:
+        super().clear()
+        self.replaced.clear()
+
+
 class MemoryPipelines(_TenantTable):
     def __init__(self, tx: MemoryTransaction, tenant_id: str) -> None:
         super().__init__(tx, "pipeline_stages", tenant_id)
@@ -154,6 +184,9 @@ class MemoryStores:
 
     def leads(self, tenant_id: str) -> MemoryLeads:
         return MemoryLeads(self.tx, tenant_id)
+
+    def receivables(self, tenant_id: str) -> MemoryReceivables:
+        return MemoryReceivables(self.tx, tenant_id)
 
     def pipelines(self, tenant_id: str) -> MemoryPipelines:
         return MemoryPipelines(self.tx, tenant_id)

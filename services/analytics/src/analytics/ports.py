@@ -14,6 +14,7 @@ from analytics.domain.deals import Deal
 from analytics.domain.lead_summary import DayRange, LeadCount
 from analytics.domain.leads import LeadFact
 from analytics.domain.pipelines import Pipeline
+from analytics.domain.receivables import Receivable
 
 T = TypeVar("T")
 
@@ -66,6 +67,25 @@ class Leads(Protocol):
     def clear(self) -> None: ...
 
 
+class Receivables(Protocol):
+    def some(self, receivable_ids: list[str]) -> dict[str, Receivable]:
+        """Those of `receivable_ids` known, by id."""
+
+    def of_plan(self, plan_id: str) -> list[Receivable]: ...
+
+    def put(self, receivable: Receivable) -> None: ...
+
+    def replaced_plans(self) -> set[str]: ...
+
+    def mark_replaced(self, plan_id: str) -> None: ...
+
+    def all(self) -> list[Receivable]:
+        """Every receivable, by id."""
+
+    def clear(self) -> None:
+        """Every receivable and replaced plan of the tenant gone."""
+
+
 class Pipelines(Protocol):
     def get(self, pipeline_id: str) -> Pipeline | None: ...
 
@@ -96,6 +116,8 @@ class Stores(Protocol):
     def deals(self, tenant_id: str) -> Deals: ...
 
     def leads(self, tenant_id: str) -> Leads: ...
+
+    def receivables(self, tenant_id: str) -> Receivables: ...
 
     def pipelines(self, tenant_id: str) -> Pipelines: ...
 

@@ -8,6 +8,7 @@ from crm.analytics.v1 import analytics_pb2 as pb
 from crm.common.v1 import common_pb2
 
 from analytics.domain.activity import Conversion, RepActivity
+from analytics.domain.cash import Cash
 from analytics.domain.funnel import Breakdown, Funnel
 from analytics.domain.results import Figures, GroupResults
 
@@ -108,4 +109,24 @@ def conversion_reply(rows: list[Conversion]) -> pb.GetLeadConversionResponse:
             )
             for r in rows
         ]
+    )
+
+
+def _overdue(b: Breakdown, currency: str) -> pb.OverdueGroup:
+    return pb.OverdueGroup(key=b.key, count=b.count, outstanding=money(b.amount, currency))
+
+
+def cash_reply(c: Cash, currency: str) -> pb.GetReceivablesAgingResponse:
+    return pb.GetReceivablesAgingResponse(
+        buckets=[
+            pb.AgingBucket(bucket=b.key, count=b.count, amount=money(b.amount, currency))
+            for b in c.buckets
+        ],
+        collection_rate=c.collection_rate,
+        days_sales_outstanding=c.days_sales_outstanding,
+        outstanding=money(c.outstanding, currency),
+        due_in_period=money(c.due_in_period, currency),
+        collected_of_due=money(c.collected_of_due, currency),
+        overdue_by_owner=[_overdue(b, currency) for b in c.overdue_by_owner],
+        overdue_by_account=[_overdue(b, currency) for b in c.overdue_by_account],
     )

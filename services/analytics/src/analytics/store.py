@@ -21,11 +21,14 @@ from analytics.documents import (
     log_doc,
     pipeline_doc,
     pipeline_of,
+    receivable_doc,
+    receivable_of,
 )
 from analytics.domain.deals import Deal
 from analytics.domain.lead_summary import DayRange, LeadCount
 from analytics.domain.leads import LeadFact
 from analytics.domain.pipelines import Pipeline
+from analytics.domain.receivables import Receivable
 from analytics.ports import Stores
 
 T = TypeVar("T")
@@ -34,6 +37,8 @@ DEALS = "deal_facts"
 PIPELINES = "pipeline_stages"
 EVENT_LOG = "event_log"
 LEADS = "lead_facts"
+RECEIVABLES = "receivable_facts"
+REPLACED_PLANS = "replaced_plans"
 
 
 def ensure_indexes(db: Database[Doc]) -> None:
@@ -47,6 +52,11 @@ def ensure_indexes(db: Database[Doc]) -> None:
     db[DEALS].create_index([("tenant_id", ASCENDING), ("closed_on", ASCENDING)])
     db[DEALS].create_index([("tenant_id", ASCENDING), ("status", ASCENDING)])
     db[LEADS].create_index([("tenant_id", ASCENDING), ("lead_id", ASCENDING)], unique=True)
+    db[RECEIVABLES].create_index(
+        [("tenant_id", ASCENDING), ("receivable_id", ASCENDING)], unique=True
+    )
+    db[RECEIVABLES].create_index([("tenant_id", ASCENDING), ("plan_id", ASCENDING)])
+    db[REPLACED_PLANS].create_index([("tenant_id", ASCENDING), ("plan_id", ASCENDING)], unique=True)
     db[LEADS].create_index([("tenant_id", ASCENDING), ("created_on", ASCENDING)])
     db[LEADS].create_index([("tenant_id", ASCENDING), ("follow_up_days", ASCENDING)])
     db[PIPELINES].create_index([("tenant_id", ASCENDING), ("pipeline_id", ASCENDING)], unique=True)
@@ -151,6 +161,39 @@ class Leads:
         self.leads.delete_many({})
 
 
+class Receivables:
+    def __init__(self, tx: Transaction, tenant_id: str) -> None:
+        self.receivables: TenantCollection = tx.collection(RECEIVABLES, tenant_id)
+        self.replaced: TenantCollection = tx.collection(REPLACED_PLANS, tenant_id)
+
+    def some(self, receivable_ids: list[str]) -> dict[str, Receivable]:
+        docs = self.receivables.find({"receivable_id": {"$in": receivable_ids}})
+        return {d["receivable_id"]: receivable_of(d) for d in docs}
+
+    def of_plan(self, plan_id: str) -> list[Receivable]:
+        docs = self.receivables.find({"plan_id": plan_id})
+        return sorted((receivable_of(d) for d in docs), key=lambda r: r.receivable_id)
+
+    def put(self, receivable: Receivable) -> None:
+        doc = receivable_doc(receivable)
+        key = {"receivable_id": doc.pop("receivable_id")}
+        self.receivables.update_one(key, {"$set": doc}, upsert=True)
+
+    def replaced_plans(self) -> set[str]:
+        return {d["plan_id"] for d in self.replaced.find({})}
+
+    def mark_replaced(self, plan_id: str) -> None:
+        self.replaced.update_one({"plan_id": plan_id}, {"$set": {"plan_id": plan_id}}, upsert=True)
+
+    def all(self) -> list[Receivable]:
+        docs = self.receivables.find({}, sort=[("receivable_id", ASCENDING)])
+        return [receivable_of(d) for d in docs]
+
+    def clear(self) -> None:
+        self.receivables.delete_many({})
+        self.replaced.delete_many({})
+
+
 class Pipelines:
     def __init__(self, tx: Transaction, tenant_id: str) -> None:
         self.pipelines: TenantCollection = tx.collection(PIPELINES, tenant_id)
@@ -203,6 +246,9 @@ class MongoStores:
 
     def pipelines(self, tenant_id: str) -> Pipelines:
         return Pipelines(self.tx, tenant_id)
+
+    def receivables(self, tenant_id: str) -> Receivables:
+        return Receivables(self.tx, tenant_id)
 
     def event_log(self, tenant_id: str) -> EventLog:
         return EventLog(self.tx, tenant_id)

@@ -69,3 +69,15 @@ class AnalyticsWorker:
     @on_event("opportunity", "OpportunityReopened")
     def on_opportunity_reopened(self, envelope: dict[str, Any]) -> bool:
         return self.app.on_event(envelope)
+
+    @on_event("payment", "PaymentPlanCreated")
+    def on_payment_plan_created(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)
+
+    @on_event("payment", "ReceiptMatched")
+    def on_receipt_matched(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)
+
+    @on_event("payment", "ReceiptUnmatched")
+    def on_receipt_unmatched(self, envelope: dict[str, Any]) -> bool:
+        return self.app.on_event(envelope)

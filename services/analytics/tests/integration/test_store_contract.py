@@ -12,7 +12,7 @@ from analytics.domain.pipelines import apply as pipeline_apply
 from analytics.domain.projection import fold
 from analytics.memory import MemoryAnalyticsStorage
 from analytics.store import MongoAnalyticsStorage, ensure_indexes
-from analytics_events import created, history, lead_history, pipeline
+from analytics_events import cash_history, created, history, lead_history, pipeline
 from crm_runtime.testing.storage import STORAGES, storage_for
 
 
@@ -183,3 +183,34 @@ def test_the_leads_of_won_deals(storage):
 
     storage.run(put)
     assert storage.run(lambda s: s.deals("t1").won_lead_ids()) == {"l1"}
+
+
+def test_receivables_by_id_and_plan_and_the_replaced_plans(storage):
+    facts = fold(cash_history()).receivables
+
+    def put(s):
+        for r in facts.values():
+            s.receivables("t1").put(r)
+        s.receivables("t1").mark_replaced("p0")
+        s.receivables("t1").mark_replaced("p0")
+        s.receivables("t2").put(facts["r1"])
+
+    storage.run(put)
+    assert storage.run(lambda s: s.receivables("t1").some(["r2", "nope"])) == {"r2": facts["r2"]}
+    assert [r.receivable_id for r in storage.run(lambda s: s.receivables("t1").of_plan("p1"))] == [
+        "r1",
+        "r2",
+    ]
+    assert storage.run(lambda s: s.receivables("t1").replaced_plans()) == {"p0"}
+    assert storage.run(lambda s: s.receivables("t2").replaced_plans()) == set()
+    assert [r.receivable_id for r in storage.run(lambda s: s.receivables("t1").all())] == [
+        "r0",
+        "r1",
+        "r2",
+        "r3",
+        "r4",
+    ]
+    storage.run(lambda s: s.receivables("t1").clear())
+    assert storage.run(lambda s: s.receivables("t1").all()) == []
+    assert storage.run(lambda s: s.receivables("t1").replaced_plans()) == set()
+    assert len(storage.run(lambda s: s.receivables("t2").all())) == 1

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from analytics.app import AnalyticsApp
 from analytics.memory import MemoryAnalyticsStorage
-from analytics_events import created, history, lead_history
+from analytics_events import cash_history, created, history, lead_history
 from crm_runtime.errors import NotFound, ValidationFailed
 from crm_runtime.principal import Principal
 
@@ -148,3 +148,22 @@ def test_activity_and_lead_conversion_within_the_scope_and_rebuilt_the_same():
     assert app.check("t1") == []
     app.rebuild("t1")
     assert (app.activity(DIRECTOR, **month), app.lead_conversion(DIRECTOR, **month)) == before
+
+
+def test_cash_within_the_scope_and_rebuilt_the_same():
+    app = AnalyticsApp(MemoryAnalyticsStorage(), today=lambda: date(2026, 11, 24))
+    events = cash_history()
+    random.Random(4).shuffle(events)
+    for e in events:
+        app.on_event(e)
+    november = {"due_date_from": "2026-11-01", "due_date_to": "2026-11-30"}
+    director = app.cash(DIRECTOR, **november)
+    assert director.outstanding == Decimal(850)
+    assert app.cash(MANAGER_B, **november).outstanding == Decimal(400)
+    assert app.cash(REP_1, **november).collection_rate == 1.0
+    with pytest.raises(ValidationFailed) as err:
+        app.cash(DIRECTOR, due_date_from="2026-12-01", due_date_to="2026-11-01")
+    assert err.value.violations[0].field == "due_date_from"
+    assert app.check("t1") == []
+    app.rebuild("t1")
+    assert app.cash(DIRECTOR, **november) == director and app.check("t1") == []

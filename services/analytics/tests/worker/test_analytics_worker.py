@@ -2,7 +2,7 @@
 
 import pytest
 from analytics.worker import AnalyticsWorker
-from analytics_events import created, lead_event, moved
+from analytics_events import created, lead_event, matched, moved, plan
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.servers import worker_amqp_uri
 from crm_runtime.testing.workers import (
@@ -80,3 +80,16 @@ def test_lead_events_make_lead_facts(worker, mongo_client, database_name):
         "team-a",
         "call",
     )
+
+
+def test_payment_events_make_receivables(worker, mongo_client, database_name):
+    container, amqp = worker
+    for method, event in [
+        ("on_receipt_matched", matched("rc1", [("a1", "r1", "40.5")])),
+        ("on_payment_plan_created", plan("p1", [("r1", "100", "2026-11-01")])),
+    ]:
+        with entrypoint_waiter(container, method):
+            publish(amqp, "payment", event)
+    [r] = mongo_client[database_name].receivable_facts.find()
+    assert (r["owner_id"], r["due_on"], str(r["amount"])) == ("rep-1", "2026-11-01", "100")
+    assert str(r["allocations"][0]["amount"]) == "40.5"

@@ -8,17 +8,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from analytics.domain import deals, leads, pipelines
+from analytics.domain import deals, leads, pipelines, receivables
 from analytics.domain.deals import Deal
 from analytics.domain.lead_summary import bucket_of
 from analytics.domain.leads import LeadFact
 from analytics.domain.pipelines import Pipeline
+from analytics.domain.receivables import Receivable
 
 LEAD_EVENTS = ("LeadCreated",)
 PROJECTED = (
     *leads.LEAD_FACT_EVENTS,
     *deals.DEAL_EVENTS,
     *pipelines.PIPELINE_EVENTS,
+    *receivables.PAYMENT_EVENTS,
 )
 
 
@@ -28,6 +30,8 @@ class Projection:
     pipelines: dict[str, Pipeline] = field(default_factory=dict)
     lead_counts: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     leads: dict[str, LeadFact] = field(default_factory=dict)
+    receivables: dict[str, Receivable] = field(default_factory=dict)
+    replaced_plans: set[str] = field(default_factory=set)
 
 
 def fold(events: Iterable[dict[str, Any]]) -> Projection:
@@ -47,4 +51,7 @@ def fold(events: Iterable[dict[str, Any]]) -> Projection:
         elif event_type in pipelines.PIPELINE_EVENTS:
             key = payload["pipeline_id"]
             out.pipelines[key] = pipelines.apply(out.pipelines.get(key), envelope)
+        elif event_type in receivables.PAYMENT_EVENTS:
+            for r in receivables.apply(out.receivables, out.replaced_plans, envelope):
+                out.receivables[r.receivable_id] = r
     return out
