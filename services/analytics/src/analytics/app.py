@@ -18,7 +18,7 @@ from analytics.domain import deals, leads, pipelines, receivables
 from analytics.domain.activity import LEAD_GROUPS, Conversion, RepActivity, activity, conversion
 from analytics.domain.cash import Cash, cash
 from analytics.domain.deals import Deal
-from analytics.domain.filters import Scope, group_by, period
+from analytics.domain.filters import Period, Scope, group_by, period
 from analytics.domain.funnel import Funnel, funnel
 from analytics.domain.lead_summary import LeadCount, bucket_of, day_range
 from analytics.domain.projection import LEAD_EVENTS, PROJECTED, Projection, fold
@@ -118,6 +118,10 @@ class AnalyticsApp:
         self.today = today
         self.now = now
 
+    def _period(self, field: str, raw_from: str, raw_to: str) -> Period:
+        """The inclusive days of `<field>_from` / `<field>_to` (named so in a 422)."""
+        return period(raw_from, raw_to, self.today(), (f"{field}_from", f"{field}_to"))
+
     # Events -----------------------------------------------------------------------
 
     def on_event(self, envelope: dict[str, Any]) -> bool:
@@ -149,9 +153,7 @@ class AnalyticsApp:
         currency: str = "",
     ) -> Funnel:
         """The funnel of the deals created in the period (the last 30 days by default)."""
-        days = period(
-            created_on_from, created_on_to, self.today(), ("created_on_from", "created_on_to")
-        )
+        days = self._period("created_on", created_on_from, created_on_to)
         money = _currency(currency)
         scope = _scope(principal, owner_id, team_id)
 
@@ -186,9 +188,7 @@ class AnalyticsApp:
         currency: str = "",
     ) -> list[GroupResults]:
         """Results of deals closed in the period, beside the period before it."""
-        days = period(
-            closed_date_from, closed_date_to, self.today(), ("closed_date_from", "closed_date_to")
-        )
+        days = self._period("closed_date", closed_date_from, closed_date_to)
         grouping = group_by(group)
         money = _currency(currency)
         scope = _scope(principal, owner_id, team_id)
@@ -215,9 +215,7 @@ class AnalyticsApp:
     ) -> list[RepActivity]:
         """Follow-ups by kind logged in the period; first response and SLA of the leads
         created in it; per rep, within the caller's scope."""
-        days = period(
-            created_on_from, created_on_to, self.today(), ("created_on_from", "created_on_to")
-        )
+        days = self._period("created_on", created_on_from, created_on_to)
         scope = _scope(principal, owner_id, team_id)
 
         def read(stores: Stores) -> list[leads.LeadFact]:
@@ -240,12 +238,8 @@ class AnalyticsApp:
         team_id: str = "",
     ) -> list[Conversion]:
         """Lead -> opportunity -> won of the leads created in the period, per group."""
-        days = period(
-            created_on_from, created_on_to, self.today(), ("created_on_from", "created_on_to")
-        )
-        if group not in LEAD_GROUPS:
-            named = ", ".join(repr(g) for g in LEAD_GROUPS)
-            require([FieldViolation("group_by", f"must be one of {named}")])
+        days = self._period("created_on", created_on_from, created_on_to)
+        grouping = group_by(group, LEAD_GROUPS)
         scope = _scope(principal, owner_id, team_id)
 
         def read(stores: Stores) -> tuple[list[leads.LeadFact], set[str]]:
@@ -254,7 +248,7 @@ class AnalyticsApp:
 
         cohort, won = self.storage.run(read)
         visible = [lead for lead in cohort if scope.sees(lead.owner_id, lead.team_id)]
-        return conversion(visible, won, group)
+        return conversion(visible, won, grouping)
 
     def cash(
         self,
@@ -267,7 +261,7 @@ class AnalyticsApp:
         currency: str = "",
     ) -> Cash:
         """Aging as of today; collection and DSO over the receivables due in the period."""
-        days = period(due_date_from, due_date_to, self.today(), ("due_date_from", "due_date_to"))
+        days = self._period("due_date", due_date_from, due_date_to)
         money = _currency(currency)
         scope = _scope(principal, owner_id, team_id)
         every = self.storage.run(lambda s: s.receivables(principal.tenant_id).all())

@@ -17,7 +17,6 @@ from analytics.domain.receivables import Receivable
 from analytics.ports import Stores
 
 T = TypeVar("T")
-INBOX = "inbox"
 
 
 class _TenantTable:
@@ -207,16 +206,7 @@ class MemoryAnalyticsStorage:
     def handle_once(
         self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
     ) -> bool:
-        def work(tx: MemoryTransaction) -> bool:
-            inbox = tx.table(INBOX)
-            key = f"{handler}:{envelope['event_id']}"
-            if key in inbox:
-                return False
-            inbox[key] = {"tenant_id": envelope["tenant_id"], "event_type": envelope["event_type"]}
-            effect(MemoryStores(tx))
-            return True
-
-        return self.uow.run(work)
+        return self.uow.handle_once(handler, envelope, lambda tx: effect(MemoryStores(tx)))
 
     def tenants(self) -> list[str]:
         return sorted({tenant for tenant, _ in self.uow.tables.get("event_log", {})})

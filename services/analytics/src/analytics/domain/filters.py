@@ -52,9 +52,9 @@ def period(raw_from: str, raw_to: str, today: date, names: tuple[str, str]) -> P
     return Period(first, last)
 
 
-def group_by(raw: str) -> str:
-    if raw not in GROUPS:
-        named = ", ".join(repr(g) for g in GROUPS)
+def group_by(raw: str, allowed: tuple[str, ...] = GROUPS) -> str:
+    if raw not in allowed:
+        named = ", ".join(repr(g) for g in allowed)
         require([FieldViolation("group_by", f"must be one of {named}")])
     return raw
 
