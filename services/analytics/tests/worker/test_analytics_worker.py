@@ -13,6 +13,7 @@ from crm_runtime.testing.workers import (
     worker_config,
 )
 from nameko.testing.services import entrypoint_waiter
+from prometheus_client import REGISTRY
 
 
 @pytest.fixture
@@ -35,6 +36,8 @@ def test_each_lead_is_counted_once_by_day_and_source(worker, mongo_client, datab
             publish(amqp, "lead", event)
     counts = mongo_client[database_name].lead_counts
     assert wait_for(lambda: next(counts.find(), {}).get("count") == 2)
+    lag = {"service": "analytics", "event_type": "LeadCreated"}
+    assert REGISTRY.get_sample_value("crm_analytics_lag_seconds_count", lag) >= 2  # once each
     [row] = counts.find()
     assert (row["tenant_id"], row["day"], row["source"], row["count"]) == (
         "t1",
