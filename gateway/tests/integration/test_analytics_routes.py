@@ -123,6 +123,7 @@ def test_activity_and_lead_conversion_by_scope(api):
         "follow_ups_by_kind": {"call": 2, "visit": 1},
         "first_response_hours": {"samples": 2, "mean": 25.0, "median": 25.0, "p90": 48.0},
         "sla": {"due": 2, "met": 1, "compliance": 0.5},
+        "overdue_cadences": 0,
     }
     assert [
         r["user_id"] for r in _ok(api("rep_1", "/v1/analytics/activity", **CREATED))["reps"]

@@ -159,6 +159,9 @@ class RepActivityOut(BaseModel):
     follow_ups_by_kind: dict[str, int]
     first_response_hours: Spread
     sla: SlaOut
+    overdue_cadences: int = Field(
+        description="reminders due in the period that a lead's or deal's next follow-up was missed"
+    )
 
 
 class ActivityOut(BaseModel):
@@ -192,6 +195,7 @@ def activity_out(reply: analytics_pb2.GetActivityResponse) -> ActivityOut:
                     p90=r.p90_first_response_hours,
                 ),
                 sla=SlaOut(due=r.sla_due, met=r.sla_met, compliance=r.sla_compliance),
+                overdue_cadences=r.overdue_cadences,
             )
             for r in reply.reps
         ]

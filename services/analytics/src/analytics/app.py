@@ -218,14 +218,19 @@ class AnalyticsApp:
         days = self._period("created_on", created_on_from, created_on_to)
         scope = _scope(principal, owner_id, team_id)
 
-        def read(stores: Stores) -> list[leads.LeadFact]:
+        def read(stores: Stores) -> tuple[list[leads.LeadFact], list[Deal]]:
             repo = stores.leads(principal.tenant_id)
             found = {lead.lead_id: lead for lead in repo.created_between(days.first, days.last)}
-            for lead in repo.followed_up_between(days.first, days.last):
+            for lead in (
+                *repo.followed_up_between(days.first, days.last),
+                *repo.reminded_between(days.first, days.last),
+            ):
                 found.setdefault(lead.lead_id, lead)
-            return [found[k] for k in sorted(found)]
+            reminded = stores.deals(principal.tenant_id).reminded_between(days.first, days.last)
+            return [found[k] for k in sorted(found)], reminded
 
-        return activity(self.storage.run(read), days, self.now(), scope.sees)
+        lead_facts, deal_facts = self.storage.run(read)
+        return activity(lead_facts, deal_facts, days, self.now(), scope.sees)
 
     def lead_conversion(
         self,

@@ -45,6 +45,7 @@ def deal_doc(deal: Deal) -> Doc:
         "dwells": [
             {"stage": w.stage, "seconds": w.seconds, "event_id": w.event_id} for w in deal.dwells
         ],
+        **_overdue_doc(deal.overdue),
     }
 
 
@@ -69,6 +70,7 @@ def deal_of(doc: Doc) -> Deal:
         precedence=doc["precedence"],
         entered=tuple(doc["entered"]),
         dwells=tuple(Dwell(w["stage"], w["seconds"], w["event_id"]) for w in doc["dwells"]),
+        overdue=_overdue_of(doc),
     )
 
 
@@ -115,6 +117,17 @@ def envelope_of(doc: Doc, tenant_id: str) -> Doc:
     }
 
 
+def _overdue_doc(overdue: tuple[tuple[datetime, str], ...]) -> Doc:
+    return {
+        "overdue": [{"due_at": at, "owner_id": owner} for at, owner in overdue],
+        "overdue_days": sorted({at.date().isoformat() for at, _ in overdue}),
+    }
+
+
+def _overdue_of(doc: Doc) -> tuple[tuple[datetime, str], ...]:
+    return tuple((_at(o["due_at"]), o["owner_id"]) for o in doc.get("overdue", []))
+
+
 def lead_doc(lead: LeadFact) -> Doc:
     return {
         "lead_id": lead.lead_id,
@@ -131,6 +144,7 @@ def lead_doc(lead: LeadFact) -> Doc:
             for f in lead.follow_ups
         ],
         "follow_up_days": sorted({f.at.date().isoformat() for f in lead.follow_ups}),
+        **_overdue_doc(lead.overdue),
     }
 
 
@@ -148,6 +162,7 @@ def lead_of(doc: Doc) -> LeadFact:
             FollowUp(_at(f["at"]), f["follow_up_id"], f["kind"], f["owner_id"])
             for f in doc["follow_ups"]
         ),
+        overdue=_overdue_of(doc),
     )
 
 

@@ -77,6 +77,9 @@ class MemoryDeals(_TenantTable):
     def closed_between(self, first: date, last: date) -> list[Deal]:
         return [d for d in self.all() if d.closed_on is not None and first <= d.closed_on <= last]
 
+    def reminded_between(self, first: date, last: date) -> list[Deal]:
+        return [d for d in self.all() if any(first <= at.date() <= last for at, _ in d.overdue)]
+
     def won_lead_ids(self) -> set[str]:
         return {d.source_lead_id for d in self.all() if d.status == "won" and d.source_lead_id}
 
@@ -100,6 +103,11 @@ class MemoryLeads(_TenantTable):
             lead
             for lead in self.all()
             if lead.created_at is not None and first <= lead.created_at.date() <= last
+        ]
+
+    def reminded_between(self, first: date, last: date) -> list[LeadFact]:
+        return [
+            lead for lead in self.all() if any(first <= at.date() <= last for at, _ in lead.overdue)
         ]
 
     def followed_up_between(self, first: date, last: date) -> list[LeadFact]:

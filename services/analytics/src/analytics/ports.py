@@ -48,6 +48,9 @@ class Deals(Protocol):
     def won_lead_ids(self) -> set[str]:
         """The source lead ids of the deals won."""
 
+    def reminded_between(self, first: date, last: date) -> list[Deal]:
+        """Deals with a missed-cadence reminder due on the days from `first` to `last`."""
+
     def clear(self) -> None: ...
 
 
@@ -61,6 +64,9 @@ class Leads(Protocol):
 
     def followed_up_between(self, first: date, last: date) -> list[LeadFact]:
         """Leads with a follow-up on the days from `first` to `last`, by id."""
+
+    def reminded_between(self, first: date, last: date) -> list[LeadFact]:
+        """Leads with a missed-cadence reminder due on the days from `first` to `last`."""
 
     def all(self) -> list[LeadFact]: ...
 

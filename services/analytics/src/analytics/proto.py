@@ -89,6 +89,7 @@ def activity_reply(reps: list[RepActivity]) -> pb.GetActivityResponse:
                 sla_due=r.sla_due,
                 sla_met=r.sla_met,
                 sla_compliance=r.sla_compliance,
+                overdue_cadences=r.overdue_cadences,
             )
             for r in reps
         ]

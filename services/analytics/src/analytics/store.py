@@ -51,6 +51,8 @@ def ensure_indexes(db: Database[Doc]) -> None:
     )
     db[DEALS].create_index([("tenant_id", ASCENDING), ("closed_on", ASCENDING)])
     db[DEALS].create_index([("tenant_id", ASCENDING), ("status", ASCENDING)])
+    db[DEALS].create_index([("tenant_id", ASCENDING), ("overdue_days", ASCENDING)])
+    db[LEADS].create_index([("tenant_id", ASCENDING), ("overdue_days", ASCENDING)])
     db[LEADS].create_index([("tenant_id", ASCENDING), ("lead_id", ASCENDING)], unique=True)
     db[RECEIVABLES].create_index(
         [("tenant_id", ASCENDING), ("receivable_id", ASCENDING)], unique=True
@@ -123,6 +125,12 @@ class Deals:
         docs = self.deals.find({}, sort=[("opportunity_id", ASCENDING)])
         return [deal_of(d) for d in docs]
 
+    def reminded_between(self, first: date, last: date) -> list[Deal]:
+        docs = self.deals.find(
+            {"overdue_days": {"$gte": first.isoformat(), "$lt": _day_after(last)}}
+        )
+        return sorted((deal_of(d) for d in docs), key=lambda d: d.opportunity_id)
+
     def won_lead_ids(self) -> set[str]:
         docs = self.deals.find({"status": "won"}, projection={"source_lead_id": 1})
         return {d["source_lead_id"] for d in docs if d.get("source_lead_id")}
@@ -153,6 +161,9 @@ class Leads:
 
     def followed_up_between(self, first: date, last: date) -> list[LeadFact]:
         return self._between("follow_up_days", first, last)
+
+    def reminded_between(self, first: date, last: date) -> list[LeadFact]:
+        return self._between("overdue_days", first, last)
 
     def all(self) -> list[LeadFact]:
         return [lead_of(d) for d in self.leads.find({}, sort=[("lead_id", ASCENDING)])]

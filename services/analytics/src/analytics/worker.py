@@ -54,6 +54,14 @@ class AnalyticsWorker:
     def on_lead_converted(self, envelope: dict[str, Any]) -> bool:
         return self.fold(envelope)
 
+    @on_event("lead", "LeadFollowUpDue")
+    def on_lead_follow_up_due(self, envelope: dict[str, Any]) -> bool:
+        return self.fold(envelope)
+
+    @on_event("opportunity", "OpportunityCadenceOverdue")
+    def on_opportunity_cadence_overdue(self, envelope: dict[str, Any]) -> bool:
+        return self.fold(envelope)
+
     @on_event("opportunity", "PipelineVersionCreated")
     def on_pipeline_version_created(self, envelope: dict[str, Any]) -> bool:
         return self.fold(envelope)

@@ -2,6 +2,7 @@
 its implementations: the Mongo stores on the embedded MongoDB and the in-memory fake the
 unit suite runs on, so that the fake cannot drift from the store."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -214,3 +215,28 @@ def test_receivables_by_id_and_plan_and_the_replaced_plans(storage):
     assert storage.run(lambda s: s.receivables("t1").all()) == []
     assert storage.run(lambda s: s.receivables("t1").replaced_plans()) == set()
     assert len(storage.run(lambda s: s.receivables("t2").all())) == 1
+
+
+def test_deals_and_leads_reminded_of_a_missed_cadence_by_due_day(storage):
+    at = datetime(2026, 11, 10, 8, tzinfo=UTC)
+    lead = replace(fold(lead_history()).leads["l1"], overdue=((at, "rep-1"),))
+
+    def put(s):
+        s.deals("t1").put(_deal("a", overdue=((at, "rep-1"),)))
+        s.deals("t1").put(_deal("b"))
+        s.leads("t1").put(lead)
+        s.leads("t1").put(fold(lead_history()).leads["l2"])
+
+    storage.run(put)
+    on_the_day = (date(2026, 11, 10), date(2026, 11, 10))
+    assert [
+        d.opportunity_id for d in storage.run(lambda s: s.deals("t1").reminded_between(*on_the_day))
+    ] == ["a"]
+    assert storage.run(lambda s: s.deals("t1").get("a")).overdue == ((at, "rep-1"),)
+    assert storage.run(lambda s: s.leads("t1").reminded_between(*on_the_day)) == [lead]
+    assert (
+        storage.run(
+            lambda s: s.leads("t1").reminded_between(date(2026, 11, 11), date(2026, 11, 30))
+        )
+        == []
+    )

@@ -6,6 +6,8 @@
   created in the period, per lead owner.
 - SLA compliance: of the leads created in the period whose first-follow-up deadline has
   passed or been met, the share followed up by the deadline (the first assignment's).
+- Overdue cadences: reminders that a lead's or a deal's next follow-up was missed
+  (LeadFollowUpDue, OpportunityCadenceOverdue) due in the period, per rep reminded.
 - Conversion: of the leads created in the period, per source, owner, team or month,
   how many became an opportunity and how many of those were won.
 """
@@ -17,6 +19,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from analytics.domain.deals import Deal
 from analytics.domain.filters import Period
 from analytics.domain.leads import LeadFact
 from analytics.domain.stats import Spread, ratio, spread
@@ -32,6 +35,7 @@ class RepActivity:
     first_response_hours: Spread = field(default_factory=lambda: spread([]))
     sla_due: int = 0  # leads whose deadline passed or was met
     sla_met: int = 0
+    overdue_cadences: int = 0
 
     @property
     def sla_compliance(self) -> float:
@@ -40,11 +44,18 @@ class RepActivity:
 
 def activity(
     leads: Sequence[LeadFact],
+    deals: Sequence[Deal],
     period: Period,
     now: datetime,
     counts: Callable[[str, str], bool],
 ) -> list[RepActivity]:
     """Per rep: `counts(user_id, team_id)` says whose figures the caller may see."""
+    overdue: dict[str, int] = defaultdict(int)
+    reminders = [(r.overdue, r.team_id) for r in leads] + [(d.overdue, d.team_id) for d in deals]
+    for missed, team_id in reminders:
+        for due_at, owner in missed:
+            if period.holds(due_at.date()) and counts(owner, team_id):
+                overdue[owner] += 1
     kinds: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     responses: dict[str, list[float]] = defaultdict(list)
     due: dict[str, int] = defaultdict(int)
@@ -65,7 +76,7 @@ def activity(
         if deadline is not None and (deadline <= now or (first is not None and first <= deadline)):
             due[lead.owner_id] += 1
             met[lead.owner_id] += int(first is not None and first <= deadline)
-    reps = sorted(set(kinds) | set(responses) | set(due))
+    reps = sorted(set(kinds) | set(responses) | set(due) | set(overdue))
     return [
         RepActivity(
             rep,
@@ -73,6 +84,7 @@ def activity(
             spread(responses[rep]),
             due[rep],
             met[rep],
+            overdue[rep],
         )
         for rep in reps
     ]

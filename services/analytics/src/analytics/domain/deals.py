@@ -27,6 +27,7 @@ DEAL_EVENTS = (
     "OpportunityWon",
     "OpportunityLost",
     "OpportunityReopened",
+    "OpportunityCadenceOverdue",
 )
 
 
@@ -41,6 +42,7 @@ PRECEDENCE = {
     "OpportunityLost": 3,
     "OpportunityReopened": 3,
 }
+REMINDERS = ("OpportunityCadenceOverdue",)  # accumulate only: they state nothing
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Deal:
     precedence: int = 0  # of that event among the events of one save (PRECEDENCE)
     entered: tuple[str, ...] = ()  # stages entered, sorted, each once
     dwells: tuple[Dwell, ...] = ()  # sorted
+    overdue: tuple[tuple[datetime, str], ...] = ()  # missed cadences: (due at, owner), sorted
 
     @property
     def created_on(self) -> date | None:
@@ -147,6 +150,12 @@ def apply(deal: Deal | None, envelope: dict[str, Any]) -> Deal:
         )
         dwells = sorted((*deal.dwells, stay), key=lambda d: (d.stage, d.seconds, d.event_id))
         deal = replace(deal, dwells=tuple(dwells))
+    if event_type in REMINDERS:
+        due = instant(payload.get("due_at"))
+        if due is None:
+            return deal
+        overdue = sorted({*deal.overdue, (due, payload.get("owner_id", ""))})
+        return replace(deal, overdue=tuple(overdue))
     rank = (int(envelope.get("aggregate_version") or 0), PRECEDENCE[event_type])
     if rank >= (deal.version, deal.precedence):
         deal = replace(deal, version=rank[0], precedence=rank[1], **_state(payload, event_type))

@@ -19,6 +19,7 @@ LEAD_FACT_EVENTS = (
     "LeadRecycled",
     "LeadFollowUpLogged",
     "LeadConverted",
+    "LeadFollowUpDue",
 )
 OWNERSHIP = ("LeadAssigned", "LeadClaimed", "LeadRecycled")
 
@@ -42,6 +43,7 @@ class LeadFact:
     first_due_at: datetime | None = None
     opportunity_id: str = ""
     follow_ups: tuple[FollowUp, ...] = ()  # by time
+    overdue: tuple[tuple[datetime, str], ...] = ()  # missed cadences: (due at, owner), sorted
 
     @property
     def first_follow_up_at(self) -> datetime | None:
@@ -80,6 +82,11 @@ def apply(lead: LeadFact | None, envelope: dict[str, Any]) -> LeadFact:
         )
         follow_ups = sorted({*lead.follow_ups, done}, key=lambda f: (f.at, f.follow_up_id))
         lead = replace(lead, follow_ups=tuple(follow_ups))
+    elif event_type == "LeadFollowUpDue":
+        due = instant(payload.get("due_at"))
+        if due is not None:
+            overdue = sorted({*lead.overdue, (due, payload.get("owner_id", ""))})
+            lead = replace(lead, overdue=tuple(overdue))
     elif event_type == "LeadConverted":
         lead = replace(
             lead, opportunity_id=lead.opportunity_id or payload.get("opportunity_id", "")
