@@ -160,6 +160,13 @@ def test_cash_for_finance_and_directors(api):
         ("rep-2", "400"),
         ("rep-1", "150"),
     ]
+    assert c["by_month"] == [
+        {
+            "month": "2026-11",
+            "planned": {"amount": "100", "currency": "CNY"},
+            "received": {"amount": "150", "currency": "CNY"},
+        }
+    ]
     assert _ok(api("director", "/v1/analytics/cash", **november)) == c
     assert api("rep_1", "/v1/analytics/cash").status_code == 403
     assert _ok(api("other_director", "/v1/analytics/cash"))["outstanding"]["amount"] == "0"

@@ -234,6 +234,12 @@ class OverdueOut(BaseModel):
     outstanding: Money
 
 
+class MonthCashOut(BaseModel):
+    month: str = Field(description="YYYY-MM")
+    planned: Money = Field(description="instalments due in the month")
+    received: Money = Field(description="receipts applied to receivables, by the receipt's day")
+
+
 class CashOut(BaseModel):
     aging: list[AgingBucketOut]
     outstanding: Money
@@ -243,6 +249,7 @@ class CashOut(BaseModel):
     days_sales_outstanding: float = Field(description="outstanding / due_in_period x days")
     overdue_by_owner: list[OverdueOut]
     overdue_by_account: list[OverdueOut]
+    by_month: list[MonthCashOut] = Field(description="receipts vs plan, every month of the period")
 
 
 def _overdue(g: analytics_pb2.OverdueGroup) -> OverdueOut:
@@ -262,4 +269,8 @@ def cash_out(reply: analytics_pb2.GetReceivablesAgingResponse) -> CashOut:
         days_sales_outstanding=reply.days_sales_outstanding,
         overdue_by_owner=[_overdue(g) for g in reply.overdue_by_owner],
         overdue_by_account=[_overdue(g) for g in reply.overdue_by_account],
+        by_month=[
+            MonthCashOut(month=m.month, planned=_money(m.planned), received=_money(m.received))
+            for m in reply.by_month
+        ],
     )

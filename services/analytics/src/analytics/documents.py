@@ -189,7 +189,11 @@ def receivable_doc(r: Receivable) -> Doc:
         "currency": r.currency,
         "due_on": r.due_on.isoformat() if r.due_on else None,
         "allocations": [
-            {"allocation_id": a.allocation_id, "amount": Decimal128(a.amount)}
+            {
+                "allocation_id": a.allocation_id,
+                "amount": Decimal128(a.amount),
+                "received_on": a.received_on.isoformat() if a.received_on else None,
+            }
             for a in r.allocations
         ],
         "released": list(r.released),
@@ -210,7 +214,12 @@ def receivable_of(doc: Doc) -> Receivable:
         currency=doc["currency"],
         due_on=date.fromisoformat(doc["due_on"]) if doc["due_on"] else None,
         allocations=tuple(
-            Allocation(a["allocation_id"], _decimal(a["amount"])) for a in doc["allocations"]
+            Allocation(
+                a["allocation_id"],
+                _decimal(a["amount"]),
+                date.fromisoformat(a["received_on"]) if a.get("received_on") else None,
+            )
+            for a in doc["allocations"]
         ),
         released=tuple(doc["released"]),
         replaced=doc["replaced"],

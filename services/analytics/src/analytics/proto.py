@@ -130,4 +130,12 @@ def cash_reply(c: Cash, currency: str) -> pb.GetReceivablesAgingResponse:
         collected_of_due=money(c.collected_of_due, currency),
         overdue_by_owner=[_overdue(b, currency) for b in c.overdue_by_owner],
         overdue_by_account=[_overdue(b, currency) for b in c.overdue_by_account],
+        by_month=[
+            pb.MonthCash(
+                month=m.month,
+                planned=money(m.planned, currency),
+                received=money(m.received, currency),
+            )
+            for m in c.by_month
+        ],
     )

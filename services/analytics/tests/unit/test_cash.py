@@ -4,7 +4,7 @@ import itertools
 from datetime import date
 from decimal import Decimal
 
-from analytics.domain.cash import bucket, cash
+from analytics.domain.cash import bucket, cash, months
 from analytics.domain.filters import Period
 from analytics.domain.projection import fold
 from analytics_events import cash_history, plan
@@ -67,3 +67,16 @@ def test_buckets_by_days_past_due():
         "61-90",
         "90+",
     ]
+
+
+def test_receipts_against_the_plan_per_month():
+    c = cash(
+        list(fold(cash_history()).receivables.values()),
+        TODAY,
+        Period(date(2026, 10, 15), date(2026, 11, 30)),
+    )
+    assert [(m.month, m.planned, m.received) for m in c.by_month] == [
+        ("2026-10", Decimal(200), Decimal(0)),
+        ("2026-11", Decimal(100), Decimal(150)),  # r1 100 + r2 50 received 11-10; a3 released
+    ]
+    assert months(Period(date(2025, 12, 31), date(2026, 1, 1))) == ["2025-12", "2026-01"]

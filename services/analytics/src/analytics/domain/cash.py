@@ -5,6 +5,8 @@
 - Collection rate: of the amounts due in the period, the share paid.
 - DSO: outstanding now / amounts due in the period x days in the period.
 - Overdue (past its due date and not fully paid) by owner rep and by customer.
+- Receipts vs plan per month: instalments due in each month of the period beside the
+  receipts applied to receivables on days of that month.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ BUCKETS = ("not_due", "0-30", "31-60", "61-90", "90+")
 
 
 @dataclass(frozen=True)
+class MonthCash:
+    month: str  # YYYY-MM
+    planned: Decimal  # instalments due in the month
+    received: Decimal  # receipts applied to receivables, by the receipt's day
+
+
+@dataclass(frozen=True)
 class Cash:
     buckets: list[Breakdown]  # in BUCKETS order
     outstanding: Decimal
@@ -32,6 +41,7 @@ class Cash:
     days_sales_outstanding: float
     overdue_by_owner: list[Breakdown]
     overdue_by_account: list[Breakdown]
+    by_month: list[MonthCash]  # every month the period touches
 
 
 def bucket(days_past_due: int) -> str:
@@ -82,6 +92,16 @@ def cash(receivables: Sequence[Receivable], today: date, period: Period) -> Cash
         if due_total
         else 0.0
     )
+    planned: dict[str, Decimal] = defaultdict(Decimal)
+    received: dict[str, Decimal] = defaultdict(Decimal)
+    for r in live:
+        assert r.due_on is not None
+        if period.holds(r.due_on):
+            planned[r.due_on.strftime("%Y-%m")] += r.amount
+        for a in r.live_allocations:
+            if period.holds(a.received_on):
+                assert a.received_on is not None
+                received[a.received_on.strftime("%Y-%m")] += a.amount
     return Cash(
         buckets=[Breakdown(b, counts[b], amounts[b]) for b in BUCKETS],
         outstanding=outstanding,
@@ -91,7 +111,17 @@ def cash(receivables: Sequence[Receivable], today: date, period: Period) -> Cash
         days_sales_outstanding=dso,
         overdue_by_owner=_ranked(owner_n, owner_sum),
         overdue_by_account=_ranked(account_n, account_sum),
+        by_month=[MonthCash(m, planned[m], received[m]) for m in months(period)],
     )
+
+
+def months(period: Period) -> list[str]:
+    """The months "YYYY-MM" the period touches, in order."""
+    found, day = [], period.first.replace(day=1)
+    while day <= period.last:
+        found.append(day.strftime("%Y-%m"))
+        day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return found
 
 
 def ratio_of(part: Decimal, whole: Decimal) -> float:

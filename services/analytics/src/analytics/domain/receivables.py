@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from analytics.domain.facts import day, money
+from analytics.domain.facts import day, instant, money
 
 PAYMENT_EVENTS = ("PaymentPlanCreated", "ReceiptMatched", "ReceiptUnmatched")
 
@@ -20,6 +20,7 @@ PAYMENT_EVENTS = ("PaymentPlanCreated", "ReceiptMatched", "ReceiptUnmatched")
 class Allocation:
     allocation_id: str
     amount: Decimal
+    received_on: date | None = None  # the receipt's day (UTC)
 
 
 @dataclass(frozen=True)
@@ -40,20 +41,22 @@ class Receivable:
 
     @property
     def paid(self) -> Decimal:
+        return sum((a.amount for a in self.live_allocations), Decimal(0))
+
+    @property
+    def live_allocations(self) -> list[Allocation]:
         gone = set(self.released)
-        return sum((a.amount for a in self.allocations if a.allocation_id not in gone), Decimal(0))
+        return [a for a in self.allocations if a.allocation_id not in gone]
 
     @property
     def outstanding(self) -> Decimal:
         return max(self.amount - self.paid, Decimal(0))
 
 
-def _allocate(r: Receivable, allocation_id: str, amount: Decimal) -> Receivable:
-    if any(a.allocation_id == allocation_id for a in r.allocations):
+def _allocate(r: Receivable, made_now: Allocation) -> Receivable:
+    if any(a.allocation_id == made_now.allocation_id for a in r.allocations):
         return r
-    made = sorted(
-        (*r.allocations, Allocation(allocation_id, amount)), key=lambda a: a.allocation_id
-    )
+    made = sorted((*r.allocations, made_now), key=lambda a: a.allocation_id)
     return replace(r, allocations=tuple(made))
 
 
@@ -95,9 +98,11 @@ def apply(
                 )
             )
     elif event_type == "ReceiptMatched":
+        received = instant(payload.get("received_at")) or instant(envelope.get("occurred_at"))
         for a in payload.get("allocations") or []:
             amount, _ = money(a.get("amount"))
-            changed.append(_allocate(known(a["receivable_id"]), a["allocation_id"], amount))
+            made = Allocation(a["allocation_id"], amount, received.date() if received else None)
+            changed.append(_allocate(known(a["receivable_id"]), made))
     elif event_type == "ReceiptUnmatched":
         for a in payload.get("released") or []:
             r = known(a["receivable_id"])
