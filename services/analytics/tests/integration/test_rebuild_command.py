@@ -5,7 +5,7 @@ import random
 from datetime import date
 
 from analytics.apps import build as build_app
-from analytics.rebuild import run
+from analytics.rebuild import main, run
 from analytics.store import ensure_indexes
 from analytics_events import history
 from crm_runtime.principal import Principal
@@ -36,3 +36,18 @@ def test_check_then_rebuild(mongo_client, mongo_uri, database_name, capsys):
     out = capsys.readouterr().out
     assert "t1: DIFFERS" in out and "deals d3:" in out and "t2: equal to its log" in out
     assert "t1: rebuilt from 11 events (4 deals, 1 pipelines)" in out
+
+
+def test_the_command_line_reads_its_settings_from_the_environment(
+    mongo_client, mongo_uri, database_name, monkeypatch, capsys
+):
+    settings = settings_for("analytics", "api", mongo_uri, database_name)
+    app = build(settings, mongo_client, ensure_indexes, build_app)
+    for e in history(tenant="t7"):
+        app.on_event(e)
+    monkeypatch.setenv("CRM_MONGO_URI", mongo_uri)
+    monkeypatch.setenv("CRM_MONGO_DB", database_name)
+    assert main(["--tenant", "t7", "--check"]) == 0
+    assert main(["--tenant", "t7"]) == 0
+    out = capsys.readouterr().out
+    assert "t7: equal to its log" in out and "t7: rebuilt from 11 events" in out
