@@ -107,6 +107,7 @@ def test_alert_rules_cover_the_required_alerts() -> None:
         "CrmHttpLatencyBudgetBurnFast",
         "CrmHttpLatencyBudgetBurnSlow",
         "CrmOutboxLagging",
+        "CrmAnalyticsLagging",
         "CrmEventsDeadLettered",
         "CrmPodRestarting",
     ):
@@ -164,6 +165,19 @@ def test_alerts_fire_on_synthetic_series(tmp_path: Path) -> None:
                 "0 0 1 1 1",
             ),
             series("crm_outbox_lag_seconds", lead, "900x30"),
+            *(
+                series(
+                    "crm_analytics_lag_seconds_bucket",
+                    {
+                        "namespace": "crm",
+                        "service": "analytics",
+                        "event_type": "LeadCreated",
+                        "le": le,
+                    },
+                    values,
+                )
+                for le, values in (("30", "0+1x30"), ("60", "0+10x30"), ("+Inf", "0+10x30"))
+            ),
             series("crm_grpc_server_requests_total", {**call, "code": "INTERNAL"}, "0+6x30"),
             series("crm_grpc_server_requests_total", {**call, "code": "OK"}, "0+54x30"),
             series(f"{grpc}_bucket", {**call, "le": "0.25"}, "0+40x30"),
@@ -191,6 +205,7 @@ def test_alerts_fire_on_synthetic_series(tmp_path: Path) -> None:
             ),
             firing("CrmOutboxStalled", "20m", severity="critical", **lead),
             firing("CrmOutboxLagging", "20m", severity="warning", **lead),
+            firing("CrmAnalyticsLagging", "20m", severity="warning", namespace="crm"),
             firing("CrmGrpcServerErrors", "20m", severity="critical", **lead),
             firing("CrmGrpcLatencyBudgetBurnFast", "20m", severity="critical", **lead),
             {"eval_time": "20m", "alertname": "CrmHttpServerErrors", "exp_alerts": []},

@@ -118,6 +118,42 @@ EXCEPTIONS: tuple[Exception_, ...] = (
     ),
     Exception_(
         ACCEPTANCE,
+        "created_on_from must not be after created_on_to and the range at most a year; a "
+        "pattern cannot refuse February 30th; without pipeline_id the tenant must have a "
+        "default pipeline, data that exists",
+        "GET",
+        "/v1/analytics/funnel",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "closed_date_from must not be after closed_date_to and the range at most a year; a "
+        "pattern cannot refuse February 30th",
+        "GET",
+        "/v1/analytics/results",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "created_on_from must not be after created_on_to and the range at most a year; a "
+        "pattern cannot refuse February 30th",
+        "GET",
+        "/v1/analytics/activity",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "created_on_from must not be after created_on_to and the range at most a year; a "
+        "pattern cannot refuse February 30th",
+        "GET",
+        "/v1/analytics/lead-conversion",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "due_date_from must not be after due_date_to and the range at most a year; a "
+        "pattern cannot refuse February 30th",
+        "GET",
+        "/v1/analytics/cash",
+    ),
+    Exception_(
+        ACCEPTANCE,
         "created_at_from must not be after created_at_to; instants are 1970 to 2100",
         "GET",
         "/v1/leads",

@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from crm.analytics.v1 import analytics_pb2, analytics_pb2_grpc
+from crm_runtime.errors import FieldViolation, require
 from crm_runtime.principal import current_principal
 
-from analytics.app import AnalyticsApp
+from analytics.app import DEFAULT_CURRENCY, AnalyticsApp
 from analytics.domain.lead_summary import total
+from analytics.proto import (
+    activity_reply,
+    cash_reply,
+    conversion_reply,
+    funnel_reply,
+    results_reply,
+)
 
 SERVICE_NAME = analytics_pb2.DESCRIPTOR.services_by_name["AnalyticsService"].full_name
 
@@ -29,6 +37,76 @@ class AnalyticsServicer(analytics_pb2_grpc.AnalyticsServiceServicer):
             ],
             total=total(counts),
         )
+
+    def GetFunnel(
+        self, request: analytics_pb2.GetFunnelRequest, context: Any
+    ) -> analytics_pb2.GetFunnelResponse:
+        if request.group_by:
+            require([FieldViolation("group_by", "is not supported on the funnel; filter instead")])
+        found = self.app.funnel(
+            current_principal(),
+            pipeline_id=request.pipeline_id,
+            created_on_from=request.days.from_day,
+            created_on_to=request.days.to_day,
+            owner_id=request.owner_id,
+            team_id=request.team_id,
+            currency=request.currency,
+        )
+        return funnel_reply(found, request.currency or DEFAULT_CURRENCY)
+
+    def GetResults(
+        self, request: analytics_pb2.GetResultsRequest, context: Any
+    ) -> analytics_pb2.GetResultsResponse:
+        rows = self.app.results(
+            current_principal(),
+            closed_date_from=request.days.from_day,
+            closed_date_to=request.days.to_day,
+            group=request.group_by,
+            owner_id=request.owner_id,
+            team_id=request.team_id,
+            currency=request.currency,
+        )
+        return results_reply(rows, request.currency or DEFAULT_CURRENCY)
+
+    def GetActivity(
+        self, request: analytics_pb2.GetActivityRequest, context: Any
+    ) -> analytics_pb2.GetActivityResponse:
+        if request.user_ids:
+            require([FieldViolation("user_ids", "is not supported; filter by owner_id")])
+        reps = self.app.activity(
+            current_principal(),
+            created_on_from=request.days.from_day,
+            created_on_to=request.days.to_day,
+            owner_id=request.owner_id,
+            team_id=request.team_id,
+        )
+        return activity_reply(reps)
+
+    def GetLeadConversion(
+        self, request: analytics_pb2.GetLeadConversionRequest, context: Any
+    ) -> analytics_pb2.GetLeadConversionResponse:
+        rows = self.app.lead_conversion(
+            current_principal(),
+            created_on_from=request.days.from_day,
+            created_on_to=request.days.to_day,
+            group=request.group_by,
+            owner_id=request.owner_id,
+            team_id=request.team_id,
+        )
+        return conversion_reply(rows)
+
+    def GetReceivablesAging(
+        self, request: analytics_pb2.GetReceivablesAgingRequest, context: Any
+    ) -> analytics_pb2.GetReceivablesAgingResponse:
+        found = self.app.cash(
+            current_principal(),
+            due_date_from=request.days.from_day,
+            due_date_to=request.days.to_day,
+            owner_id=request.owner_id,
+            team_id=request.team_id,
+            currency=request.currency,
+        )
+        return cash_reply(found, request.currency or DEFAULT_CURRENCY)
 
 
 def register(app: AnalyticsApp) -> Any:

@@ -11,11 +11,11 @@ from crm_runtime.entry import main
 def run_api(settings: Settings) -> None:
     from crm_runtime.wiring import serve_api
 
-    from analytics.app import AnalyticsApp
+    from analytics.apps import build
     from analytics.grpc_api import register
     from analytics.store import ensure_indexes
 
-    serve_api(settings, ensure_indexes, AnalyticsApp, register)
+    serve_api(settings, ensure_indexes, build, register)
 
 
 def run_worker(settings: Settings) -> None:

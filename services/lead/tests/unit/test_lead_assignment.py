@@ -188,6 +188,7 @@ def test_an_assignment_records_which_rule_made_it_and_why():
         "rule": "high-score-to-seniors",
         "reason": lead.assignment_reason,
         "first_follow_up_due_at": "2026-11-25T08:00:00.000Z",
+        "team_id": "",
     }
     assert {e.event_type for e in lead.events} == {"LeadAssigned", "LeadStatusChanged"}
     for event in lead.events:

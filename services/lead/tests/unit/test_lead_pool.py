@@ -99,7 +99,7 @@ def test_a_claim_makes_the_rep_owner_and_records_it():
     assert lead.status is LeadStatus.ASSIGNED and lead.assignment_rule == "claim"
     assert lead.owned_since == NOW + DAY
     claimed = next(e for e in lead.events if e.event_type == "LeadClaimed")
-    assert claimed.payload == {"lead_id": "l1", "owner_id": "bob"}
+    assert claimed.payload == {"lead_id": "l1", "owner_id": "bob", "team_id": "team-bob"}
     for event in lead.events:
         payload_message(event.event_type, event.payload)
 

@@ -34,7 +34,6 @@ from opportunity.ports import (
 from opportunity.quotes.memory import MemoryQuotes
 
 T = TypeVar("T")
-INBOX = "inbox"
 
 
 class MemoryRequestKeys:
@@ -94,16 +93,7 @@ class MemoryOpportunityStorage:
     def handle_once(
         self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
     ) -> bool:
-        def work(tx: MemoryTransaction) -> bool:
-            inbox = tx.table(INBOX)
-            key = f"{handler}:{envelope['event_id']}"
-            if key in inbox:
-                return False
-            inbox[key] = {"tenant_id": envelope["tenant_id"], "event_type": envelope["event_type"]}
-            effect(MemoryStores(tx))
-            return True
-
-        return self.uow.run(work)
+        return self.uow.handle_once(handler, envelope, lambda tx: effect(MemoryStores(tx)))
 
     def _due(self, table: str, now: datetime, limit: int) -> list[tuple[datetime, str, Any]]:
         with self.uow.lock:

@@ -49,6 +49,12 @@ EVENT_LATENCY = Histogram(
     ["service", "event_type"],
     buckets=LATENCY_BUCKETS,
 )
+ANALYTICS_LAG = Histogram(
+    "crm_analytics_lag_seconds",
+    "Seconds from an event's occurrence to its fold into the analytics read models.",
+    ["service", "event_type"],
+    buckets=(*LATENCY_BUCKETS, 30.0, 60.0, 300.0, 900.0),
+)
 DEAD_LETTERS = Counter(
     "crm_events_dead_lettered_total",
     "Events rejected to the dead-letter exchange after a handler failed.",

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
-from crm_runtime.errors import FieldViolation, require
-
-MAX_RANGE_DAYS = 366
+from analytics.domain.filters import period
 
 
 @dataclass(frozen=True)
@@ -32,27 +30,8 @@ def bucket_of(envelope: dict[str, Any]) -> tuple[str, str]:
 
 def day_range(from_day: str, to_day: str, today: date) -> DayRange:
     """Validate a requested range; empty ends default to the last 30 days."""
-    violations: list[FieldViolation] = []
-    parsed: dict[str, date] = {}
-    for name, raw, default in (
-        ("from", from_day, today - timedelta(days=29)),
-        ("to", to_day, today),
-    ):
-        if not raw:
-            parsed[name] = default
-            continue
-        try:
-            parsed[name] = date.fromisoformat(raw)
-        except ValueError:
-            violations.append(FieldViolation(name, "must be a date YYYY-MM-DD"))
-    require(violations)
-    first, last = parsed["from"], parsed["to"]
-    if first > last:
-        violations.append(FieldViolation("from", "must not be after 'to'"))
-    elif (last - first).days >= MAX_RANGE_DAYS:
-        violations.append(FieldViolation("to", f"range must be at most {MAX_RANGE_DAYS} days"))
-    require(violations)
-    return DayRange(first, last)
+    days = period(from_day, to_day, today, ("from", "to"))
+    return DayRange(days.first, days.last)
 
 
 def total(counts: list[LeadCount]) -> int:

@@ -233,5 +233,6 @@ def assign(lead: Lead, candidate: Candidate, *, now: datetime, settings: LeadSet
         "rule": candidate.rule,
         "reason": candidate.reason,
         "first_follow_up_due_at": rfc3339(now + settings.first_follow_up_sla),
+        "team_id": candidate.team_id,
     }
     return revise(owned, now, [("LeadAssigned", payload)])

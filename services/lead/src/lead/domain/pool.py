@@ -121,7 +121,8 @@ def claim(
         reason="claimed from the public pool",
         now=now,
     )
-    return revise(owned, now, [("LeadClaimed", {"lead_id": lead.id, "owner_id": rep_id})])
+    claimed = {"lead_id": lead.id, "owner_id": rep_id, "team_id": team_id}
+    return revise(owned, now, [("LeadClaimed", claimed)])
 
 
 def held_until(lead: Lead, settings: LeadSettings) -> datetime | None:

@@ -85,6 +85,23 @@ class MemoryUnitOfWork:
             self.events.extend(tx.events)
             return result
 
+    def handle_once(
+        self, handler: str, envelope: dict[str, Any], effect: Callable[[MemoryTransaction], None]
+    ) -> bool:
+        """`crm_runtime.messaging.inbox.handle_once` in memory: `effect` runs (all or
+        nothing) unless `handler` recorded this event id already; False for a duplicate."""
+
+        def work(tx: MemoryTransaction) -> bool:
+            inbox = tx.table("inbox")
+            key = f"{handler}:{envelope['event_id']}"
+            if key in inbox:
+                return False
+            inbox[key] = {"tenant_id": envelope["tenant_id"], "event_type": envelope["event_type"]}
+            effect(tx)
+            return True
+
+        return self.run(work)
+
 
 def _field(doc: Mapping[str, Any], path: str) -> Any:
     value: Any = doc

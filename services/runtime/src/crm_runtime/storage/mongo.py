@@ -165,6 +165,9 @@ class TenantCollection:
             self._scoped(filter_), update, session=self.session
         ).modified_count
 
+    def delete_many(self, filter_: Mapping[str, Any]) -> int:
+        return self.raw.delete_many(self._scoped(filter_), session=self.session).deleted_count
+
     def find_one_and_update(
         self, filter_: Mapping[str, Any], update: Mapping[str, Any], upsert: bool = False
     ) -> Doc | None:
