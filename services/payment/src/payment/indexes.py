@@ -1,0 +1,25 @@
+"""Every collection and index of the payment service, in one place; `ensure_indexes`
+creates them when a process starts. Imports no other module of the service."""
+
+from __future__ import annotations
+
+from crm_runtime.messaging.outbox import ensure_outbox_indexes
+from crm_runtime.storage.mongo import Doc
+from crm_runtime.storage.repository import create_indexes, tenant_index
+from pymongo.database import Database
+
+PLANS, RECEIVABLES = "payment_plans", "receivables"
+
+# One plan per version of a contract: a ContractSigned delivered twice, or a plan posted
+# by hand twice at once, cannot make two (the later insert conflicts).
+PLAN_OF_CONTRACT = tenant_index(
+    PLANS, ("contract_id", 1), ("contract_document_version", 1), unique=True
+)
+RECEIVABLES_OF_PLAN = tenant_index(RECEIVABLES, ("plan_id", 1), ("sequence", 1))
+
+INDEXES = (PLAN_OF_CONTRACT, RECEIVABLES_OF_PLAN)
+
+
+def ensure_indexes(db: Database[Doc]) -> None:
+    create_indexes(db, INDEXES)
+    ensure_outbox_indexes(db)

@@ -1,0 +1,57 @@
+"""The payment service's storage seam (payment.ports) in memory, on
+`crm_runtime.storage.memory`: what the use-case tests run on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork
+
+from payment.plans.memory import MemoryPlans, MemoryReceivables
+from payment.ports import PaymentStorage, Plans, Receivables, Stores
+
+T = TypeVar("T")
+INBOX = "inbox"
+
+
+class MemoryStores:
+    def __init__(self, tx: MemoryTransaction) -> None:
+        self.tx = tx
+
+    def plans(self, tenant_id: str) -> MemoryPlans:
+        return MemoryPlans(self.tx, tenant_id)
+
+    def receivables(self, tenant_id: str) -> MemoryReceivables:
+        return MemoryReceivables(self.tx, tenant_id)
+
+
+class MemoryPaymentStorage:
+    """`payment.ports.PaymentStorage` in memory; `uow.events` are the committed events."""
+
+    def __init__(self, uow: MemoryUnitOfWork | None = None) -> None:
+        self.uow = uow or MemoryUnitOfWork()
+
+    def run(self, work: Callable[[Stores], T]) -> T:
+        return self.uow.run(lambda tx: work(MemoryStores(tx)))
+
+    def handle_once(
+        self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
+    ) -> bool:
+        def work(tx: MemoryTransaction) -> bool:
+            inbox = tx.table(INBOX)
+            key = f"{handler}:{envelope['event_id']}"
+            if key in inbox:
+                return False
+            inbox[key] = {"tenant_id": envelope["tenant_id"], "event_type": envelope["event_type"]}
+            effect(MemoryStores(tx))
+            return True
+
+        return self.uow.run(work)
+
+
+if TYPE_CHECKING:  # mypy proves the fake implements every Protocol of the seam
+    _storage: type[PaymentStorage] = MemoryPaymentStorage
+    _stores: type[Stores] = MemoryStores
+    _plans: type[Plans] = MemoryPlans
+    _receivables: type[Receivables] = MemoryReceivables

@@ -1,0 +1,137 @@
+"""Use cases of payment plans and their receivables: a plan set by hand (a contract
+signed elsewhere), a plan from the contract service's ContractSigned (once per event and
+once per contract version), reads within the caller's data scope, and a milestone
+reached. Each write is one transaction with its events (the outbox)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from crm_runtime.clock import utcnow
+from crm_runtime.errors import FailedPrecondition, NotFound, check_version
+from crm_runtime.principal import Principal
+
+from payment.domain.visibility import can_see
+from payment.plans.domain import (
+    ContractRef,
+    PaymentPlan,
+    PlanSource,
+    Receivable,
+    Term,
+    create_plan,
+    from_contract_signed,
+    reach_milestone,
+)
+from payment.ports import PaymentStorage, Stores
+
+T = TypeVar("T")
+SYSTEM = "system"
+CONTRACT_SIGNED_HANDLER = "payment.plan_from_contract_signed"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class PlanApp:
+    def __init__(
+        self,
+        storage: PaymentStorage,
+        clock: Callable[[], datetime] = utcnow,
+        make_id: Callable[[], str] = new_id,
+    ) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.new_id = make_id
+
+    def _new_plan(
+        self,
+        tenant_id: str,
+        contract: ContractRef,
+        terms: Sequence[Term],
+        source: PlanSource,
+        by: str,
+    ) -> PaymentPlan:
+        return create_plan(
+            plan_id=self.new_id(),
+            receivable_ids=[self.new_id() for _ in terms],
+            tenant_id=tenant_id,
+            contract=contract,
+            terms=terms,
+            source=source,
+            by=by,
+            now=self.clock(),
+        )
+
+    def create(
+        self, principal: Principal, contract: ContractRef, terms: Sequence[Term]
+    ) -> PaymentPlan:
+        """A plan set by hand; AlreadyExists (409) when the contract version has one."""
+        plan = self._new_plan(
+            principal.tenant_id, contract, terms, PlanSource.API, principal.user_id
+        )
+
+        def work(s: Stores) -> PaymentPlan:
+            s.plans(principal.tenant_id).add(plan)
+            return plan
+
+        return self.storage.run(work)
+
+    def on_contract_signed(self, envelope: dict[str, Any]) -> bool:
+        """The plan of a signed contract from its payment terms, once per event; a
+        contract version that has a plan already (set by hand first) keeps it. An
+        amendment's terms are refused (dead-lettered, kept for replay) until amendments
+        are built: replacing a plan must keep what was received against it."""
+        tenant = envelope["tenant_id"]
+        payload = envelope["payload"]
+        if payload.get("is_amendment"):
+            raise FailedPrecondition(
+                f"contract {payload.get('contract_id')} version "
+                f"{payload.get('document_version')} is an amendment: not handled yet"
+            )
+        contract, terms = from_contract_signed(payload)
+        plan = self._new_plan(tenant, contract, terms, PlanSource.CONTRACT_SIGNED, SYSTEM)
+
+        def effect(s: Stores) -> None:
+            plans = s.plans(tenant)
+            if plans.of_contract(contract.contract_id, contract.document_version) is None:
+                plans.add(plan)
+
+        return self.storage.handle_once(CONTRACT_SIGNED_HANDLER, envelope, effect)
+
+    def get(self, principal: Principal, plan_id: str, contract_id: str = "") -> PaymentPlan:
+        def work(s: Stores) -> PaymentPlan | None:
+            plans = s.plans(principal.tenant_id)
+            return plans.get(plan_id) if plan_id else plans.active_of(contract_id)
+
+        plan = self.storage.run(work)
+        if plan is None or not can_see(principal, plan.contract.owner_id, plan.contract.team_id):
+            what = f"payment plan {plan_id}" if plan_id else f"plan of contract {contract_id}"
+            raise NotFound(f"{what} not found")
+        return plan
+
+    def _visible_receivable(self, s: Stores, principal: Principal, rid: str) -> Receivable:
+        found = s.receivables(principal.tenant_id).get(rid)
+        if found is None or not can_see(principal, found.contract.owner_id, found.contract.team_id):
+            raise NotFound(f"receivable {rid} not found")
+        return found
+
+    def get_receivable(self, principal: Principal, receivable_id: str) -> Receivable:
+        return self.storage.run(lambda s: self._visible_receivable(s, principal, receivable_id))
+
+    def reach_milestone(
+        self, principal: Principal, receivable_id: str, reached: date, expected_version: int
+    ) -> Receivable:
+        now = self.clock()
+
+        def work(s: Stores) -> Receivable:
+            current = self._visible_receivable(s, principal, receivable_id)
+            check_version(f"receivable {receivable_id}", current.version, expected_version)
+            after = reach_milestone(current, reached, principal.user_id, now)
+            s.receivables(principal.tenant_id).save(after, current.version)
+            return after
+
+        return self.storage.run(work)

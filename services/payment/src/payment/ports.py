@@ -1,0 +1,51 @@
+"""What the payment service's use cases need from storage, named as Protocols: the seam.
+`mongo_storage.py` implements it on MongoDB, `memory.py` in memory for the unit tests;
+one contract suite (tests/integration/test_store_contract.py) runs against both."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from payment.plans.domain import PaymentPlan, Receivable
+
+T = TypeVar("T")
+
+
+class Plans(Protocol):
+    """One tenant's payment plans (with their receivables) inside one transaction."""
+
+    def add(self, plan: PaymentPlan) -> None:
+        """Store the plan, its receivables and its events; AlreadyExists when the
+        contract's version has a plan already."""
+
+    def get(self, plan_id: str) -> PaymentPlan | None: ...
+
+    def of_contract(self, contract_id: str, document_version: int) -> PaymentPlan | None: ...
+
+    def active_of(self, contract_id: str) -> PaymentPlan | None:
+        """The contract's active plan (of its latest version)."""
+
+
+class Receivables(Protocol):
+    def get(self, receivable_id: str) -> Receivable | None: ...
+
+    def save(self, receivable: Receivable, expected_version: int) -> None:
+        """Write over `expected_version` (Conflict otherwise), with its events."""
+
+
+class Stores(Protocol):
+    def plans(self, tenant_id: str) -> Plans: ...
+
+    def receivables(self, tenant_id: str) -> Receivables: ...
+
+
+class PaymentStorage(Protocol):
+    def run(self, work: Callable[[Stores], T]) -> T:
+        """`work` in one transaction: all of its writes and events, or none."""
+
+    def handle_once(
+        self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
+    ) -> bool:
+        """`effect` in one transaction with the event id recorded; False (and nothing
+        done) when `handler` has handled this event already."""

@@ -1,0 +1,177 @@
+"""One contract for the payment storage seam, run on the in-memory fake and on the Mongo
+stores over the embedded MongoDB, so the fake cannot drift; and, on MongoDB only,
+parallel creation of one contract's plan and redelivery of one event from threads."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from crm_runtime.errors import AlreadyExists, Conflict
+from crm_runtime.testing.storage import STORAGES, committed_events, storage_for
+from payment.apps import PaymentApps
+from payment.domain.money import Money
+from payment.indexes import ensure_indexes
+from payment.memory import MemoryPaymentStorage
+from payment.mongo_storage import MongoPaymentStorage
+from payment.plans.domain import (
+    ContractRef,
+    DueRule,
+    PlanSource,
+    Term,
+    create_plan,
+    reach_milestone,
+)
+
+NOW = datetime(2026, 2, 10, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=STORAGES)
+def storage(request):
+    return storage_for(
+        request, MemoryPaymentStorage, MongoPaymentStorage, ensure_indexes, "payment"
+    )
+
+
+def plan(tenant: str = "t1", contract_id: str = "c-1", version: int = 1):
+    contract = ContractRef(
+        contract_id=contract_id,
+        contract_number="HT-1",
+        document_version=version,
+        account_id="acc-1",
+        account_name="上海云图",
+        owner_id="rep-1",
+        team_id="team-east",
+        value=Money(Decimal("100.00"), "CNY"),
+        signed_date=date(2026, 2, 1),
+    )
+    terms = [
+        Term(label="a", percent=Decimal("33.3333")),
+        Term(
+            label="b", percent=Decimal("66.6667"), due_rule=DueRule.ON_MILESTONE, milestone="验收"
+        ),
+    ]
+    return create_plan(
+        plan_id=str(uuid.uuid4()),
+        receivable_ids=[str(uuid.uuid4()), str(uuid.uuid4())],
+        tenant_id=tenant,
+        contract=contract,
+        terms=terms,
+        source=PlanSource.API,
+        by="fin-1",
+        now=NOW,
+    )
+
+
+def test_a_plan_reads_back_as_written_with_exact_money(storage):
+    made = plan()
+    storage.run(lambda s: s.plans("t1").add(made))
+    read = storage.run(lambda s: s.plans("t1").get(made.id))
+    assert read == made
+    assert [r.amount.amount for r in read.receivables] == [Decimal("33.33"), Decimal("66.67")]
+    assert storage.run(lambda s: s.plans("t1").of_contract("c-1", 1)) == made
+    assert storage.run(lambda s: s.plans("t1").active_of("c-1")) == made
+    assert (
+        storage.run(lambda s: s.receivables("t1").get(made.receivables[1].id))
+        == (made.receivables[1])
+    )
+    assert committed_events(storage) == ["PaymentPlanCreated"]
+
+
+def test_another_tenant_sees_none_of_it(storage):
+    made = plan()
+    storage.run(lambda s: s.plans("t1").add(made))
+    assert storage.run(lambda s: s.plans("t2").get(made.id)) is None
+    assert storage.run(lambda s: s.plans("t2").active_of("c-1")) is None
+    assert storage.run(lambda s: s.receivables("t2").get(made.receivables[0].id)) is None
+
+
+def test_a_second_plan_of_a_contract_version_is_refused_and_writes_nothing(storage):
+    storage.run(lambda s: s.plans("t1").add(plan()))
+    with pytest.raises(AlreadyExists):
+        storage.run(lambda s: s.plans("t1").add(plan()))
+    storage.run(lambda s: s.plans("t2").add(plan(tenant="t2")))  # another tenant's contract
+    later = plan(version=2)
+    storage.run(lambda s: s.plans("t1").add(later))
+    assert storage.run(lambda s: s.plans("t1").active_of("c-1")).id == later.id
+    assert committed_events(storage) == ["PaymentPlanCreated"] * 3
+
+
+def test_a_receivable_is_saved_over_its_version_only(storage):
+    made = plan()
+    storage.run(lambda s: s.plans("t1").add(made))
+    after = reach_milestone(made.receivables[1], date(2026, 2, 3), "rep-1", NOW)
+    storage.run(lambda s: s.receivables("t1").save(after, 1))
+    assert storage.run(lambda s: s.receivables("t1").get(after.id)) == after
+    with pytest.raises(Conflict):
+        storage.run(lambda s: s.receivables("t1").save(replace(after, version=3), 1))
+    assert committed_events(storage) == ["PaymentPlanCreated", "ReceivableDueDateSet"]
+
+
+def test_an_event_is_handled_once(storage):
+    envelope = {"event_id": "e-1", "event_type": "ContractSigned", "tenant_id": "t1"}
+    made = plan()
+    assert storage.handle_once("h", envelope, lambda s: s.plans("t1").add(made)) is True
+    assert storage.handle_once("h", envelope, lambda s: s.plans("t1").add(plan())) is False
+    assert storage.handle_once("other", envelope, lambda s: None) is True
+
+
+def test_parallel_plans_for_one_contract_make_one(mongo_client, database_name):
+    """Eight finance users posting the same contract's plan at once on SecantusDB."""
+    ensure_indexes(mongo_client[database_name])
+    from crm_runtime.messaging.outbox import OutboxWriter
+    from crm_runtime.storage.mongo import UnitOfWork
+
+    storage = MongoPaymentStorage(UnitOfWork(mongo_client, database_name, OutboxWriter("p")))
+
+    def attempt(_: int) -> str:
+        try:
+            storage.run(lambda s: s.plans("t1").add(plan()))
+            return "made"
+        except AlreadyExists:
+            return "exists"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = sorted(pool.map(attempt, range(8)))
+    assert outcomes == ["exists"] * 7 + ["made"]
+    db = mongo_client[database_name]
+    assert db.payment_plans.count_documents({}) == 1
+    assert db.receivables.count_documents({}) == 2
+    assert db.outbox.count_documents({}) == 1
+
+
+def test_one_contract_signed_sent_twice_at_once_makes_one_plan(mongo_client, database_name):
+    from crm_runtime.messaging.outbox import OutboxWriter
+    from crm_runtime.storage.mongo import UnitOfWork
+
+    ensure_indexes(mongo_client[database_name])
+    uow = UnitOfWork(mongo_client, database_name, OutboxWriter("payment"))
+    apps = PaymentApps.build(uow)
+    payload = {
+        "contract_id": "c-5",
+        "number": "HT-5",
+        "document_version": 1,
+        "account_id": "a",
+        "owner_id": "rep-1",
+        "value": {"currency": "CNY", "units": "10", "nanos": 0},
+        "signed_date": "2026-02-01",
+    }
+    envelopes = [
+        {
+            "event_id": str(uuid.uuid4()),
+            "event_type": "ContractSigned",
+            "tenant_id": "t1",
+            "payload": payload,
+        }
+        for _ in range(3)
+    ]
+    with ThreadPoolExecutor(6) as pool:
+        handled = list(pool.map(apps.plans.on_contract_signed, envelopes * 2))
+    assert sorted(handled) == [False] * 3 + [True] * 3
+    db = mongo_client[database_name]
+    assert db.payment_plans.count_documents({"contract_id": "c-5"}) == 1
+    assert db.outbox.count_documents({"event_type": "PaymentPlanCreated"}) == 1
