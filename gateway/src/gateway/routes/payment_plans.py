@@ -1,0 +1,138 @@
+"""/v1/payment-plans and /v1/receivables: a contract's payment plan (回款计划) and its
+receivables (应收款). Plans of contracts signed here come from the contract service's
+ContractSigned; POST sets one by hand for a contract signed elsewhere."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from crm.payment.v1 import payment_pb2 as pb
+from fastapi import APIRouter, Depends, Path, Response
+
+from gateway.access.guard import authorize
+from gateway.conventions.created import created
+from gateway.conventions.etag import IfMatch, if_match_version, set_etag
+from gateway.conventions.problems import PROBLEM_RESPONSES
+from gateway.dependencies import CallOptions, PaymentClient
+from gateway.identity.caller import Caller
+from gateway.schemas.payment_plans import (
+    PaymentPlanIn,
+    PaymentPlanOut,
+    ReceivableMilestoneReachedIn,
+    ReceivableOut,
+    plan_out,
+    plan_request,
+    receivable_out,
+)
+from gateway.schemas.values import STALE
+
+router = APIRouter(tags=["payments"], responses=PROBLEM_RESPONSES)
+PlanId = Annotated[str, Path(min_length=1, max_length=64, description="The plan's id")]
+ContractId = Annotated[str, Path(min_length=1, max_length=64, description="The contract's id")]
+ReceivableId = Annotated[str, Path(min_length=1, max_length=64, description="The receivable's id")]
+
+
+@router.post(
+    "/v1/payment-plans",
+    status_code=201,
+    response_model=PaymentPlanOut,
+    responses=STALE,
+    summary="Set a contract's payment plan by hand",
+)
+async def create_payment_plan(
+    body: PaymentPlanIn,
+    caller: Annotated[Caller, Depends(authorize("payment_plan:create"))],
+    payment_service: PaymentClient,
+    options: CallOptions,
+    response: Response,
+) -> PaymentPlanOut:
+    """Instalments by amount or percentage, due on signing, N days after, at the end of
+    the signing month + N days, on a fixed date, or N days after a milestone. They must
+    add up exactly to the contract value (422 naming `instalments` otherwise); the last
+    takes the rounding to the fen. A contract version has one plan: 409 for a second."""
+    reply = await payment_service.CreatePaymentPlan(plan_request(body), **options)
+    created(response, f"/v1/payment-plans/{reply.plan.id}", reply.plan.version)
+    return plan_out(reply.plan)
+
+
+@router.get(
+    "/v1/payment-plans/{plan_id}", response_model=PaymentPlanOut, summary="Read a payment plan"
+)
+async def get_payment_plan(
+    plan_id: PlanId,
+    caller: Annotated[Caller, Depends(authorize("payment_plan:read"))],
+    payment_service: PaymentClient,
+    options: CallOptions,
+    response: Response,
+) -> PaymentPlanOut:
+    """With its receivables by instalment; a rep sees the plans of own customers only."""
+    reply = await payment_service.GetPaymentPlan(pb.GetPaymentPlanRequest(id=plan_id), **options)
+    set_etag(response, reply.plan.version)
+    return plan_out(reply.plan)
+
+
+@router.get(
+    "/v1/contracts/{contract_id}/payment-plan",
+    response_model=PaymentPlanOut,
+    summary="A contract's active payment plan",
+)
+async def get_contract_payment_plan(
+    contract_id: ContractId,
+    caller: Annotated[Caller, Depends(authorize("payment_plan:read"))],
+    payment_service: PaymentClient,
+    options: CallOptions,
+    response: Response,
+) -> PaymentPlanOut:
+    """The plan of the contract's latest signed version; 404 until it has one."""
+    reply = await payment_service.GetPaymentPlan(
+        pb.GetPaymentPlanRequest(contract_id=contract_id), **options
+    )
+    set_etag(response, reply.plan.version)
+    return plan_out(reply.plan)
+
+
+@router.get(
+    "/v1/receivables/{receivable_id}", response_model=ReceivableOut, summary="Read a receivable"
+)
+async def get_receivable(
+    receivable_id: ReceivableId,
+    caller: Annotated[Caller, Depends(authorize("receivable:read"))],
+    payment_service: PaymentClient,
+    options: CallOptions,
+    response: Response,
+) -> ReceivableOut:
+    reply = await payment_service.GetReceivable(
+        pb.GetReceivableRequest(id=receivable_id), **options
+    )
+    set_etag(response, reply.receivable.version)
+    return receivable_out(reply.receivable)
+
+
+@router.post(
+    "/v1/receivables/{receivable_id}/reach-milestone",
+    response_model=ReceivableOut,
+    responses=STALE,
+    summary="Record that a milestone instalment's milestone was reached",
+)
+async def reach_milestone(
+    receivable_id: ReceivableId,
+    body: ReceivableMilestoneReachedIn,
+    caller: Annotated[Caller, Depends(authorize("receivable:milestone"))],
+    payment_service: PaymentClient,
+    options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ReceivableOut:
+    """Sets the due date (the day reached + the instalment's days). Once: 409 when it
+    was reached already or the instalment is not due on a milestone; 412 on a stale
+    `If-Match`."""
+    reply = await payment_service.ReachMilestone(
+        pb.ReachMilestoneRequest(
+            receivable_id=receivable_id,
+            reached_date=body.reached_date.isoformat(),
+            expected_version=if_match_version(if_match),
+        ),
+        **options,
+    )
+    set_etag(response, reply.receivable.version)
+    return receivable_out(reply.receivable)

@@ -1,0 +1,186 @@
+"""The payment-plan and receivable routes of the gateway against an in-process payment
+service on the embedded MongoDB: 201 + Location + ETag, money as decimal strings to the
+fen, problem+json naming the field, one plan per contract also when posted twice at once
+(with and without Idempotency-Key), data scope, If-Match on a milestone. The whole stack:
+tests/e2e/test_payments.py."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from crm_runtime.rpc.server import GrpcApp
+from crm_runtime.testing.fixtures import settings_for
+from crm_runtime.wiring import build
+from gateway_support import api_key, seed
+from payment.grpc_api import PaymentApps, register
+from payment.indexes import ensure_indexes
+
+pytest_plugins = ["gateway_support"]  # fixtures: redis_url, tenant_id, gateway_app
+
+
+@pytest.fixture
+def payment_address(mongo_client, mongo_uri, database_name):
+    database = f"{database_name}_pay"
+    settings = settings_for("payment", "api", mongo_uri, database, CRM_GRPC_HOST="127.0.0.1")
+    app = GrpcApp(
+        settings, register(build(settings, mongo_client, ensure_indexes, PaymentApps.build))
+    )
+    app.start()
+    yield f"127.0.0.1:{app.port}"
+    app.stop(grace=0)
+    mongo_client.drop_database(database)
+
+
+@pytest.fixture
+def api(mongo_uri, database_name, gateway_app, tenant_id, payment_address):
+    seed(mongo_uri, database_name, tenant_id)
+    client = gateway_app(CRM_PAYMENT_ADDR=payment_address)
+    tokens: dict[str, str] = {}
+
+    def call(who, method, path, headers=None, **kwargs):
+        user, _, role = who.partition(":")
+        if who not in tokens:
+            tokens[who] = api_key(mongo_uri, database_name, tenant_id, user, role)
+        headers = {"Authorization": f"Bearer {tokens[who]}", **(headers or {})}
+        return client.request(method, path, headers=headers, **kwargs)
+
+    return call
+
+
+FINANCE, OWNER, OTHER_REP = "fin-1:finance", "rep-1:sales_rep", "rep-2:sales_rep"
+
+
+def plan_body(contract_id: str = "c-1", **changes):
+    return {
+        "contract_id": contract_id,
+        "contract_number": "HT-2026-0001",
+        "account_id": "acc-1",
+        "account_name": "上海云图科技有限公司",
+        "owner_id": "rep-1",
+        "team_id": "team-east",
+        "contract_value": {"amount": "100.00", "currency": "CNY"},
+        "signed_date": "2026-01-31",
+        "instalments": [
+            {"label": "首付款", "percent": "33.3333"},
+            {
+                "label": "到货款",
+                "percent": "33.3333",
+                "due_rule": "end_of_month_plus_days",
+                "due_days": 28,
+            },
+            {
+                "label": "验收款",
+                "percent": "33.3334",
+                "due_rule": "on_milestone",
+                "milestone": "验收",
+                "due_days": 15,
+            },
+        ],
+        **changes,
+    }
+
+
+def test_a_plan_is_created_read_and_its_milestone_reached(api):
+    made = api(FINANCE, "POST", "/v1/payment-plans", json=plan_body())
+    assert made.status_code == 201, made.text
+    plan = made.json()
+    assert made.headers["Location"] == f"/v1/payment-plans/{plan['id']}"
+    assert made.headers["ETag"] == '"1"'
+    assert [r["amount"]["amount"] for r in plan["receivables"]] == ["33.33", "33.33", "33.34"]
+    assert [r["due_date"] for r in plan["receivables"]] == ["2026-01-31", "2026-02-28", None]
+    assert plan["total"] == {"amount": "100", "currency": "CNY"}
+    assert (plan["status"], plan["source"], plan["signed_date"]) == ("active", "api", "2026-01-31")
+    assert plan["receivables"][0]["status"] == "overdue"
+    assert plan["receivables"][2]["status"] == "upcoming"
+
+    read = api(OWNER, "GET", f"/v1/payment-plans/{plan['id']}")
+    assert read.status_code == 200 and read.json() == plan and read.headers["ETag"] == '"1"'
+    by_contract = api(FINANCE, "GET", "/v1/contracts/c-1/payment-plan")
+    assert by_contract.json()["id"] == plan["id"]
+    assert api(OTHER_REP, "GET", f"/v1/payment-plans/{plan['id']}").status_code == 404
+
+    waiting = plan["receivables"][2]["id"]
+    stale = api(
+        OWNER,
+        "POST",
+        f"/v1/receivables/{waiting}/reach-milestone",
+        headers={"If-Match": '"5"'},
+        json={"reached_date": "2026-02-02"},
+    )
+    assert stale.status_code == 412 and stale.headers["ETag"] == '"1"'
+    reached = api(
+        OWNER,
+        "POST",
+        f"/v1/receivables/{waiting}/reach-milestone",
+        headers={"If-Match": '"1"'},
+        json={"reached_date": "2026-02-02"},
+    )
+    assert reached.status_code == 200, reached.text
+    assert reached.headers["ETag"] == '"2"'
+    assert (reached.json()["due_date"], reached.json()["milestone_reached_date"]) == (
+        "2026-02-17",
+        "2026-02-02",
+    )
+    again = api(
+        OWNER,
+        "POST",
+        f"/v1/receivables/{waiting}/reach-milestone",
+        json={"reached_date": "2026-02-03"},
+    )
+    assert again.status_code == 409
+    got = api(FINANCE, "GET", f"/v1/receivables/{waiting}")
+    assert got.json()["due_date"] == "2026-02-17" and got.headers["ETag"] == '"2"'
+
+
+def _fields(response):
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    return [e["field"] for e in response.json()["errors"]]
+
+
+def test_bad_plans_are_422_naming_the_field_and_write_nothing(api):
+    short = plan_body(instalments=[{"percent": "50"}, {"amount": {"amount": "49.99"}}])
+    assert _fields(api(FINANCE, "POST", "/v1/payment-plans", json=short)) == ["instalments"]
+    both = plan_body(instalments=[{"percent": "100", "amount": {"amount": "100.00"}}])
+    assert _fields(api(FINANCE, "POST", "/v1/payment-plans", json=both)) == [
+        "instalments[0].amount"
+    ]
+    milestone = plan_body(instalments=[{"percent": "100", "due_rule": "on_milestone"}])
+    assert _fields(api(FINANCE, "POST", "/v1/payment-plans", json=milestone)) == [
+        "instalments[0].milestone"
+    ]
+    fen = plan_body(contract_value={"amount": "100.001", "currency": "CNY"})
+    assert "contract_value.amount" in _fields(api(FINANCE, "POST", "/v1/payment-plans", json=fen))
+    assert api(FINANCE, "GET", "/v1/contracts/c-1/payment-plan").status_code == 404
+    assert api(OWNER, "POST", "/v1/payment-plans", json=plan_body()).status_code == 403
+
+
+def test_a_plan_posted_twice_at_once_is_made_once(api):
+    """Six concurrent posts of one contract's plan without a key: one 201, five 409;
+    then with one Idempotency-Key: one effect, the others replay it (or wait for it)."""
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(
+            pool.map(
+                lambda _: api(FINANCE, "POST", "/v1/payment-plans", json=plan_body("c-par")),
+                range(6),
+            )
+        )
+    assert sorted(a.status_code for a in answers) == [201] + [409] * 5
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    with ThreadPoolExecutor(4) as pool:
+        keyed = list(
+            pool.map(
+                lambda _: api(
+                    FINANCE, "POST", "/v1/payment-plans", headers=key, json=plan_body("c-key")
+                ),
+                range(4),
+            )
+        )
+    made = [a for a in keyed if a.status_code == 201]
+    assert made and all(a.status_code in (201, 409) for a in keyed)
+    assert len({a.json()["id"] for a in made}) == 1
+    replay = api(FINANCE, "POST", "/v1/payment-plans", headers=key, json=plan_body("c-key"))
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json()["id"] == made[0].json()["id"]
