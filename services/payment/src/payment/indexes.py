@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from crm_runtime.messaging.outbox import ensure_outbox_indexes
 from crm_runtime.storage.mongo import Doc
-from crm_runtime.storage.repository import create_indexes, tenant_index
+from crm_runtime.storage.repository import IndexSpec, create_indexes, tenant_index
 from pymongo.database import Database
 
 PLANS, RECEIVABLES = "payment_plans", "receivables"
@@ -16,8 +16,10 @@ PLAN_OF_CONTRACT = tenant_index(
     PLANS, ("contract_id", 1), ("contract_document_version", 1), unique=True
 )
 RECEIVABLES_OF_PLAN = tenant_index(RECEIVABLES, ("plan_id", 1), ("sequence", 1))
+# The worker's queue across tenants: receivables whose status the calendar moves next.
+RECEIVABLES_DUE = IndexSpec(RECEIVABLES, (("next_check_at", 1),), sparse=True)
 
-INDEXES = (PLAN_OF_CONTRACT, RECEIVABLES_OF_PLAN)
+INDEXES = (PLAN_OF_CONTRACT, RECEIVABLES_OF_PLAN, RECEIVABLES_DUE)
 
 
 def ensure_indexes(db: Database[Doc]) -> None:

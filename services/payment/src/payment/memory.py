@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork
 
+from payment.indexes import RECEIVABLES
 from payment.plans.memory import MemoryPlans, MemoryReceivables
 from payment.ports import PaymentStorage, Plans, Receivables, Stores
 
@@ -48,6 +50,15 @@ class MemoryPaymentStorage:
             return True
 
         return self.uow.run(work)
+
+    def due_receivables(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        with self.uow.lock:
+            due = [
+                (d["next_check_at"], tenant, d["_id"])
+                for (tenant, _), d in self.uow.tables.get(RECEIVABLES, {}).items()
+                if d.get("next_check_at") is not None and d["next_check_at"] <= now
+            ]
+        return [(tenant, rid) for _, tenant, rid in sorted(due)[:limit]]
 
 
 if TYPE_CHECKING:  # mypy proves the fake implements every Protocol of the seam

@@ -4,11 +4,13 @@ repositories over one `crm_runtime.storage.mongo.UnitOfWork`."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from crm_runtime.messaging.inbox import handle_once
-from crm_runtime.storage.mongo import Transaction, UnitOfWork
+from crm_runtime.storage.mongo import Transaction, UnitOfWork, due_for_checks
 
+from payment.indexes import RECEIVABLES
 from payment.plans.store import PlanRepository, ReceivableRepository
 from payment.ports import PaymentStorage, Plans, Receivables, Stores
 
@@ -37,6 +39,9 @@ class MongoPaymentStorage:
         self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
     ) -> bool:
         return handle_once(self.uow, handler, envelope, lambda tx: effect(MongoStores(tx)))
+
+    def due_receivables(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        return due_for_checks(self.uow.db[RECEIVABLES], now, limit)
 
 
 if TYPE_CHECKING:  # mypy proves the stores implement every Protocol of the seam

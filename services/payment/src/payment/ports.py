@@ -5,6 +5,7 @@ one contract suite (tests/integration/test_store_contract.py) runs against both.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from payment.plans.domain import PaymentPlan, Receivable
@@ -49,3 +50,7 @@ class PaymentStorage(Protocol):
     ) -> bool:
         """`effect` in one transaction with the event id recorded; False (and nothing
         done) when `handler` has handled this event already."""
+
+    def due_receivables(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """(tenant, id) of receivables whose status the calendar moves at or before
+        `now`, oldest first, across tenants: the worker timer's one cross-tenant read."""

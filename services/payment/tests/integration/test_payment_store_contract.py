@@ -50,7 +50,12 @@ def plan(tenant: str = "t1", contract_id: str = "c-1", version: int = 1):
         signed_date=date(2026, 2, 1),
     )
     terms = [
-        Term(label="a", percent=Decimal("33.3333")),
+        Term(
+            label="a",
+            percent=Decimal("33.3333"),
+            due_rule=DueRule.DAYS_AFTER_SIGNING,
+            due_days=20,
+        ),
         Term(
             label="b", percent=Decimal("66.6667"), due_rule=DueRule.ON_MILESTONE, milestone="验收"
         ),
@@ -175,3 +180,34 @@ def test_one_contract_signed_sent_twice_at_once_makes_one_plan(mongo_client, dat
     db = mongo_client[database_name]
     assert db.payment_plans.count_documents({"contract_id": "c-5"}) == 1
     assert db.outbox.count_documents({"event_type": "PaymentPlanCreated"}) == 1
+
+
+def test_the_calendars_queue_holds_what_is_due_across_tenants(storage):
+    first, second = plan(), plan(tenant="t2")
+    storage.run(lambda s: s.plans("t1").add(first))
+    storage.run(lambda s: s.plans("t2").add(second))
+    # signed 02-01 CST, due 20 days on: due from 2026-02-20T16:00Z; milestones wait
+    assert storage.due_receivables(datetime(2026, 2, 20, 15, 59, tzinfo=UTC), 10) == []
+    due = storage.due_receivables(datetime(2026, 2, 20, 16, 0, tzinfo=UTC), 10)
+    assert sorted(due) == [("t1", first.receivables[0].id), ("t2", second.receivables[0].id)]
+    assert len(storage.due_receivables(datetime(2026, 3, 1, tzinfo=UTC), 1)) == 1
+
+
+def test_two_replicas_move_each_receivable_once(mongo_client, database_name):
+    from crm_runtime.messaging.outbox import OutboxWriter
+    from crm_runtime.storage.mongo import UnitOfWork
+
+    ensure_indexes(mongo_client[database_name])
+    uow = UnitOfWork(mongo_client, database_name, OutboxWriter("payment"))
+    storage = MongoPaymentStorage(uow)
+    for i in range(10):
+        made = plan(contract_id=f"c-{i}")
+        storage.run(lambda s, made=made: s.plans("t1").add(made))
+    later = datetime(2026, 2, 21, 1, 0, tzinfo=UTC)  # the first instalments' due day
+    replicas = [PaymentApps.on(MongoPaymentStorage(uow), clock=lambda: later) for _ in range(3)]
+    with ThreadPoolExecutor(3) as pool:
+        moved = sum(pool.map(lambda apps: apps.plans.run_calendar(), replicas))
+    assert moved == 10
+    db = mongo_client[database_name]
+    assert db.outbox.count_documents({"event_type": "ReceivableDue"}) == 10
+    assert db.receivables.count_documents({"status": "due"}) == 10

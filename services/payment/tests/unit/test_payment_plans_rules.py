@@ -239,3 +239,32 @@ def test_contract_signed_terms_become_fixed_dates_and_none_is_the_whole_value_on
     assert terms[1].amount == cny("700.5")
     _, whole = from_contract_signed({**payload, "payment_terms": []})
     assert [(t.percent, t.due_rule) for t in whole] == [(Decimal(100), DueRule.ON_SIGNING)]
+
+
+def test_the_calendar_moves_a_receivable_at_the_start_of_its_days_in_china():
+    from payment.plans.domain import next_check_at, refresh_status
+
+    plan = create_plan(
+        plan_id="p",
+        receivable_ids=["r"],
+        tenant_id="t1",
+        contract=contract(signed_date=date(2026, 2, 20)),
+        terms=[pct("100", due_rule=DueRule.DAYS_AFTER_SIGNING, due_days=5)],
+        source=PlanSource.API,
+        by="u",
+        now=NOW,
+    )
+    (r,) = plan.receivables
+    assert r.status is ReceivableStatus.UPCOMING
+    assert next_check_at(r) == datetime(2026, 2, 24, 16, 0, tzinfo=UTC)  # 02-25 00:00 CST
+    assert refresh_status(r, datetime(2026, 2, 24, 15, 59, tzinfo=UTC)) is r
+    due = refresh_status(r, datetime(2026, 2, 24, 16, 0, tzinfo=UTC))
+    assert (due.status, due.version) == (ReceivableStatus.DUE, 2)
+    assert due.events[0].event_type == "ReceivableDue"
+    assert due.events[0].payload["days_until_due"] == 0
+    assert next_check_at(due) == datetime(2026, 2, 25, 16, 0, tzinfo=UTC)
+    overdue = refresh_status(due, datetime(2026, 2, 27, 1, 0, tzinfo=UTC))
+    assert overdue.status is ReceivableStatus.OVERDUE
+    assert overdue.events[0].event_type == "ReceivableOverdue"
+    assert overdue.events[0].payload["days_overdue"] == 2
+    assert next_check_at(overdue) is None

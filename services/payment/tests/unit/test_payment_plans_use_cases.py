@@ -157,3 +157,27 @@ def test_a_milestone_is_reached_once_under_its_version(apps, storage):
         apps.plans.reach_milestone(OWNER, waiting.id, date(2026, 2, 6), 0)
     types = [e.event_type for e in storage.uow.events]
     assert types == ["PaymentPlanCreated", "ReceivableDueDateSet"]
+
+
+def test_the_calendar_moves_each_due_receivable_once(storage):
+    moments = [NOW]
+    apps = PaymentApps.on(storage, clock=lambda: moments[0])
+    terms = [
+        Term(label="a", percent=Decimal("50"), due_rule=DueRule.DAYS_AFTER_SIGNING, due_days=10),
+        Term(label="b", percent=Decimal("50"), due_rule=DueRule.DAYS_AFTER_SIGNING, due_days=12),
+    ]
+    plan = apps.plans.create(FINANCE, contract(), terms)  # signed 02-01: due 02-11, 02-13
+    assert apps.plans.run_calendar() == 0
+    moments[0] = datetime(2026, 2, 11, 1, 0, tzinfo=UTC)
+    assert apps.plans.run_calendar() == 1 and apps.plans.run_calendar() == 0
+    moments[0] = datetime(2026, 2, 20, 1, 0, tzinfo=UTC)
+    assert apps.plans.run_calendar() == 2 and apps.plans.run_calendar() == 0
+    statuses = [apps.plans.get_receivable(FINANCE, r.id).status for r in plan.receivables]
+    assert statuses == [ReceivableStatus.OVERDUE] * 2
+    types = [e.event_type for e in storage.uow.events]
+    assert types == [
+        "PaymentPlanCreated",
+        "ReceivableDue",
+        "ReceivableOverdue",
+        "ReceivableOverdue",
+    ]

@@ -18,6 +18,7 @@ from payment.plans.domain import (
     PlanSource,
     Receivable,
     ReceivableStatus,
+    next_check_at,
 )
 
 
@@ -85,6 +86,7 @@ def receivable_to_doc(r: Receivable) -> Doc:
         "due_date": _day(r.due_date),
         "milestone_reached": _day(r.milestone_reached),
         "status": r.status.value,
+        "next_check_at": next_check_at(r),  # the timer's queue (indexes.RECEIVABLES_DUE)
         "created_at": r.created_at,
         "updated_at": r.updated_at,
         "version": r.version,

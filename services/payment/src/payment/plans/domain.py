@@ -492,3 +492,69 @@ def from_contract_signed(payload: dict[str, Any]) -> tuple[ContractRef, list[Ter
             )
         )
     return contract, terms or [Term(label="full", percent=HUNDRED)]
+
+
+# The calendar moving receivables ------------------------------------------------------
+
+
+def _midnight(day: date) -> datetime:
+    """The first instant of `day` in the tenant's zone."""
+    return datetime.combine(day, datetime.min.time(), TENANT_ZONE)
+
+
+def next_check_at(r: Receivable) -> datetime | None:
+    """When the calendar next changes the receivable's status: the start of its due day
+    (upcoming -> due), the start of the day after (-> overdue); None once it is overdue,
+    settled, or while it waits for its milestone."""
+    if r.due_date is None or r.status in SETTLED_BY_HAND or r.status is ReceivableStatus.OVERDUE:
+        return None
+    if r.status is ReceivableStatus.UPCOMING and r.paid.amount == 0:
+        return _midnight(r.due_date)
+    return _midnight(r.due_date + timedelta(days=1))
+
+
+def _calendar_event(r: Receivable, now: datetime) -> DomainEvent:
+    c, today = r.contract, tenant_today(now)
+    assert r.due_date is not None
+    payload: dict[str, Any] = {
+        "receivable_id": r.id,
+        "plan_id": r.plan_id,
+        "contract_id": c.contract_id,
+        "contract_number": c.contract_number,
+        "account_id": c.account_id,
+        "account_name": c.account_name,
+        "owner_id": c.owner_id,
+        "team_id": c.team_id,
+        "amount": money_payload(r.amount),
+        "outstanding": money_payload(r.outstanding),
+        "due_date": r.due_date.isoformat(),
+        "dunning_step": 0,  # the calendar's move, not a dunning level (those come later)
+    }
+    if r.status is ReceivableStatus.OVERDUE:
+        kind = "ReceivableOverdue"
+        payload["paid_amount"] = money_payload(r.paid)
+        payload["days_overdue"] = (today - r.due_date).days
+    else:
+        kind = "ReceivableDue"
+        payload["days_until_due"] = (r.due_date - today).days
+    return DomainEvent(
+        event_type=kind,
+        tenant_id=r.tenant_id,
+        aggregate_type="receivable",
+        aggregate_id=r.id,
+        aggregate_version=r.version,
+        occurred_at=now,
+        payload=payload,
+    )
+
+
+def refresh_status(r: Receivable, now: datetime) -> Receivable:
+    """The receivable as the calendar has it at `now`: the same object when nothing
+    changed; else the next version with ReceivableDue or ReceivableOverdue."""
+    status = status_on(r.due_date, r.amount, r.paid, r.status, tenant_today(now))
+    if status is r.status:
+        return r
+    after = replace(r, status=status, updated_at=now, version=r.version + 1)
+    if status in (ReceivableStatus.DUE, ReceivableStatus.OVERDUE):
+        return replace(after, events=(_calendar_event(after, now),))
+    return after

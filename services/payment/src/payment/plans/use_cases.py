@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from crm_runtime.clock import utcnow
-from crm_runtime.errors import FailedPrecondition, NotFound, check_version
+from crm_runtime.errors import Conflict, FailedPrecondition, NotFound, check_version
 from crm_runtime.principal import Principal
 
 from payment.domain.visibility import can_see
@@ -24,12 +24,14 @@ from payment.plans.domain import (
     create_plan,
     from_contract_signed,
     reach_milestone,
+    refresh_status,
 )
 from payment.ports import PaymentStorage, Stores
 
 T = TypeVar("T")
 SYSTEM = "system"
 CONTRACT_SIGNED_HANDLER = "payment.plan_from_contract_signed"
+CHECK_BATCH = 200
 
 
 def new_id() -> str:
@@ -135,3 +137,27 @@ class PlanApp:
             return after
 
         return self.storage.run(work)
+
+    def run_calendar(self, limit: int = CHECK_BATCH) -> int:
+        """Move the receivables whose day came (upcoming -> due -> overdue), each in its
+        own transaction under its version: of two worker replicas taking the same one,
+        the second's save conflicts and it moves on, so each move and its event happen
+        once. Returns how many were moved."""
+        now, moved = self.clock(), 0
+        for tenant, receivable_id in self.storage.due_receivables(now, limit):
+
+            def work(s: Stores, tenant: str = tenant, rid: str = receivable_id) -> bool:
+                current = s.receivables(tenant).get(rid)
+                if current is None:
+                    return False
+                after = refresh_status(current, now)
+                if after is current:
+                    return False
+                s.receivables(tenant).save(after, current.version)
+                return True
+
+            try:
+                moved += self.storage.run(work)
+            except Conflict:
+                continue  # another replica (or a person) wrote it first
+        return moved
