@@ -184,3 +184,39 @@ def test_a_plan_posted_twice_at_once_is_made_once(api):
     replay = api(FINANCE, "POST", "/v1/payment-plans", headers=key, json=plan_body("c-key"))
     assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
     assert replay.json()["id"] == made[0].json()["id"]
+
+
+def test_finance_writes_off_and_a_rep_disputes_under_if_match(api):
+    plan = api(FINANCE, "POST", "/v1/payment-plans", json=plan_body("c-wo")).json()
+    first, second = plan["receivables"][0]["id"], plan["receivables"][1]["id"]
+    path = f"/v1/receivables/{first}"
+    assert api(OWNER, "POST", f"{path}/write-off", json={"reason": "x"}).status_code == 403
+    assert _fields(api(FINANCE, "POST", f"{path}/write-off", json={"reason": ""})) == ["reason"]
+    disputed = api(
+        OWNER, "POST", f"{path}/dispute", headers={"If-Match": '"1"'}, json={"reason": "验收有异议"}
+    )
+    assert disputed.status_code == 200, disputed.text
+    assert (disputed.json()["status"], disputed.headers["ETag"]) == ("disputed", '"2"')
+    stale = api(
+        FINANCE,
+        "POST",
+        f"{path}/write-off",
+        headers={"If-Match": '"1"'},
+        json={"reason": "客户破产"},
+    )
+    assert stale.status_code == 412 and stale.headers["ETag"] == '"2"'
+    gone = api(
+        FINANCE,
+        "POST",
+        f"{path}/write-off",
+        headers={"If-Match": '"2"'},
+        json={"reason": "客户破产"},
+    )
+    assert gone.status_code == 200, gone.text
+    assert (gone.json()["status"], gone.json()["write_off_reason"]) == ("written_off", "客户破产")
+    assert api(FINANCE, "POST", f"{path}/resolve-dispute").status_code == 409
+    other = f"/v1/receivables/{second}"
+    assert api(OTHER_REP, "POST", f"{other}/dispute", json={"reason": "x"}).status_code == 404
+    assert api(OWNER, "POST", f"{other}/dispute", json={"reason": "金额"}).status_code == 200
+    back = api(FINANCE, "POST", f"{other}/resolve-dispute", headers={"If-Match": '"2"'})
+    assert (back.status_code, back.json()["status"]) == (200, "overdue")  # due 2026-02-28

@@ -23,6 +23,9 @@ ACTIONS = (
     "issue",
     "decision",
     "reach-milestone",
+    "write-off",
+    "dispute",
+    "resolve-dispute",
 )
 NOT_CREATING = {
     "/v1/lead-duplicate-checks": "a question: which leads would this capture duplicate?",

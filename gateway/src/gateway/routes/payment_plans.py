@@ -18,8 +18,10 @@ from gateway.identity.caller import Caller
 from gateway.schemas.payment_plans import (
     PaymentPlanIn,
     PaymentPlanOut,
+    ReceivableDisputeIn,
     ReceivableMilestoneReachedIn,
     ReceivableOut,
+    ReceivableWriteOffIn,
     plan_out,
     plan_request,
     receivable_out,
@@ -131,6 +133,90 @@ async def reach_milestone(
             receivable_id=receivable_id,
             reached_date=body.reached_date.isoformat(),
             expected_version=if_match_version(if_match),
+        ),
+        **options,
+    )
+    set_etag(response, reply.receivable.version)
+    return receivable_out(reply.receivable)
+
+
+@router.post(
+    "/v1/receivables/{receivable_id}/write-off",
+    response_model=ReceivableOut,
+    responses=STALE,
+    summary="Write off what is left of a receivable (finance)",
+)
+async def write_off_receivable(
+    receivable_id: ReceivableId,
+    body: ReceivableWriteOffIn,
+    caller: Annotated[Caller, Depends(authorize("receivable:write_off"))],
+    payment_service: PaymentClient,
+    options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ReceivableOut:
+    """An open or disputed receivable becomes `written_off` with the reason and who
+    did it; 409 when it is paid or written off already; 412 on a stale `If-Match`."""
+    reply = await payment_service.WriteOffReceivable(
+        pb.WriteOffReceivableRequest(
+            receivable_id=receivable_id,
+            reason=body.reason,
+            expected_version=if_match_version(if_match),
+        ),
+        **options,
+    )
+    set_etag(response, reply.receivable.version)
+    return receivable_out(reply.receivable)
+
+
+@router.post(
+    "/v1/receivables/{receivable_id}/dispute",
+    response_model=ReceivableOut,
+    responses=STALE,
+    summary="The customer contests a receivable",
+)
+async def dispute_receivable(
+    receivable_id: ReceivableId,
+    body: ReceivableDisputeIn,
+    caller: Annotated[Caller, Depends(authorize("receivable:dispute"))],
+    payment_service: PaymentClient,
+    options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ReceivableOut:
+    """An open receivable becomes `disputed`: the calendar leaves it alone until the
+    dispute is resolved; 409 when it is not open."""
+    reply = await payment_service.DisputeReceivable(
+        pb.DisputeReceivableRequest(
+            receivable_id=receivable_id,
+            reason=body.reason,
+            expected_version=if_match_version(if_match),
+        ),
+        **options,
+    )
+    set_etag(response, reply.receivable.version)
+    return receivable_out(reply.receivable)
+
+
+@router.post(
+    "/v1/receivables/{receivable_id}/resolve-dispute",
+    response_model=ReceivableOut,
+    responses=STALE,
+    summary="End a receivable's dispute",
+)
+async def resolve_receivable_dispute(
+    receivable_id: ReceivableId,
+    caller: Annotated[Caller, Depends(authorize("receivable:dispute"))],
+    payment_service: PaymentClient,
+    options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ReceivableOut:
+    """Its status is the calendar's again (upcoming, due or overdue); 409 when it is not
+    disputed."""
+    reply = await payment_service.ResolveReceivableDispute(
+        pb.ResolveReceivableDisputeRequest(
+            receivable_id=receivable_id, expected_version=if_match_version(if_match)
         ),
         **options,
     )

@@ -150,6 +150,18 @@ class ReceivableMilestoneReachedIn(RequestBody):
     reached_date: Day = Field(description="the day the milestone was reached (not ahead)")
 
 
+class ReceivableWriteOffIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "客户破产清算，经财务总监批准核销"}]}
+    )
+    reason: str = Field(min_length=1, max_length=500, description="why it will not be paid")
+
+
+class ReceivableDisputeIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "客户对验收结果有异议"}]})
+    reason: str = Field(min_length=1, max_length=500, description="what the customer contests")
+
+
 def _day(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
 
@@ -177,6 +189,9 @@ class ReceivableOut(BaseModel):
     milestone_reached_date: date | None
     status: str = proto_enum(pb.ReceivableStatus)
     days_overdue: int
+    write_off_reason: str
+    written_off_by: str
+    dispute_reason: str = Field(description='while disputed; "" otherwise')
     created_at: datetime
     updated_at: datetime
     version: int

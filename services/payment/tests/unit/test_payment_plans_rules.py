@@ -268,3 +268,44 @@ def test_the_calendar_moves_a_receivable_at_the_start_of_its_days_in_china():
     assert overdue.events[0].event_type == "ReceivableOverdue"
     assert overdue.events[0].payload["days_overdue"] == 2
     assert next_check_at(overdue) is None
+
+
+def test_a_write_off_needs_a_reason_and_an_open_or_disputed_receivable():
+    from payment.plans.domain import dispute, resolve_dispute, write_off
+
+    first, _ = plan_with_milestone().receivables
+    with pytest.raises(ValidationFailed) as exc:
+        write_off(first, "  ", "fin-1", NOW)
+    assert fields_of(exc) == ["reason"]
+    disputed = dispute(first, "验收有异议", "rep-1", NOW)
+    assert (disputed.status, disputed.dispute_reason) == (ReceivableStatus.DISPUTED, "验收有异议")
+    assert disputed.events[0].payload["disputed"] is True
+    gone = write_off(disputed, "客户破产", "fin-1", NOW)
+    assert (gone.status, gone.written_off_by, gone.dispute_reason) == (
+        ReceivableStatus.WRITTEN_OFF,
+        "fin-1",
+        "",
+    )
+    assert gone.events[0].payload["written_off"]["units"] == "900000"
+    for action in (
+        lambda r: write_off(r, "again", "fin-1", NOW),
+        lambda r: dispute(r, "x", "rep-1", NOW),
+        lambda r: resolve_dispute(r, "rep-1", NOW),
+    ):
+        with pytest.raises(FailedPrecondition):
+            action(gone)
+
+
+def test_a_resolved_dispute_gives_the_receivable_back_to_the_calendar():
+    from payment.plans.domain import dispute, next_check_at, resolve_dispute
+
+    first, _ = plan_with_milestone().receivables
+    disputed = dispute(first, "金额有误", "rep-1", NOW)
+    assert next_check_at(disputed) is None
+    resolved = resolve_dispute(disputed, "fin-1", NOW)
+    assert (resolved.status, resolved.version) == (ReceivableStatus.OVERDUE, 3)
+    assert resolved.events[0].payload == {
+        **resolved.events[0].payload,
+        "disputed": False,
+        "status": "overdue",
+    }

@@ -86,6 +86,9 @@ def receivable_to_doc(r: Receivable) -> Doc:
         "due_date": _day(r.due_date),
         "milestone_reached": _day(r.milestone_reached),
         "status": r.status.value,
+        "write_off_reason": r.write_off_reason,
+        "written_off_by": r.written_off_by,
+        "dispute_reason": r.dispute_reason,
         "next_check_at": next_check_at(r),  # the timer's queue (indexes.RECEIVABLES_DUE)
         "created_at": r.created_at,
         "updated_at": r.updated_at,
@@ -114,6 +117,9 @@ def receivable_from_doc(doc: Doc) -> Receivable:
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
         version=doc["version"],
+        write_off_reason=doc.get("write_off_reason", ""),
+        written_off_by=doc.get("written_off_by", ""),
+        dispute_reason=doc.get("dispute_reason", ""),
     )
 
 

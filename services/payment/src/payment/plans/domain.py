@@ -126,6 +126,9 @@ class Receivable:
     created_at: datetime
     updated_at: datetime
     version: int = 1
+    write_off_reason: str = ""
+    written_off_by: str = ""
+    dispute_reason: str = ""
     events: tuple[DomainEvent, ...] = field(default=(), compare=False)
 
     @property
@@ -558,3 +561,113 @@ def refresh_status(r: Receivable, now: datetime) -> Receivable:
     if status in (ReceivableStatus.DUE, ReceivableStatus.OVERDUE):
         return replace(after, events=(_calendar_event(after, now),))
     return after
+
+
+# Finance's and the customer's say ------------------------------------------------------
+
+MAX_REASON = 500
+OPEN = frozenset(
+    {
+        ReceivableStatus.UPCOMING,
+        ReceivableStatus.DUE,
+        ReceivableStatus.OVERDUE,
+        ReceivableStatus.PARTIALLY_PAID,
+    }
+)
+
+
+def _reason(reason: str) -> str:
+    text = reason.strip()
+    if not text or len(text) > MAX_REASON:
+        raise ValidationFailed(
+            [FieldViolation("reason", f"is required, at most {MAX_REASON} characters")]
+        )
+    return text
+
+
+def _receivable_event(r: Receivable, kind: str, now: datetime, **payload: Any) -> DomainEvent:
+    c = r.contract
+    return DomainEvent(
+        event_type=kind,
+        tenant_id=r.tenant_id,
+        aggregate_type="receivable",
+        aggregate_id=r.id,
+        aggregate_version=r.version,
+        occurred_at=now,
+        payload={
+            "receivable_id": r.id,
+            "plan_id": r.plan_id,
+            "contract_id": c.contract_id,
+            "contract_number": c.contract_number,
+            "account_id": c.account_id,
+            "owner_id": c.owner_id,
+            "team_id": c.team_id,
+            **payload,
+        },
+    )
+
+
+def write_off(r: Receivable, reason: str, by: str, now: datetime) -> Receivable:
+    """What is left of an open or disputed receivable is written off, with a reason."""
+    text = _reason(reason)
+    if r.status not in OPEN and r.status is not ReceivableStatus.DISPUTED:
+        raise FailedPrecondition(f"receivable {r.id} is {r.status.value}: nothing to write off")
+    after = replace(
+        r,
+        status=ReceivableStatus.WRITTEN_OFF,
+        write_off_reason=text,
+        written_off_by=by,
+        dispute_reason="",
+        updated_at=now,
+        version=r.version + 1,
+    )
+    event = _receivable_event(
+        after,
+        "ReceivableWrittenOff",
+        now,
+        amount=money_payload(r.amount),
+        written_off=money_payload(r.outstanding),
+        reason=text,
+        written_off_by=by,
+    )
+    return replace(after, events=(event,))
+
+
+def dispute(r: Receivable, reason: str, by: str, now: datetime) -> Receivable:
+    """The customer contests an open receivable: the calendar leaves it alone (and
+    dunning will pause) until the dispute is resolved."""
+    text = _reason(reason)
+    if r.status not in OPEN:
+        raise FailedPrecondition(f"receivable {r.id} is {r.status.value}: it cannot be disputed")
+    after = replace(
+        r,
+        status=ReceivableStatus.DISPUTED,
+        dispute_reason=text,
+        updated_at=now,
+        version=r.version + 1,
+    )
+    return replace(after, events=(_dispute_event(after, True, text, by, now),))
+
+
+def resolve_dispute(r: Receivable, by: str, now: datetime) -> Receivable:
+    """The dispute is over: the receivable's status is the calendar's again."""
+    if r.status is not ReceivableStatus.DISPUTED:
+        raise FailedPrecondition(f"receivable {r.id} is not disputed")
+    status = status_on(r.due_date, r.amount, r.paid, ReceivableStatus.UPCOMING, tenant_today(now))
+    after = replace(r, status=status, dispute_reason="", updated_at=now, version=r.version + 1)
+    return replace(after, events=(_dispute_event(after, False, "", by, now),))
+
+
+def _dispute_event(
+    r: Receivable, disputed: bool, reason: str, by: str, now: datetime
+) -> DomainEvent:
+    return _receivable_event(
+        r,
+        "ReceivableDisputeChanged",
+        now,
+        outstanding=money_payload(r.outstanding),
+        disputed=disputed,
+        reason=reason,
+        status=r.status.value,
+        changed_by=by,
+    )

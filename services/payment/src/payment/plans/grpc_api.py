@@ -59,3 +59,33 @@ class PlanRpcs:
         return pb.ReachMilestoneResponse(
             receivable=receivable_to_proto(found, self.apps.plans.clock())
         )
+
+    def WriteOffReceivable(
+        self, request: pb.WriteOffReceivableRequest, context: Any
+    ) -> pb.WriteOffReceivableResponse:
+        found = self.apps.plans.write_off(
+            current_principal(), request.receivable_id, request.reason, request.expected_version
+        )
+        return pb.WriteOffReceivableResponse(
+            receivable=receivable_to_proto(found, self.apps.plans.clock())
+        )
+
+    def DisputeReceivable(
+        self, request: pb.DisputeReceivableRequest, context: Any
+    ) -> pb.DisputeReceivableResponse:
+        found = self.apps.plans.dispute(
+            current_principal(), request.receivable_id, request.reason, request.expected_version
+        )
+        return pb.DisputeReceivableResponse(
+            receivable=receivable_to_proto(found, self.apps.plans.clock())
+        )
+
+    def ResolveReceivableDispute(
+        self, request: pb.ResolveReceivableDisputeRequest, context: Any
+    ) -> pb.ResolveReceivableDisputeResponse:
+        found = self.apps.plans.resolve_dispute(
+            current_principal(), request.receivable_id, request.expected_version
+        )
+        return pb.ResolveReceivableDisputeResponse(
+            receivable=receivable_to_proto(found, self.apps.plans.clock())
+        )

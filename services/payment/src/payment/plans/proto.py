@@ -133,6 +133,9 @@ def receivable_to_proto(r: Receivable, now: datetime) -> pb.Receivable:
         milestone=r.milestone,
         milestone_reached_date=r.milestone_reached.isoformat() if r.milestone_reached else "",
         percent=f"{r.percent:f}" if r.percent is not None else "",
+        write_off_reason=r.write_off_reason,
+        written_off_by=r.written_off_by,
+        dispute_reason=r.dispute_reason,
     )
 
 

@@ -22,9 +22,12 @@ from payment.plans.domain import (
     Receivable,
     Term,
     create_plan,
+    dispute,
     from_contract_signed,
     reach_milestone,
     refresh_status,
+    resolve_dispute,
+    write_off,
 )
 from payment.ports import PaymentStorage, Stores
 
@@ -124,19 +127,65 @@ class PlanApp:
     def get_receivable(self, principal: Principal, receivable_id: str) -> Receivable:
         return self.storage.run(lambda s: self._visible_receivable(s, principal, receivable_id))
 
-    def reach_milestone(
-        self, principal: Principal, receivable_id: str, reached: date, expected_version: int
+    def _change(
+        self,
+        principal: Principal,
+        receivable_id: str,
+        expected_version: int,
+        change: Callable[[Receivable, datetime], Receivable],
     ) -> Receivable:
+        """Load a receivable the caller sees, check the version asked for, let the
+        domain change it, save it over the version read: one transaction."""
         now = self.clock()
 
         def work(s: Stores) -> Receivable:
             current = self._visible_receivable(s, principal, receivable_id)
             check_version(f"receivable {receivable_id}", current.version, expected_version)
-            after = reach_milestone(current, reached, principal.user_id, now)
+            after = change(current, now)
             s.receivables(principal.tenant_id).save(after, current.version)
             return after
 
         return self.storage.run(work)
+
+    def reach_milestone(
+        self, principal: Principal, receivable_id: str, reached: date, expected_version: int
+    ) -> Receivable:
+        return self._change(
+            principal,
+            receivable_id,
+            expected_version,
+            lambda r, now: reach_milestone(r, reached, principal.user_id, now),
+        )
+
+    def write_off(
+        self, principal: Principal, receivable_id: str, reason: str, expected_version: int
+    ) -> Receivable:
+        return self._change(
+            principal,
+            receivable_id,
+            expected_version,
+            lambda r, now: write_off(r, reason, principal.user_id, now),
+        )
+
+    def dispute(
+        self, principal: Principal, receivable_id: str, reason: str, expected_version: int
+    ) -> Receivable:
+        return self._change(
+            principal,
+            receivable_id,
+            expected_version,
+            lambda r, now: dispute(r, reason, principal.user_id, now),
+        )
+
+    def resolve_dispute(
+        self, principal: Principal, receivable_id: str, expected_version: int
+    ) -> Receivable:
+        return self._change(
+            principal,
+            receivable_id,
+            expected_version,
+            lambda r, now: resolve_dispute(r, principal.user_id, now),
+        )
 
     def run_calendar(self, limit: int = CHECK_BATCH) -> int:
         """Move the receivables whose day came (upcoming -> due -> overdue), each in its
