@@ -54,6 +54,7 @@ from gateway.routes import (
     payment_plans,
     pipelines,
     quotes,
+    receipts,
     teams,
     users,
 )
@@ -165,6 +166,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
         quotes,
         approvals,
         payment_plans,
+        receipts,
         lead_custom_fields,
         lead_forms,
         form_submissions,

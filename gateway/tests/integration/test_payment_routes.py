@@ -220,3 +220,61 @@ def test_finance_writes_off_and_a_rep_disputes_under_if_match(api):
     assert api(OWNER, "POST", f"{other}/dispute", json={"reason": "金额"}).status_code == 200
     back = api(FINANCE, "POST", f"{other}/resolve-dispute", headers={"If-Match": '"2"'})
     assert (back.status_code, back.json()["status"]) == (200, "overdue")  # due 2026-02-28
+
+
+def receipt_body(reference: str, **changes):
+    return {
+        "external_reference": reference,
+        "source": "finance_system",
+        "amount": {"amount": "300000.00", "currency": "CNY"},
+        "payer_name": "上海云图科技有限公司",
+        "received_at": "2026-12-04T09:30:00+08:00",
+        "memo": "HT-2026-0001-1",
+        **changes,
+    }
+
+
+def test_a_receipt_sent_at_once_with_and_without_a_key_is_recorded_once(api):
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(
+            pool.map(
+                lambda _: api(FINANCE, "POST", "/v1/receipts", json=receipt_body("CMB-1")),
+                range(6),
+            )
+        )
+    assert sorted(a.status_code for a in answers) == [201] + [409] * 5
+    (made,) = [a for a in answers if a.status_code == 201]
+    receipt = made.json()
+    assert made.headers["Location"] == f"/v1/receipts/{receipt['id']}"
+    assert (receipt["status"], receipt["unallocated_amount"]["amount"]) == ("unmatched", "300000")
+    assert receipt["received_at"] == "2026-12-04T01:30:00Z"
+    assert all(receipt["id"] in a.json()["detail"] for a in answers if a.status_code == 409)
+    other = api(FINANCE, "POST", "/v1/receipts", json=receipt_body("CMB-1", payer_name="别人"))
+    assert other.status_code == 409 and "another payer_name" in other.json()["detail"]
+
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    with ThreadPoolExecutor(4) as pool:
+        keyed = list(
+            pool.map(
+                lambda _: api(
+                    FINANCE, "POST", "/v1/receipts", headers=key, json=receipt_body("CMB-2")
+                ),
+                range(4),
+            )
+        )
+    assert {a.status_code for a in keyed} <= {201, 409}
+    assert len({a.json()["id"] for a in keyed if a.status_code == 201}) == 1
+    replay = api(FINANCE, "POST", "/v1/receipts", headers=key, json=receipt_body("CMB-2"))
+    assert replay.status_code == 201 and replay.headers["Idempotent-Replayed"] == "true"
+    got = api(FINANCE, "GET", replay.headers["Location"])
+    assert got.status_code == 200 and got.json()["external_reference"] == "CMB-2"
+    assert api(OWNER, "POST", "/v1/receipts", json=receipt_body("CMB-3")).status_code == 403
+
+
+def test_bad_receipts_are_422_naming_the_field(api):
+    late = receipt_body("CMB-9", received_at="2999-01-01T00:00:00Z")
+    assert _fields(api(FINANCE, "POST", "/v1/receipts", json=late)) == ["received_at"]
+    naive = receipt_body("CMB-9", received_at="2026-12-04T09:30:00")
+    assert _fields(api(FINANCE, "POST", "/v1/receipts", json=naive)) == ["received_at"]
+    fen = receipt_body("CMB-9", amount={"amount": "1.001", "currency": "CNY"})
+    assert _fields(api(FINANCE, "POST", "/v1/receipts", json=fen)) == ["amount.amount"]

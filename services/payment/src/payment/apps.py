@@ -13,11 +13,13 @@ from crm_runtime.storage.mongo import UnitOfWork
 from payment.mongo_storage import MongoPaymentStorage
 from payment.plans.use_cases import PlanApp
 from payment.ports import PaymentStorage
+from payment.receipts.use_cases import ReceiptApp
 
 
 @dataclass(frozen=True)
 class PaymentApps:
     plans: PlanApp
+    receipts: ReceiptApp
 
     @classmethod
     def build(cls, uow: UnitOfWork) -> PaymentApps:
@@ -25,4 +27,4 @@ class PaymentApps:
 
     @classmethod
     def on(cls, storage: PaymentStorage, clock: Callable[[], datetime] = utcnow) -> PaymentApps:
-        return cls(plans=PlanApp(storage, clock))
+        return cls(plans=PlanApp(storage, clock), receipts=ReceiptApp(storage, clock))

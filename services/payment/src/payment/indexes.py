@@ -8,7 +8,7 @@ from crm_runtime.storage.mongo import Doc
 from crm_runtime.storage.repository import IndexSpec, create_indexes, tenant_index
 from pymongo.database import Database
 
-PLANS, RECEIVABLES = "payment_plans", "receivables"
+PLANS, RECEIVABLES, RECEIPTS = "payment_plans", "receivables", "receipts"
 
 # One plan per version of a contract: a ContractSigned delivered twice, or a plan posted
 # by hand twice at once, cannot make two (the later insert conflicts).
@@ -19,7 +19,11 @@ RECEIVABLES_OF_PLAN = tenant_index(RECEIVABLES, ("plan_id", 1), ("sequence", 1))
 # The worker's queue across tenants: receivables whose status the calendar moves next.
 RECEIVABLES_DUE = IndexSpec(RECEIVABLES, (("next_check_at", 1),), sparse=True)
 
-INDEXES = (PLAN_OF_CONTRACT, RECEIVABLES_OF_PLAN, RECEIVABLES_DUE)
+# A receipt is recorded once per external reference (the payer's bank reference or the
+# finance system's id): the later of two racing inserts conflicts.
+RECEIPT_BY_REFERENCE = tenant_index(RECEIPTS, ("external_reference", 1), unique=True)
+
+INDEXES = (PLAN_OF_CONTRACT, RECEIVABLES_OF_PLAN, RECEIVABLES_DUE, RECEIPT_BY_REFERENCE)
 
 
 def ensure_indexes(db: Database[Doc]) -> None:

@@ -11,7 +11,8 @@ from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork
 
 from payment.indexes import RECEIVABLES
 from payment.plans.memory import MemoryPlans, MemoryReceivables
-from payment.ports import PaymentStorage, Plans, Receivables, Stores
+from payment.ports import PaymentStorage, Plans, Receipts, Receivables, Stores
+from payment.receipts.memory import MemoryReceipts
 
 T = TypeVar("T")
 INBOX = "inbox"
@@ -26,6 +27,9 @@ class MemoryStores:
 
     def receivables(self, tenant_id: str) -> MemoryReceivables:
         return MemoryReceivables(self.tx, tenant_id)
+
+    def receipts(self, tenant_id: str) -> MemoryReceipts:
+        return MemoryReceipts(self.tx, tenant_id)
 
 
 class MemoryPaymentStorage:
@@ -66,3 +70,4 @@ if TYPE_CHECKING:  # mypy proves the fake implements every Protocol of the seam
     _stores: type[Stores] = MemoryStores
     _plans: type[Plans] = MemoryPlans
     _receivables: type[Receivables] = MemoryReceivables
+    _receipts: type[Receipts] = MemoryReceipts

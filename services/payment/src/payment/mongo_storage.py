@@ -12,7 +12,8 @@ from crm_runtime.storage.mongo import Transaction, UnitOfWork, due_for_checks
 
 from payment.indexes import RECEIVABLES
 from payment.plans.store import PlanRepository, ReceivableRepository
-from payment.ports import PaymentStorage, Plans, Receivables, Stores
+from payment.ports import PaymentStorage, Plans, Receipts, Receivables, Stores
+from payment.receipts.store import ReceiptRepository
 
 T = TypeVar("T")
 
@@ -26,6 +27,9 @@ class MongoStores:
 
     def receivables(self, tenant_id: str) -> ReceivableRepository:
         return ReceivableRepository(self.tx, tenant_id)
+
+    def receipts(self, tenant_id: str) -> ReceiptRepository:
+        return ReceiptRepository(self.tx, tenant_id)
 
 
 class MongoPaymentStorage:
@@ -49,3 +53,4 @@ if TYPE_CHECKING:  # mypy proves the stores implement every Protocol of the seam
     _stores: type[Stores] = MongoStores
     _plans: type[Plans] = PlanRepository
     _receivables: type[Receivables] = ReceivableRepository
+    _receipts: type[Receipts] = ReceiptRepository

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from payment.plans.domain import PaymentPlan, Receivable
+from payment.receipts.domain import Receipt
 
 T = TypeVar("T")
 
@@ -35,10 +36,21 @@ class Receivables(Protocol):
         """Write over `expected_version` (Conflict otherwise), with its events."""
 
 
+class Receipts(Protocol):
+    def add(self, receipt: Receipt) -> None:
+        """Store it with its events; AlreadyExists when its reference is recorded."""
+
+    def get(self, receipt_id: str) -> Receipt | None: ...
+
+    def by_reference(self, reference: str) -> Receipt | None: ...
+
+
 class Stores(Protocol):
     def plans(self, tenant_id: str) -> Plans: ...
 
     def receivables(self, tenant_id: str) -> Receivables: ...
+
+    def receipts(self, tenant_id: str) -> Receipts: ...
 
 
 class PaymentStorage(Protocol):

@@ -211,3 +211,49 @@ def test_two_replicas_move_each_receivable_once(mongo_client, database_name):
     db = mongo_client[database_name]
     assert db.outbox.count_documents({"event_type": "ReceivableDue"}) == 10
     assert db.receivables.count_documents({"status": "due"}) == 10
+
+
+def receipt(tenant: str = "t1", reference: str = "BANK-1"):
+    from payment.receipts.domain import ReceiptDraft, ReceiptSource, record_receipt
+
+    draft = ReceiptDraft(
+        external_reference=reference,
+        source=ReceiptSource.BANK_STATEMENT,
+        amount=Money(Decimal("33.33"), "CNY"),
+        payer_name="上海云图",
+        payer_account="6222",
+        received_at=datetime(2026, 2, 9, 1, 30, tzinfo=UTC),
+        memo="HT-1-1",
+    )
+    return record_receipt(draft, receipt_id=str(uuid.uuid4()), tenant_id=tenant, by="f", now=NOW)
+
+
+def test_a_receipt_reads_back_and_its_reference_is_taken_once(storage):
+    made = receipt()
+    storage.run(lambda s: s.receipts("t1").add(made))
+    assert storage.run(lambda s: s.receipts("t1").get(made.id)) == made
+    assert storage.run(lambda s: s.receipts("t1").by_reference("BANK-1")) == made
+    with pytest.raises(AlreadyExists):
+        storage.run(lambda s: s.receipts("t1").add(receipt()))
+    assert storage.run(lambda s: s.receipts("t2").by_reference("BANK-1")) is None
+    storage.run(lambda s: s.receipts("t2").add(receipt(tenant="t2")))
+    assert committed_events(storage) == ["ReceiptRecorded"] * 2
+
+
+def test_one_receipt_reported_eight_times_at_once_is_recorded_once(mongo_client, database_name):
+    """A finance system retrying, and a bank statement line, all racing on SecantusDB."""
+    from crm_runtime.messaging.outbox import OutboxWriter
+    from crm_runtime.principal import Principal
+    from crm_runtime.storage.mongo import UnitOfWork
+
+    ensure_indexes(mongo_client[database_name])
+    apps = PaymentApps.build(UnitOfWork(mongo_client, database_name, OutboxWriter("payment")))
+    finance = Principal("t1", "fin-1", ("finance",), "all")
+    draft = receipt().draft
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: apps.receipts.record(finance, draft), range(8)))
+    assert sorted(duplicate for _, duplicate in answers) == [False] + [True] * 7
+    assert len({r.id for r, _ in answers}) == 1
+    db = mongo_client[database_name]
+    assert db.receipts.count_documents({}) == 1
+    assert db.outbox.count_documents({"event_type": "ReceiptRecorded"}) == 1

@@ -10,7 +10,7 @@ from bson.decimal128 import Decimal128
 from crm_runtime.storage.mongo import Doc
 from crm_runtime.storage.repository import decimal128
 
-from payment.domain.money import Money
+from payment.documents import money_from_doc, money_to_doc
 from payment.plans.domain import (
     ContractRef,
     DueRule,
@@ -20,15 +20,6 @@ from payment.plans.domain import (
     ReceivableStatus,
     next_check_at,
 )
-
-
-def money_to_doc(money: Money) -> Doc:
-    return {"amount": decimal128(money.amount), "currency": money.currency}
-
-
-def money_from_doc(doc: Doc) -> Money:
-    amount = doc["amount"]
-    return Money(amount.to_decimal() if isinstance(amount, Decimal128) else amount, doc["currency"])
 
 
 def _day(value: date | None) -> str | None:

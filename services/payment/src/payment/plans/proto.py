@@ -43,7 +43,7 @@ def day_from_proto(text: str, field: str, *, required: bool = True) -> date | No
         raise ValidationFailed([FieldViolation(field, "must be a date YYYY-MM-DD")]) from exc
 
 
-def _stamp(moment: datetime) -> Timestamp:
+def stamp(moment: datetime) -> Timestamp:
     stamp = Timestamp()
     stamp.FromDatetime(moment.astimezone(UTC))
     return stamp
@@ -125,8 +125,8 @@ def receivable_to_proto(r: Receivable, now: datetime) -> pb.Receivable:
         due_date=r.due_date.isoformat() if r.due_date else "",
         status=pb.ReceivableStatus.Value(f"RECEIVABLE_STATUS_{r.status.value.upper()}"),
         days_overdue=_days_overdue(r, tenant_today(now)),
-        created_at=_stamp(r.created_at),
-        updated_at=_stamp(r.updated_at),
+        created_at=stamp(r.created_at),
+        updated_at=stamp(r.updated_at),
         version=r.version,
         due_rule=pb.DueRule.Value(f"DUE_RULE_{r.due_rule.value.upper()}"),
         due_days=r.due_days,
@@ -162,8 +162,8 @@ def plan_to_proto(plan: PaymentPlan, now: datetime) -> pb.PaymentPlan:
         status=status,
         receivables=[receivable_to_proto(r, now) for r in plan.receivables],
         created_by=plan.created_by,
-        created_at=_stamp(plan.created_at),
-        updated_at=_stamp(plan.updated_at),
+        created_at=stamp(plan.created_at),
+        updated_at=stamp(plan.updated_at),
         version=plan.version,
         signed_date=c.signed_date.isoformat(),
         source=plan.source.value,

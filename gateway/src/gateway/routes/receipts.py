@@ -1,0 +1,55 @@
+"""/v1/receipts: money received (回款 / 到账), recorded once per external reference,
+from a finance system, a bank statement or a finance user."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from crm.payment.v1 import payment_pb2 as pb
+from crm_runtime.errors import AlreadyExists
+from fastapi import APIRouter, Depends, Path, Response
+
+from gateway.access.guard import authorize
+from gateway.conventions.created import created
+from gateway.conventions.etag import set_etag
+from gateway.conventions.problems import PROBLEM_RESPONSES
+from gateway.dependencies import CallOptions, PaymentClient
+from gateway.identity.caller import Caller
+from gateway.schemas.receipts import ReceiptIn, ReceiptOut, receipt_out, receipt_request
+
+router = APIRouter(tags=["payments"], responses=PROBLEM_RESPONSES)
+ReceiptId = Annotated[str, Path(min_length=1, max_length=64, description="The receipt's id")]
+
+
+@router.post("/v1/receipts", status_code=201, response_model=ReceiptOut, summary="Record a receipt")
+async def record_receipt(
+    body: ReceiptIn,
+    caller: Annotated[Caller, Depends(authorize("receipt:record"))],
+    payment_service: PaymentClient,
+    options: CallOptions,
+    response: Response,
+) -> ReceiptOut:
+    """Recorded once per `external_reference`, also when sent twice at once: the later
+    report is 409 naming the receipt it was recorded as (with `Idempotency-Key`, a
+    repeat replays the first 201 instead). Emits `ReceiptRecorded`."""
+    reply = await payment_service.RecordReceipt(receipt_request(body), **options)
+    if reply.duplicate:
+        raise AlreadyExists(
+            f"external reference {reply.receipt.external_reference} is recorded already "
+            f"as receipt {reply.receipt.id}"
+        )
+    created(response, f"/v1/receipts/{reply.receipt.id}", reply.receipt.version)
+    return receipt_out(reply.receipt)
+
+
+@router.get("/v1/receipts/{receipt_id}", response_model=ReceiptOut, summary="Read a receipt")
+async def get_receipt(
+    receipt_id: ReceiptId,
+    caller: Annotated[Caller, Depends(authorize("receipt:read"))],
+    payment_service: PaymentClient,
+    options: CallOptions,
+    response: Response,
+) -> ReceiptOut:
+    reply = await payment_service.GetReceipt(pb.GetReceiptRequest(id=receipt_id), **options)
+    set_etag(response, reply.receipt.version)
+    return receipt_out(reply.receipt)

@@ -1,0 +1,67 @@
+"""Use cases of receipts: record a reported receipt once per external reference (a
+repeat answers the first, marked duplicate; other facts under a recorded reference are
+a conflict), and read one. Finance records and reads receipts (the gateway's roles)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from crm_runtime.clock import utcnow
+from crm_runtime.errors import AlreadyExists, NotFound
+from crm_runtime.principal import Principal
+
+from payment.ports import PaymentStorage, Stores
+from payment.receipts.domain import Receipt, ReceiptDraft, differences, record_receipt
+
+
+class ReceiptApp:
+    def __init__(
+        self,
+        storage: PaymentStorage,
+        clock: Callable[[], datetime] = utcnow,
+        make_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.new_id = make_id
+
+    def record(self, principal: Principal, draft: ReceiptDraft) -> tuple[Receipt, bool]:
+        """(the receipt, whether it was recorded before). Two reports racing: the unique
+        reference lets one insert; the other reads the winner in a new transaction."""
+        tenant = principal.tenant_id
+        made = record_receipt(
+            draft,
+            receipt_id=self.new_id(),
+            tenant_id=tenant,
+            by=principal.user_id,
+            now=self.clock(),
+        )
+        reference = made.draft.external_reference
+
+        def work(s: Stores) -> tuple[Receipt, bool]:
+            first = s.receipts(tenant).by_reference(reference)
+            if first is not None:
+                return first, True
+            s.receipts(tenant).add(made)
+            return made, False
+
+        try:
+            found, duplicate = self.storage.run(work)
+        except AlreadyExists:
+            first = self.storage.run(lambda s: s.receipts(tenant).by_reference(reference))
+            assert first is not None  # the insert that beat ours committed
+            found, duplicate = first, True
+        if duplicate and (differ := differences(found, made.draft)):
+            raise AlreadyExists(
+                f"external reference {reference} is recorded as receipt {found.id} with "
+                f"another {', '.join(differ)}"
+            )
+        return found, duplicate
+
+    def get(self, principal: Principal, receipt_id: str) -> Receipt:
+        found = self.storage.run(lambda s: s.receipts(principal.tenant_id).get(receipt_id))
+        if found is None:
+            raise NotFound(f"receipt {receipt_id} not found")
+        return found
