@@ -278,3 +278,55 @@ def test_bad_receipts_are_422_naming_the_field(api):
     assert _fields(api(FINANCE, "POST", "/v1/receipts", json=naive)) == ["received_at"]
     fen = receipt_body("CMB-9", amount={"amount": "1.001", "currency": "CNY"})
     assert _fields(api(FINANCE, "POST", "/v1/receipts", json=fen)) == ["amount.amount"]
+
+
+def test_a_receipt_is_split_across_receivables_through_the_gateway(api):
+    plan = api(FINANCE, "POST", "/v1/payment-plans", json=plan_body("c-alloc")).json()
+    first, second = plan["receivables"][0]["id"], plan["receivables"][1]["id"]
+    receipt = api(
+        FINANCE,
+        "POST",
+        "/v1/receipts",
+        json=receipt_body("ALLOC-1", amount={"amount": "70.00", "currency": "CNY"}),
+    ).json()
+    path = f"/v1/receipts/{receipt['id']}/allocations"
+
+    def amounts(*pairs):
+        return {
+            "allocations": [
+                {"receivable_id": rid, "amount": {"amount": amount, "currency": "CNY"}}
+                for rid, amount in pairs
+            ]
+        }
+
+    over = api(FINANCE, "POST", path, json=amounts((first, "33.34")))
+    assert _fields(over) == ["allocations[0].amount"]
+    beyond = api(
+        FINANCE,
+        "POST",
+        path,
+        json=amounts((first, "33.33"), (second, "33.33"), (plan["receivables"][2]["id"], "3.35")),
+    )
+    assert _fields(beyond) == ["allocations"]
+    assert api(OWNER, "POST", path, json=amounts((first, "1"))).status_code == 403
+    stale = api(FINANCE, "POST", path, headers={"If-Match": '"2"'}, json=amounts((first, "1")))
+    assert stale.status_code == 412
+
+    done = api(
+        FINANCE,
+        "POST",
+        path,
+        headers={"If-Match": '"1"'},
+        json={**amounts((first, "33.33"), (second, "30.00")), "note": "客户确认"},
+    )
+    assert done.status_code == 201, done.text
+    assert done.headers["Location"] == f"/v1/receipts/{receipt['id']}"
+    body = done.json()
+    assert body["receipt"]["unallocated_amount"]["amount"] == "6.67"
+    assert body["receipt"]["status"] == "partially_matched"
+    assert [a["method"] for a in body["receipt"]["allocations"]] == ["manual", "manual"]
+    assert [(r["status"], r["outstanding"]["amount"]) for r in body["receivables"]] == [
+        ("paid", "0"),
+        ("overdue", "3.33"),
+    ]
+    assert api(OWNER, "GET", f"/v1/receivables/{first}").json()["status"] == "paid"

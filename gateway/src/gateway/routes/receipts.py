@@ -11,11 +11,21 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from gateway.access.guard import authorize
 from gateway.conventions.created import created
-from gateway.conventions.etag import set_etag
+from gateway.conventions.etag import IfMatch, if_match_version, set_etag
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, PaymentClient
 from gateway.identity.caller import Caller
-from gateway.schemas.receipts import ReceiptIn, ReceiptOut, receipt_out, receipt_request
+from gateway.schemas.receipts import (
+    ReceiptAllocationsIn,
+    ReceiptIn,
+    ReceiptMatchOut,
+    ReceiptOut,
+    allocations_request,
+    match_out,
+    receipt_out,
+    receipt_request,
+)
+from gateway.schemas.values import STALE
 
 router = APIRouter(tags=["payments"], responses=PROBLEM_RESPONSES)
 ReceiptId = Annotated[str, Path(min_length=1, max_length=64, description="The receipt's id")]
@@ -53,3 +63,33 @@ async def get_receipt(
     reply = await payment_service.GetReceipt(pb.GetReceiptRequest(id=receipt_id), **options)
     set_etag(response, reply.receipt.version)
     return receipt_out(reply.receipt)
+
+
+@router.post(
+    "/v1/receipts/{receipt_id}/allocations",
+    status_code=201,
+    response_model=ReceiptMatchOut,
+    responses=STALE,
+    summary="Allocate a receipt to receivables by hand (split, over-payment kept)",
+)
+async def allocate_receipt(
+    receipt_id: ReceiptId,
+    body: ReceiptAllocationsIn,
+    caller: Annotated[Caller, Depends(authorize("receipt:reconcile"))],
+    payment_service: PaymentClient,
+    options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ReceiptMatchOut:
+    """One receipt split across receivables with the amounts given; what is left stays
+    on the receipt, unallocated (the customer's credit). All or nothing: 422 naming the
+    allocation that is more than its receivable's outstanding amount, or `allocations`
+    when they add up to more than the receipt's unallocated amount; 412 on a stale
+    `If-Match` (the receipt's version); 409 when another allocation of the same money
+    won the race. The allocations have no read of their own: `Location` names the
+    receipt that lists them. Emits `ReceiptMatched` (and `ReceivableSettled`)."""
+    reply = await payment_service.MatchReceipt(
+        allocations_request(receipt_id, body, if_match_version(if_match)), **options
+    )
+    created(response, f"/v1/receipts/{reply.receipt.id}", reply.receipt.version)
+    return match_out(reply)

@@ -11,7 +11,12 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Fiel
 
 from gateway.conventions.bodies import RequestBody
 from gateway.schemas.mapping import from_proto
-from gateway.schemas.payment_plans import PaymentAmount, amount_to_proto
+from gateway.schemas.payment_plans import (
+    PaymentAmount,
+    ReceivableOut,
+    amount_to_proto,
+    receivable_out,
+)
 from gateway.schemas.values import Money, enum_number, proto_enum
 
 
@@ -77,6 +82,66 @@ def receipt_request(body: ReceiptIn) -> pb.RecordReceiptRequest:
     )
 
 
+class AllocationIn(RequestBody):
+    receivable_id: str = Field(min_length=1, max_length=64)
+    amount: PaymentAmount
+
+
+class ReceiptAllocationsIn(RequestBody):
+    """Parts of the receipt applied to receivables, with the amounts finance chooses.
+    Refused (422, never clipped) when they add up to more than the receipt's unallocated
+    amount, or one is more than its receivable's outstanding amount. What stays
+    unallocated is the customer's credit."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "allocations": [
+                        {
+                            "receivable_id": "9b2c6a4e-1f5d-4c8e-9a7b-2d3e4f5a6b7c",
+                            "amount": {"amount": "200000.00", "currency": "CNY"},
+                        },
+                        {
+                            "receivable_id": "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+                            "amount": {"amount": "100000.00", "currency": "CNY"},
+                        },
+                    ],
+                    "note": "客户来电确认分两笔核销",
+                }
+            ]
+        }
+    )
+    allocations: list[AllocationIn] = Field(min_length=1, max_length=50)
+    note: str = Field("", max_length=200)
+
+
+def allocations_request(
+    receipt_id: str, body: ReceiptAllocationsIn, expected_version: int
+) -> pb.MatchReceiptRequest:
+    return pb.MatchReceiptRequest(
+        receipt_id=receipt_id,
+        allocations=[
+            pb.AllocationInput(receivable_id=a.receivable_id, amount=amount_to_proto(a.amount))
+            for a in body.allocations
+        ],
+        note=body.note,
+        expected_version=expected_version,
+    )
+
+
+class AllocationOut(BaseModel):
+    id: str
+    receivable_id: str
+    contract_id: str
+    contract_number: str
+    amount: Money
+    method: str = proto_enum(pb.MatchMethod)
+    evidence: str = Field(description="why: the rule's finding, or who allocated it")
+    matched_by: str
+    matched_at: datetime
+
+
 class ReceiptOut(BaseModel):
     id: str
     external_reference: str
@@ -88,6 +153,7 @@ class ReceiptOut(BaseModel):
     contract_number_hint: str
     memo: str
     status: str = proto_enum(pb.ReceiptStatus)
+    allocations: list[AllocationOut]
     allocated_amount: Money
     unallocated_amount: Money
     recorded_by: str
@@ -98,3 +164,15 @@ class ReceiptOut(BaseModel):
 
 def receipt_out(receipt: pb.Receipt) -> ReceiptOut:
     return from_proto(ReceiptOut, receipt)
+
+
+class ReceiptMatchOut(BaseModel):
+    receipt: ReceiptOut
+    receivables: list[ReceivableOut] = Field(description="the receivables as allocated to")
+
+
+def match_out(reply: pb.MatchReceiptResponse) -> ReceiptMatchOut:
+    return ReceiptMatchOut(
+        receipt=receipt_out(reply.receipt),
+        receivables=[receivable_out(r) for r in reply.receivables],
+    )

@@ -14,12 +14,14 @@ from payment.mongo_storage import MongoPaymentStorage
 from payment.plans.use_cases import PlanApp
 from payment.ports import PaymentStorage
 from payment.receipts.use_cases import ReceiptApp
+from payment.reconciliation.use_cases import ReconciliationApp
 
 
 @dataclass(frozen=True)
 class PaymentApps:
     plans: PlanApp
     receipts: ReceiptApp
+    reconciliation: ReconciliationApp
 
     @classmethod
     def build(cls, uow: UnitOfWork) -> PaymentApps:
@@ -27,4 +29,8 @@ class PaymentApps:
 
     @classmethod
     def on(cls, storage: PaymentStorage, clock: Callable[[], datetime] = utcnow) -> PaymentApps:
-        return cls(plans=PlanApp(storage, clock), receipts=ReceiptApp(storage, clock))
+        return cls(
+            plans=PlanApp(storage, clock),
+            receipts=ReceiptApp(storage, clock),
+            reconciliation=ReconciliationApp(storage, clock),
+        )

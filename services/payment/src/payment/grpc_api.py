@@ -11,13 +11,16 @@ from crm.payment.v1 import payment_pb2_grpc
 from payment.apps import PaymentApps
 from payment.plans.grpc_api import PlanRpcs
 from payment.receipts.grpc_api import ReceiptRpcs
+from payment.reconciliation.grpc_api import ReconciliationRpcs
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["PaymentService"].full_name
 
 __all__ = ["SERVICE_NAME", "PaymentApps", "PaymentServicer", "register"]
 
 
-class PaymentServicer(PlanRpcs, ReceiptRpcs, payment_pb2_grpc.PaymentServiceServicer):
+class PaymentServicer(
+    PlanRpcs, ReceiptRpcs, ReconciliationRpcs, payment_pb2_grpc.PaymentServiceServicer
+):
     apps: PaymentApps
 
     def __init__(self, apps: PaymentApps) -> None:

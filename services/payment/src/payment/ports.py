@@ -44,6 +44,9 @@ class Receipts(Protocol):
 
     def by_reference(self, reference: str) -> Receipt | None: ...
 
+    def save(self, receipt: Receipt, expected_version: int) -> None:
+        """Write over `expected_version` (Conflict otherwise), with its events."""
+
 
 class Stores(Protocol):
     def plans(self, tenant_id: str) -> Plans: ...

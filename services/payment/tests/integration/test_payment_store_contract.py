@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from crm_runtime.errors import AlreadyExists, Conflict
+from crm_runtime.errors import AlreadyExists, Conflict, ValidationFailed
 from crm_runtime.testing.storage import STORAGES, committed_events, storage_for
 from payment.apps import PaymentApps
 from payment.domain.money import Money
@@ -257,3 +257,42 @@ def test_one_receipt_reported_eight_times_at_once_is_recorded_once(mongo_client,
     db = mongo_client[database_name]
     assert db.receipts.count_documents({}) == 1
     assert db.outbox.count_documents({"event_type": "ReceiptRecorded"}) == 1
+
+
+def test_two_finance_users_never_allocate_one_amount_twice(mongo_client, database_name):
+    """Four receipts racing to pay the same 33.33 receivable in full on SecantusDB: one
+    allocation lands, the others conflict, and nothing is paid twice."""
+    from crm_runtime.errors import Conflict
+    from crm_runtime.messaging.outbox import OutboxWriter
+    from crm_runtime.principal import Principal
+    from crm_runtime.storage.mongo import UnitOfWork
+    from payment.reconciliation.domain import AllocationRequest
+
+    ensure_indexes(mongo_client[database_name])
+    apps = PaymentApps.build(UnitOfWork(mongo_client, database_name, OutboxWriter("payment")))
+    finance = Principal("t1", "fin-1", ("finance",), "all")
+    made = plan()
+    apps.plans.storage.run(lambda s: s.plans("t1").add(made))
+    target = made.receivables[0]
+    receipts = [
+        apps.receipts.record(finance, receipt(reference=f"R-{i}").draft)[0] for i in range(4)
+    ]
+
+    def attempt(r) -> str:
+        try:
+            asked = [AllocationRequest(target.id, Money(Decimal("33.33"), "CNY"))]
+            apps.reconciliation.match(finance, r.id, asked, "", 0)
+            return "allocated"
+        except (Conflict, ValidationFailed):
+            return "refused"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(attempt, receipts))
+    assert outcomes == ["allocated"] + ["refused"] * 3
+    db = mongo_client[database_name]
+    stored = db.receivables.find_one({"_id": target.id})
+    assert stored["paid"]["amount"].to_decimal() == Decimal("33.33")
+    assert stored["status"] == "paid"
+    assert db.outbox.count_documents({"event_type": "ReceiptMatched"}) == 1
+    allocated = [d for d in db.receipts.find() if d["allocations"]]
+    assert len(allocated) == 1

@@ -5,7 +5,26 @@ from __future__ import annotations
 from crm_runtime.storage.mongo import Doc
 
 from payment.documents import money_from_doc, money_to_doc
-from payment.receipts.domain import Receipt, ReceiptDraft, ReceiptSource
+from payment.receipts.domain import Allocation, Receipt, ReceiptDraft, ReceiptSource
+
+
+def allocation_to_doc(a: Allocation) -> Doc:
+    return {
+        "id": a.id,
+        "receivable_id": a.receivable_id,
+        "contract_id": a.contract_id,
+        "contract_number": a.contract_number,
+        "owner_id": a.owner_id,
+        "amount": money_to_doc(a.amount),
+        "method": a.method,
+        "evidence": a.evidence,
+        "matched_by": a.matched_by,
+        "matched_at": a.matched_at,
+    }
+
+
+def allocation_from_doc(doc: Doc) -> Allocation:
+    return Allocation(**{**doc, "amount": money_from_doc(doc["amount"])})
 
 
 def receipt_to_doc(r: Receipt) -> Doc:
@@ -23,6 +42,7 @@ def receipt_to_doc(r: Receipt) -> Doc:
         "allocated": money_to_doc(r.allocated),
         "unallocated": money_to_doc(r.unallocated),
         "status": r.status.value,
+        "allocations": [allocation_to_doc(a) for a in r.allocations],
         "recorded_by": r.recorded_by,
         "created_at": r.created_at,
         "updated_at": r.updated_at,
@@ -49,4 +69,5 @@ def receipt_from_doc(doc: Doc) -> Receipt:
         created_at=doc["created_at"],
         updated_at=doc["updated_at"],
         version=doc["version"],
+        allocations=tuple(allocation_from_doc(a) for a in doc.get("allocations", [])),
     )

@@ -51,6 +51,22 @@ class ReceiptDraft:
 
 
 @dataclass(frozen=True)
+class Allocation:
+    """Part of a receipt applied to one receivable, with the rule that made it and why."""
+
+    id: str
+    receivable_id: str
+    contract_id: str
+    contract_number: str
+    owner_id: str
+    amount: Money
+    method: str  # manual, reference, contract_number, amount
+    evidence: str
+    matched_by: str
+    matched_at: datetime
+
+
+@dataclass(frozen=True)
 class Receipt:
     id: str
     tenant_id: str
@@ -60,6 +76,7 @@ class Receipt:
     created_at: datetime
     updated_at: datetime
     version: int = 1
+    allocations: tuple[Allocation, ...] = ()
     events: tuple[DomainEvent, ...] = field(default=(), compare=False)
 
     @property

@@ -29,3 +29,8 @@ class MemoryReceipts:
     def by_reference(self, reference: str) -> Receipt | None:
         found = self.docs.find({"external_reference": reference}, limit=1)
         return receipt_from_doc(found[0]) if found else None
+
+    def save(self, receipt: Receipt, expected_version: int) -> None:
+        doc = receipt_to_doc(receipt)
+        self.docs.save_versioned(doc, expected_version, f"receipt {receipt.id}")
+        self.tx.record(*receipt.events)

@@ -8,7 +8,21 @@ from crm.payment.v1 import payment_pb2 as pb
 from crm_runtime.errors import FieldViolation, ValidationFailed
 
 from payment.plans.proto import money_from_proto, money_to_proto, stamp
-from payment.receipts.domain import Receipt, ReceiptDraft, ReceiptSource
+from payment.receipts.domain import Allocation, Receipt, ReceiptDraft, ReceiptSource
+
+
+def allocation_to_proto(a: Allocation) -> pb.Allocation:
+    return pb.Allocation(
+        id=a.id,
+        receivable_id=a.receivable_id,
+        contract_id=a.contract_id,
+        contract_number=a.contract_number,
+        amount=money_to_proto(a.amount),
+        method=pb.MatchMethod.Value(f"MATCH_METHOD_{a.method.upper()}"),
+        matched_by=a.matched_by,
+        matched_at=stamp(a.matched_at),
+        evidence=a.evidence,
+    )
 
 
 def draft_from_proto(request: pb.RecordReceiptRequest) -> ReceiptDraft:
@@ -48,6 +62,7 @@ def receipt_to_proto(r: Receipt) -> pb.Receipt:
         contract_number_hint=d.contract_number_hint,
         memo=d.memo,
         status=pb.ReceiptStatus.Value(f"RECEIPT_STATUS_{r.status.value.upper()}"),
+        allocations=[allocation_to_proto(a) for a in r.allocations],
         allocated_amount=money_to_proto(r.allocated),
         unallocated_amount=money_to_proto(r.unallocated),
         recorded_by=r.recorded_by,

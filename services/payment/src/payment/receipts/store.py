@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from crm_runtime.errors import AlreadyExists
 from crm_runtime.storage.mongo import Transaction
+from crm_runtime.storage.repository import save_versioned
 from pymongo.errors import DuplicateKeyError
 
 from payment.indexes import RECEIPT_BY_REFERENCE, RECEIPTS
@@ -35,3 +36,8 @@ class ReceiptRepository:
     def by_reference(self, reference: str) -> Receipt | None:
         doc = self.docs.find_one({"external_reference": reference}, hint=RECEIPT_BY_REFERENCE.name)
         return receipt_from_doc(doc) if doc else None
+
+    def save(self, receipt: Receipt, expected_version: int) -> None:
+        doc = receipt_to_doc(receipt)
+        save_versioned(self.docs, doc, expected_version, f"receipt {receipt.id}")
+        self.tx.record(*receipt.events)

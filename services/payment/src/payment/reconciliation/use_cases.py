@@ -1,0 +1,87 @@
+"""Use cases of reconciliation: finance allocates a receipt to receivables by hand, in
+one transaction under the versions of the receipt and of every receivable, so that two
+finance users (or a user and the matcher) acting at once never allocate one amount
+twice: the later save conflicts and nothing of it is written."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from crm_runtime.clock import utcnow
+from crm_runtime.errors import NotFound, check_version
+from crm_runtime.principal import Principal
+
+from payment.plans.domain import Receivable, ReceivableStatus
+from payment.ports import PaymentStorage, Stores
+from payment.reconciliation.domain import AllocationRequest, Match, allocate, settled_event
+
+MANUAL = "manual"
+
+
+class ReconciliationApp:
+    def __init__(
+        self,
+        storage: PaymentStorage,
+        clock: Callable[[], datetime] = utcnow,
+        make_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.new_id = make_id
+
+    def match(
+        self,
+        principal: Principal,
+        receipt_id: str,
+        asked: Sequence[AllocationRequest],
+        note: str,
+        expected_version: int,
+    ) -> Match:
+        tenant, now = principal.tenant_id, self.clock()
+        ids = [self.new_id() for _ in asked]
+
+        def work(s: Stores) -> Match:
+            receipt = s.receipts(tenant).get(receipt_id)
+            if receipt is None:
+                raise NotFound(f"receipt {receipt_id} not found")
+            check_version(f"receipt {receipt_id}", receipt.version, expected_version)
+            found: dict[str, Receivable] = {}
+            for a in asked:
+                r = s.receivables(tenant).get(a.receivable_id)
+                if r is not None:
+                    found[r.id] = r
+            evidence = f"allocated by hand by {principal.user_id}" + (f": {note}" if note else "")
+            match = allocate(
+                receipt,
+                found,
+                asked,
+                method=MANUAL,
+                evidence=evidence[:500],
+                by=principal.user_id,
+                now=now,
+                new_ids=ids,
+            )
+            s.receipts(tenant).save(match.receipt, receipt.version)
+            saved = []
+            paid_now = {r.id for r in match.receivables if r.status is ReceivableStatus.PAID}
+            for after in match.receivables:
+                after = self._with_plan_settled(s, tenant, after, paid_now, now)
+                s.receivables(tenant).save(after, found[after.id].version)
+                saved.append(after)
+            return replace(match, receivables=tuple(saved))
+
+        return self.storage.run(work)
+
+    def _with_plan_settled(
+        self, s: Stores, tenant: str, r: Receivable, paid_now: set[str], now: datetime
+    ) -> Receivable:
+        """A settled receivable's event says whether its whole plan is now paid."""
+        if r.status is not ReceivableStatus.PAID or not r.events:
+            return r
+        plan = s.plans(tenant).get(r.plan_id)
+        others = [x for x in (plan.receivables if plan else ()) if x.id != r.id]
+        done = all(x.status is ReceivableStatus.PAID or x.id in paid_now for x in others)
+        return replace(r, events=(settled_event(r, now, plan_settled=done),))
