@@ -330,3 +330,49 @@ def test_a_receipt_is_split_across_receivables_through_the_gateway(api):
         ("overdue", "3.33"),
     ]
     assert api(OWNER, "GET", f"/v1/receivables/{first}").json()["status"] == "paid"
+
+
+def test_receivables_are_listed_by_filter_within_the_callers_scope(api):
+    api(FINANCE, "POST", "/v1/payment-plans", json=plan_body("c-l1"))
+    api(FINANCE, "POST", "/v1/payment-plans", json=plan_body("c-l2", owner_id="rep-2"))
+    mine = api(OWNER, "GET", "/v1/receivables")
+    assert mine.status_code == 200, mine.text
+    assert {r["owner_id"] for r in mine.json()["items"]} == {"rep-1"}
+    assert len(mine.json()["items"]) == 3 and mine.json()["next_cursor"] == ""
+    overdue = api(
+        FINANCE,
+        "GET",
+        "/v1/receivables",
+        params={"status": "overdue", "contract_id": "c-l2", "min_days_overdue": 30},
+    )
+    # one plan's receivables share their creation instant: the id breaks the tie
+    assert sorted((r["contract_id"], r["sequence"]) for r in overdue.json()["items"]) == [
+        ("c-l2", 1),
+        ("c-l2", 2),
+    ]
+    ranged = api(
+        FINANCE,
+        "GET",
+        "/v1/receivables",
+        params={"due_date_from": "2026-02-01", "due_date_to": "2026-02-28", "limit": 1},
+    )
+    page = ranged.json()
+    assert len(page["items"]) == 1 and page["next_cursor"]
+    rest = api(
+        FINANCE,
+        "GET",
+        "/v1/receivables",
+        params={
+            "due_date_from": "2026-02-01",
+            "due_date_to": "2026-02-28",
+            "cursor": page["next_cursor"],
+        },
+    ).json()
+    assert len(rest["items"]) == 1 and rest["items"][0]["id"] != page["items"][0]["id"]
+    assert {r["due_date"] for r in page["items"] + rest["items"]} == {"2026-02-28"}
+    bad = api(FINANCE, "GET", "/v1/receivables", params={"due_date_from": "2026-02-30"})
+    assert _fields(bad) == ["due_date_from"]
+    assert api(OTHER_REP, "GET", "/v1/receivables", params={"owner_id": "rep-1"}).json() == {
+        "items": [],
+        "next_cursor": "",
+    }

@@ -4,29 +4,33 @@ ContractSigned; POST sets one by hand for a contract signed elsewhere."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
+from crm.common.v1 import common_pb2
 from crm.payment.v1 import payment_pb2 as pb
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from gateway.access.guard import authorize
 from gateway.conventions.created import created
 from gateway.conventions.etag import IfMatch, if_match_version, set_etag
+from gateway.conventions.paging import DEFAULT, Cursor, Limit, Many, Value
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, PaymentClient
 from gateway.identity.caller import Caller
 from gateway.schemas.payment_plans import (
+    Day,
     PaymentPlanIn,
     PaymentPlanOut,
     ReceivableDisputeIn,
     ReceivableMilestoneReachedIn,
     ReceivableOut,
+    ReceivablePage,
     ReceivableWriteOffIn,
     plan_out,
     plan_request,
     receivable_out,
 )
-from gateway.schemas.values import STALE
+from gateway.schemas.values import STALE, enum_number
 
 router = APIRouter(tags=["payments"], responses=PROBLEM_RESPONSES)
 PlanId = Annotated[str, Path(min_length=1, max_length=64, description="The plan's id")]
@@ -91,6 +95,52 @@ async def get_contract_payment_plan(
     )
     set_etag(response, reply.plan.version)
     return plan_out(reply.plan)
+
+
+Status = Literal[
+    "upcoming", "due", "overdue", "partially_paid", "paid", "written_off", "disputed", "cancelled"
+]
+
+
+@router.get("/v1/receivables", response_model=ReceivablePage, summary="List receivables")
+async def list_receivables(
+    caller: Annotated[Caller, Depends(authorize("receivable:read"))],
+    payment_service: PaymentClient,
+    options: CallOptions,
+    status: Annotated[list[Status], Many],
+    owner_id: Annotated[list[Value], Many],
+    team_id: Annotated[list[Value], Many],
+    account_id: Annotated[list[Value], Many],
+    contract_id: Annotated[str, Query(max_length=64)] = "",
+    due_date_from: Annotated[Day | None, Query(description="inclusive")] = None,
+    due_date_to: Annotated[Day | None, Query(description="inclusive")] = None,
+    min_days_overdue: Annotated[
+        int, Query(ge=0, le=36500, description="overdue by at least this many days")
+    ] = 0,
+    limit: Limit = DEFAULT,
+    cursor: Cursor = "",
+) -> ReceivablePage:
+    """Newest first. A rep sees their own customers' receivables, a manager the team's,
+    finance all; filters on another rep's are simply empty for a rep."""
+    filter_ = pb.ReceivableFilter(
+        statuses=[enum_number(pb.ReceivableStatus, "RECEIVABLE_STATUS_", s) for s in status],
+        owner_ids=owner_id,
+        team_ids=team_id,
+        account_ids=account_id,
+        contract_id=contract_id,
+        due_from=due_date_from.isoformat() if due_date_from else "",
+        due_to=due_date_to.isoformat() if due_date_to else "",
+        min_days_overdue=min_days_overdue,
+    )
+    reply = await payment_service.ListReceivables(
+        pb.ListReceivablesRequest(
+            filter=filter_, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
+        ),
+        **options,
+    )
+    return ReceivablePage(
+        items=[receivable_out(r) for r in reply.receivables], next_cursor=reply.page.next_cursor
+    )
 
 
 @router.get(

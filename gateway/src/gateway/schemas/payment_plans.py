@@ -236,3 +236,8 @@ def plan_out(plan: pb.PaymentPlan) -> PaymentPlanOut:
         signed_date=date.fromisoformat(plan.signed_date),
         receivables=[receivable_out(r) for r in plan.receivables],
     )
+
+
+class ReceivablePage(BaseModel):
+    items: list[ReceivableOut]
+    next_cursor: str

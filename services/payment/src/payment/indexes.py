@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from crm_runtime.messaging.outbox import ensure_outbox_indexes
 from crm_runtime.storage.mongo import Doc
-from crm_runtime.storage.repository import IndexSpec, create_indexes, tenant_index
+from crm_runtime.storage.repository import (
+    IndexKey,
+    IndexSpec,
+    SortKey,
+    create_indexes,
+    tenant_index,
+)
 from pymongo.database import Database
 
 PLANS, RECEIVABLES, RECEIPTS = "payment_plans", "receivables", "receipts"
@@ -23,7 +29,23 @@ RECEIVABLES_DUE = IndexSpec(RECEIVABLES, (("next_check_at", 1),), sparse=True)
 # finance system's id): the later of two racing inserts conflicts.
 RECEIPT_BY_REFERENCE = tenant_index(RECEIPTS, ("external_reference", 1), unique=True)
 
-INDEXES = (PLAN_OF_CONTRACT, RECEIVABLES_OF_PLAN, RECEIVABLES_DUE, RECEIPT_BY_REFERENCE)
+# Lists of receivables, newest first: alone, and after each equality filter a list may
+# lead with (most selective first); the list names the index it runs on.
+NEWEST: tuple[IndexKey, ...] = (("created_at", -1), ("_id", -1))
+NEWEST_FIRST = SortKey("created_at", descending=True)
+RECEIVABLE_LIST_KEYS = ("contract_id", "account_id", "owner_id", "team_id", "status")
+RECEIVABLE_LISTS = {
+    key: tenant_index(RECEIVABLES, *(((key, 1),) if key else ()), *NEWEST)
+    for key in ("", *RECEIVABLE_LIST_KEYS)
+}
+
+INDEXES = (
+    PLAN_OF_CONTRACT,
+    RECEIVABLES_OF_PLAN,
+    RECEIVABLES_DUE,
+    RECEIPT_BY_REFERENCE,
+    *RECEIVABLE_LISTS.values(),
+)
 
 
 def ensure_indexes(db: Database[Doc]) -> None:

@@ -29,8 +29,15 @@ class Plans(Protocol):
         """The contract's active plan (of its latest version)."""
 
 
+Query = dict[str, Any]
+Position = tuple[Any, str] | None  # where the previous page ended (None: the start)
+
+
 class Receivables(Protocol):
     def get(self, receivable_id: str) -> Receivable | None: ...
+
+    def page(self, query: Query, key: str, limit: int, after: Position) -> list[Receivable]:
+        """Newest first, on the list index led by `key` (payment.indexes.RECEIVABLE_LISTS)."""
 
     def save(self, receivable: Receivable, expected_version: int) -> None:
         """Write over `expected_version` (Conflict otherwise), with its events."""

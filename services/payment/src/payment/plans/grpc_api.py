@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from crm.common.v1 import common_pb2
 from crm.payment.v1 import payment_pb2 as pb
+from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.principal import current_principal
 
 from payment.plans.proto import (
     contract_from_request,
     day_from_proto,
     plan_to_proto,
+    query_from_proto,
     receivable_to_proto,
     term_from_proto,
 )
@@ -88,4 +91,22 @@ class PlanRpcs:
         )
         return pb.ResolveReceivableDisputeResponse(
             receivable=receivable_to_proto(found, self.apps.plans.clock())
+        )
+
+    def ListReceivables(
+        self, request: pb.ListReceivablesRequest, context: Any
+    ) -> pb.ListReceivablesResponse:
+        if request.sort not in ("", "-created_at"):
+            raise ValidationFailed([FieldViolation("sort", "only -created_at (newest first)")])
+        app = self.apps.plans
+        found, cursor = app.page_receivables(
+            current_principal(),
+            query_from_proto(request.filter),
+            request.page.limit,
+            request.page.cursor,
+        )
+        now = app.clock()
+        return pb.ListReceivablesResponse(
+            receivables=[receivable_to_proto(r, now) for r in found],
+            page=common_pb2.PageResponse(next_cursor=cursor),
         )

@@ -3,9 +3,11 @@ the store, for the use-case tests; the contract suite keeps the two alike."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from crm_runtime.storage.memory import MemoryTransaction, TenantTable
 
-from payment.indexes import PLANS, RECEIVABLES
+from payment.indexes import NEWEST_FIRST, PLANS, RECEIVABLES
 from payment.plans.documents import (
     plan_from_doc,
     plan_to_doc,
@@ -70,3 +72,8 @@ class MemoryReceivables:
         doc = receivable_to_doc(receivable)
         self.docs.save_versioned(doc, expected_version, f"receivable {receivable.id}")
         self.tx.record(*receivable.events)
+
+    def page(
+        self, query: dict[str, Any], key: str, limit: int, after: tuple[Any, str] | None
+    ) -> list[Receivable]:
+        return [receivable_from_doc(d) for d in self.docs.page(query, NEWEST_FIRST, limit, after)]

@@ -20,6 +20,7 @@ from payment.plans.domain import (
     Term,
     tenant_today,
 )
+from payment.plans.listing import ReceivableQuery
 
 
 def money_from_proto(msg: common_pb2.Money, field: str) -> Money:
@@ -168,4 +169,20 @@ def plan_to_proto(plan: PaymentPlan, now: datetime) -> pb.PaymentPlan:
         signed_date=c.signed_date.isoformat(),
         source=plan.source.value,
         replaces_plan_id=plan.replaces_plan_id,
+    )
+
+
+def query_from_proto(f: pb.ReceivableFilter) -> ReceivableQuery:
+    statuses = [
+        pb.ReceivableStatus.Name(s).removeprefix("RECEIVABLE_STATUS_").lower() for s in f.statuses
+    ]
+    return ReceivableQuery(
+        statuses=statuses,
+        owner_ids=list(f.owner_ids),
+        team_ids=list(f.team_ids),
+        account_ids=list(f.account_ids),
+        contract_id=f.contract_id,
+        due_from=day_from_proto(f.due_from, "due_date_from", required=False),
+        due_to=day_from_proto(f.due_to, "due_date_to", required=False),
+        min_days_overdue=f.min_days_overdue,
     )

@@ -3,12 +3,21 @@ receivable (lists filter receivables on their own), written in one transaction."
 
 from __future__ import annotations
 
+from typing import Any
+
 from crm_runtime.errors import AlreadyExists
 from crm_runtime.storage.mongo import Transaction
-from crm_runtime.storage.repository import save_versioned
+from crm_runtime.storage.repository import page_docs, save_versioned
 from pymongo.errors import DuplicateKeyError
 
-from payment.indexes import PLAN_OF_CONTRACT, PLANS, RECEIVABLES, RECEIVABLES_OF_PLAN
+from payment.indexes import (
+    NEWEST_FIRST,
+    PLAN_OF_CONTRACT,
+    PLANS,
+    RECEIVABLE_LISTS,
+    RECEIVABLES,
+    RECEIVABLES_OF_PLAN,
+)
 from payment.plans.documents import (
     plan_from_doc,
     plan_to_doc,
@@ -80,3 +89,10 @@ class ReceivableRepository:
         doc = receivable_to_doc(receivable)
         save_versioned(self.docs, doc, expected_version, f"receivable {receivable.id}")
         self.tx.record(*receivable.events)
+
+    def page(
+        self, query: dict[str, Any], key: str, limit: int, after: tuple[Any, str] | None
+    ) -> list[Receivable]:
+        hint = RECEIVABLE_LISTS[key].name
+        docs = page_docs(self.docs, query, NEWEST_FIRST, limit, after, hint)
+        return [receivable_from_doc(d) for d in docs]

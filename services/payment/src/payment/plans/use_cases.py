@@ -12,9 +12,11 @@ from typing import Any, TypeVar
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict, FailedPrecondition, NotFound, check_version
+from crm_runtime.paging import page_limit
 from crm_runtime.principal import Principal
 
 from payment.domain.visibility import can_see
+from payment.indexes import NEWEST_FIRST
 from payment.plans.domain import (
     ContractRef,
     PaymentPlan,
@@ -29,6 +31,7 @@ from payment.plans.domain import (
     resolve_dispute,
     write_off,
 )
+from payment.plans.listing import ReceivableQuery, list_key, receivable_query
 from payment.ports import PaymentStorage, Stores
 
 T = TypeVar("T")
@@ -210,3 +213,20 @@ class PlanApp:
             except Conflict:
                 continue  # another replica (or a person) wrote it first
         return moved
+
+    def page_receivables(
+        self, principal: Principal, q: ReceivableQuery, limit: int, cursor: str
+    ) -> tuple[list[Receivable], str]:
+        """Newest first, within the caller's scope; the next page's cursor ("" at the end)."""
+        size, after = page_limit(limit), NEWEST_FIRST.decode(cursor)
+        query = receivable_query(principal, q, self.clock())
+        found = self.storage.run(
+            lambda s: s.receivables(principal.tenant_id).page(
+                query, list_key(query), size + 1, after
+            )
+        )
+        more = len(found) > size
+        last = found[size - 1] if more else None
+        return found[:size], (
+            NEWEST_FIRST.encode({"_id": last.id, "created_at": last.created_at}) if last else ""
+        )
