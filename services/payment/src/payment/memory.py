@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork
+from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork, handle_once_in_memory
 
 from payment.indexes import RECEIVABLES
 from payment.plans.memory import MemoryPlans, MemoryReceivables
@@ -15,7 +15,6 @@ from payment.ports import PaymentStorage, Plans, Receipts, Receivables, Stores
 from payment.receipts.memory import MemoryReceipts
 
 T = TypeVar("T")
-INBOX = "inbox"
 
 
 class MemoryStores:
@@ -44,16 +43,9 @@ class MemoryPaymentStorage:
     def handle_once(
         self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
     ) -> bool:
-        def work(tx: MemoryTransaction) -> bool:
-            inbox = tx.table(INBOX)
-            key = f"{handler}:{envelope['event_id']}"
-            if key in inbox:
-                return False
-            inbox[key] = {"tenant_id": envelope["tenant_id"], "event_type": envelope["event_type"]}
-            effect(MemoryStores(tx))
-            return True
-
-        return self.uow.run(work)
+        return handle_once_in_memory(
+            self.uow, handler, envelope, lambda tx: effect(MemoryStores(tx))
+        )
 
     def due_receivables(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         with self.uow.lock:

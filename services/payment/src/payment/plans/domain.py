@@ -175,6 +175,29 @@ class PaymentPlan:
         return self.contract.value.currency
 
 
+def receivable_event(r: Receivable, kind: str, now: datetime, **payload: Any) -> DomainEvent:
+    """An event of `r` at its version: its identity and its contract's, and `payload`."""
+    c = r.contract
+    return DomainEvent(
+        event_type=kind,
+        tenant_id=r.tenant_id,
+        aggregate_type="receivable",
+        aggregate_id=r.id,
+        aggregate_version=r.version,
+        occurred_at=now,
+        payload={
+            "receivable_id": r.id,
+            "plan_id": r.plan_id,
+            "contract_id": c.contract_id,
+            "contract_number": c.contract_number,
+            "account_id": c.account_id,
+            "owner_id": c.owner_id,
+            "team_id": c.team_id,
+            **payload,
+        },
+    )
+
+
 # Rules ----------------------------------------------------------------------------------
 
 
@@ -426,28 +449,15 @@ def reach_milestone(receivable: Receivable, reached: date, by: str, now: datetim
         updated_at=now,
         version=receivable.version + 1,
     )
-    c = after.contract
-    event = DomainEvent(
-        event_type="ReceivableDueDateSet",
-        tenant_id=after.tenant_id,
-        aggregate_type="receivable",
-        aggregate_id=after.id,
-        aggregate_version=after.version,
-        occurred_at=now,
-        payload={
-            "receivable_id": after.id,
-            "plan_id": after.plan_id,
-            "contract_id": c.contract_id,
-            "contract_number": c.contract_number,
-            "account_id": c.account_id,
-            "owner_id": c.owner_id,
-            "team_id": c.team_id,
-            "amount": money_payload(after.amount),
-            "milestone": after.milestone,
-            "reached_date": reached.isoformat(),
-            "due_date": due.isoformat(),
-            "set_by": by,
-        },
+    event = receivable_event(
+        after,
+        "ReceivableDueDateSet",
+        now,
+        amount=money_payload(after.amount),
+        milestone=after.milestone,
+        reached_date=reached.isoformat(),
+        due_date=due.isoformat(),
+        set_by=by,
     )
     return replace(after, events=(event,))
 
@@ -517,38 +527,21 @@ def next_check_at(r: Receivable) -> datetime | None:
 
 
 def _calendar_event(r: Receivable, now: datetime) -> DomainEvent:
-    c, today = r.contract, tenant_today(now)
+    today = tenant_today(now)
     assert r.due_date is not None
     payload: dict[str, Any] = {
-        "receivable_id": r.id,
-        "plan_id": r.plan_id,
-        "contract_id": c.contract_id,
-        "contract_number": c.contract_number,
-        "account_id": c.account_id,
-        "account_name": c.account_name,
-        "owner_id": c.owner_id,
-        "team_id": c.team_id,
+        "account_name": r.contract.account_name,
         "amount": money_payload(r.amount),
         "outstanding": money_payload(r.outstanding),
         "due_date": r.due_date.isoformat(),
         "dunning_step": 0,  # the calendar's move, not a dunning level (those come later)
     }
     if r.status is ReceivableStatus.OVERDUE:
-        kind = "ReceivableOverdue"
         payload["paid_amount"] = money_payload(r.paid)
         payload["days_overdue"] = (today - r.due_date).days
-    else:
-        kind = "ReceivableDue"
-        payload["days_until_due"] = (r.due_date - today).days
-    return DomainEvent(
-        event_type=kind,
-        tenant_id=r.tenant_id,
-        aggregate_type="receivable",
-        aggregate_id=r.id,
-        aggregate_version=r.version,
-        occurred_at=now,
-        payload=payload,
-    )
+        return receivable_event(r, "ReceivableOverdue", now, **payload)
+    payload["days_until_due"] = (r.due_date - today).days
+    return receivable_event(r, "ReceivableDue", now, **payload)
 
 
 def refresh_status(r: Receivable, now: datetime) -> Receivable:
@@ -585,28 +578,6 @@ def _reason(reason: str) -> str:
     return text
 
 
-def _receivable_event(r: Receivable, kind: str, now: datetime, **payload: Any) -> DomainEvent:
-    c = r.contract
-    return DomainEvent(
-        event_type=kind,
-        tenant_id=r.tenant_id,
-        aggregate_type="receivable",
-        aggregate_id=r.id,
-        aggregate_version=r.version,
-        occurred_at=now,
-        payload={
-            "receivable_id": r.id,
-            "plan_id": r.plan_id,
-            "contract_id": c.contract_id,
-            "contract_number": c.contract_number,
-            "account_id": c.account_id,
-            "owner_id": c.owner_id,
-            "team_id": c.team_id,
-            **payload,
-        },
-    )
-
-
 def write_off(r: Receivable, reason: str, by: str, now: datetime) -> Receivable:
     """What is left of an open or disputed receivable is written off, with a reason."""
     text = _reason(reason)
@@ -621,7 +592,7 @@ def write_off(r: Receivable, reason: str, by: str, now: datetime) -> Receivable:
         updated_at=now,
         version=r.version + 1,
     )
-    event = _receivable_event(
+    event = receivable_event(
         after,
         "ReceivableWrittenOff",
         now,
@@ -661,7 +632,7 @@ def resolve_dispute(r: Receivable, by: str, now: datetime) -> Receivable:
 def _dispute_event(
     r: Receivable, disputed: bool, reason: str, by: str, now: datetime
 ) -> DomainEvent:
-    return _receivable_event(
+    return receivable_event(
         r,
         "ReceivableDisputeChanged",
         now,

@@ -5,12 +5,10 @@ reached. Each write is one transaction with its events (the outbox)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict, FailedPrecondition, NotFound, check_version
 from crm_runtime.paging import page_limit
 from crm_runtime.principal import Principal
@@ -32,7 +30,8 @@ from payment.plans.domain import (
     write_off,
 )
 from payment.plans.listing import ReceivableQuery, list_key, receivable_query
-from payment.ports import PaymentStorage, Stores
+from payment.ports import Stores
+from payment.session import ServiceApp
 
 T = TypeVar("T")
 SYSTEM = "system"
@@ -40,21 +39,7 @@ CONTRACT_SIGNED_HANDLER = "payment.plan_from_contract_signed"
 CHECK_BATCH = 200
 
 
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-class PlanApp:
-    def __init__(
-        self,
-        storage: PaymentStorage,
-        clock: Callable[[], datetime] = utcnow,
-        make_id: Callable[[], str] = new_id,
-    ) -> None:
-        self.storage = storage
-        self.clock = clock
-        self.new_id = make_id
-
+class PlanApp(ServiceApp):
     def _new_plan(
         self,
         tenant_id: str,

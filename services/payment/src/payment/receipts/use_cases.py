@@ -4,29 +4,15 @@ a conflict), and read one. Finance records and reads receipts (the gateway's rol
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-from datetime import datetime
-
-from crm_runtime.clock import utcnow
 from crm_runtime.errors import AlreadyExists, NotFound
 from crm_runtime.principal import Principal
 
-from payment.ports import PaymentStorage, Stores
+from payment.ports import Stores
 from payment.receipts.domain import Receipt, ReceiptDraft, differences, record_receipt
+from payment.session import ServiceApp
 
 
-class ReceiptApp:
-    def __init__(
-        self,
-        storage: PaymentStorage,
-        clock: Callable[[], datetime] = utcnow,
-        make_id: Callable[[], str] = lambda: str(uuid.uuid4()),
-    ) -> None:
-        self.storage = storage
-        self.clock = clock
-        self.new_id = make_id
-
+class ReceiptApp(ServiceApp):
     def record(self, principal: Principal, draft: ReceiptDraft) -> tuple[Receipt, bool]:
         """(the receipt, whether it was recorded before). Two reports racing: the unique
         reference lets one insert; the other reads the winner in a new transaction."""

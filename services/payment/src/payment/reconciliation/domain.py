@@ -15,7 +15,13 @@ from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.messaging.events import DomainEvent
 
 from payment.domain.money import Money, money_payload, money_problems
-from payment.plans.domain import Receivable, ReceivableStatus, status_on, tenant_today
+from payment.plans.domain import (
+    Receivable,
+    ReceivableStatus,
+    receivable_event,
+    status_on,
+    tenant_today,
+)
 from payment.receipts.domain import Allocation, Receipt
 
 MAX_ALLOCATIONS = 50
@@ -192,28 +198,16 @@ def _matched(
 
 
 def settled_event(r: Receivable, now: datetime, plan_settled: bool = False) -> DomainEvent:
-    c, today = r.contract, tenant_today(now)
+    today = tenant_today(now)
     late = (today - r.due_date).days if r.due_date and r.due_date < today else 0
-    return DomainEvent(
-        event_type="ReceivableSettled",
-        tenant_id=r.tenant_id,
-        aggregate_type="receivable",
-        aggregate_id=r.id,
-        aggregate_version=r.version,
-        occurred_at=now,
-        payload={
-            "receivable_id": r.id,
-            "plan_id": r.plan_id,
-            "contract_id": c.contract_id,
-            "contract_number": c.contract_number,
-            "account_id": c.account_id,
-            "owner_id": c.owner_id,
-            "team_id": c.team_id,
-            "amount": money_payload(r.amount),
-            "paid_amount": money_payload(r.paid),
-            "due_date": r.due_date.isoformat() if r.due_date else "",
-            "settled_at": now.isoformat(),
-            "days_late": late,
-            "plan_settled": plan_settled,
-        },
+    return receivable_event(
+        r,
+        "ReceivableSettled",
+        now,
+        amount=money_payload(r.amount),
+        paid_amount=money_payload(r.paid),
+        due_date=r.due_date.isoformat() if r.due_date else "",
+        settled_at=now.isoformat(),
+        days_late=late,
+        plan_settled=plan_settled,
     )

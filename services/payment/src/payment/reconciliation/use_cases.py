@@ -5,33 +5,22 @@ twice: the later save conflicts and nothing of it is written."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from crm_runtime.clock import utcnow
 from crm_runtime.errors import NotFound, check_version
 from crm_runtime.principal import Principal
 
 from payment.plans.domain import Receivable, ReceivableStatus
-from payment.ports import PaymentStorage, Stores
+from payment.ports import Stores
 from payment.reconciliation.domain import AllocationRequest, Match, allocate, settled_event
+from payment.session import ServiceApp
 
 MANUAL = "manual"
 
 
-class ReconciliationApp:
-    def __init__(
-        self,
-        storage: PaymentStorage,
-        clock: Callable[[], datetime] = utcnow,
-        make_id: Callable[[], str] = lambda: str(uuid.uuid4()),
-    ) -> None:
-        self.storage = storage
-        self.clock = clock
-        self.new_id = make_id
-
+class ReconciliationApp(ServiceApp):
     def match(
         self,
         principal: Principal,
