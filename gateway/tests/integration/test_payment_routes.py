@@ -376,3 +376,35 @@ def test_receivables_are_listed_by_filter_within_the_callers_scope(api):
         "items": [],
         "next_cursor": "",
     }
+
+
+def test_receipts_are_listed_and_the_unmatched_wait_in_their_queue(api):
+    for i, amount in enumerate(("10.00", "20.00", "30.00")):
+        body = receipt_body(
+            f"LIST-{i}",
+            amount={"amount": amount, "currency": "CNY"},
+            received_at=f"2026-12-0{i + 1}T09:00:00+08:00",
+        )
+        assert api(FINANCE, "POST", "/v1/receipts", json=body).status_code == 201
+    listed = api(FINANCE, "GET", "/v1/receipts", params={"amount_min": "15", "limit": 1})
+    assert listed.status_code == 200, listed.text
+    page = listed.json()
+    assert [r["external_reference"] for r in page["items"]] == ["LIST-2"] and page["next_cursor"]
+    rest = api(
+        FINANCE, "GET", "/v1/receipts", params={"amount_min": "15", "cursor": page["next_cursor"]}
+    ).json()
+    assert [r["external_reference"] for r in rest["items"]] == ["LIST-1"]
+    ranged = api(
+        FINANCE,
+        "GET",
+        "/v1/receipts",
+        params={
+            "received_at_from": "2026-12-01T00:00:00+08:00",
+            "received_at_to": "2026-12-01T23:59:59+08:00",
+            "status": ["unmatched", "partially_matched"],
+            "source": "finance_system",
+        },
+    ).json()
+    assert [r["external_reference"] for r in ranged["items"]] == ["LIST-0"]
+    assert _fields(api(FINANCE, "GET", "/v1/receipts", params={"source": "cash"})) == ["source.0"]
+    assert api(OWNER, "GET", "/v1/receipts").status_code == 403

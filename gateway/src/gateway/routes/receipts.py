@@ -3,29 +3,35 @@ from a finance system, a bank statement or a finance user."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
+from crm.common.v1 import common_pb2
 from crm.payment.v1 import payment_pb2 as pb
 from crm_runtime.errors import AlreadyExists
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from gateway.access.guard import authorize
 from gateway.conventions.created import created
 from gateway.conventions.etag import IfMatch, if_match_version, set_etag
+from gateway.conventions.paging import DEFAULT, Cursor, Limit, Many
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, PaymentClient
 from gateway.identity.caller import Caller
+from gateway.schemas.payment_plans import PaymentAmount, amount_to_proto
 from gateway.schemas.receipts import (
+    Instant,
     ReceiptAllocationsIn,
     ReceiptIn,
     ReceiptMatchOut,
     ReceiptOut,
+    ReceiptPage,
     allocations_request,
     match_out,
     receipt_out,
     receipt_request,
 )
-from gateway.schemas.values import STALE
+from gateway.schemas.values import STALE, enum_number
 
 router = APIRouter(tags=["payments"], responses=PROBLEM_RESPONSES)
 ReceiptId = Annotated[str, Path(min_length=1, max_length=64, description="The receipt's id")]
@@ -50,6 +56,59 @@ async def record_receipt(
         )
     created(response, f"/v1/receipts/{reply.receipt.id}", reply.receipt.version)
     return receipt_out(reply.receipt)
+
+
+Status = Literal["unmatched", "partially_matched", "matched"]
+Source = Literal["finance_system", "bank_statement", "manual"]
+Amount = Annotated[str, Query(pattern=r"^(\d{1,13}(\.\d{1,2})?)?$", max_length=16)]
+
+
+def _stamp(moment: Instant | None) -> Timestamp | None:
+    if moment is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def _bound(amount: str, currency: str) -> common_pb2.Money | None:
+    return amount_to_proto(PaymentAmount(amount=amount, currency=currency)) if amount else None
+
+
+@router.get("/v1/receipts", response_model=ReceiptPage, summary="List receipts")
+async def list_receipts(
+    caller: Annotated[Caller, Depends(authorize("receipt:read"))],
+    payment_service: PaymentClient,
+    options: CallOptions,
+    status: Annotated[list[Status], Many],
+    source: Annotated[list[Source], Many],
+    received_at_from: Annotated[Instant | None, Query(description="inclusive")] = None,
+    received_at_to: Annotated[Instant | None, Query(description="inclusive")] = None,
+    amount_min: Amount = "",
+    amount_max: Amount = "",
+    currency: Annotated[str, Query(pattern=r"^[A-Z]{3}$")] = "CNY",
+    limit: Limit = DEFAULT,
+    cursor: Cursor = "",
+) -> ReceiptPage:
+    """Latest received first. `status=unmatched&status=partially_matched` is the queue
+    of money waiting for finance."""
+    filter_ = pb.ReceiptFilter(
+        statuses=[enum_number(pb.ReceiptStatus, "RECEIPT_STATUS_", s) for s in status],
+        sources=[enum_number(pb.ReceiptSource, "RECEIPT_SOURCE_", s) for s in source],
+        received_from=_stamp(received_at_from),
+        received_to=_stamp(received_at_to),
+        amount_min=_bound(amount_min, currency),
+        amount_max=_bound(amount_max, currency),
+    )
+    reply = await payment_service.ListReceipts(
+        pb.ListReceiptsRequest(
+            filter=filter_, page=common_pb2.PageRequest(limit=limit, cursor=cursor)
+        ),
+        **options,
+    )
+    return ReceiptPage(
+        items=[receipt_out(r) for r in reply.receipts], next_cursor=reply.page.next_cursor
+    )
 
 
 @router.get("/v1/receipts/{receipt_id}", response_model=ReceiptOut, summary="Read a receipt")

@@ -176,3 +176,8 @@ def match_out(reply: pb.MatchReceiptResponse) -> ReceiptMatchOut:
         receipt=receipt_out(reply.receipt),
         receivables=[receivable_out(r) for r in reply.receivables],
     )
+
+
+class ReceiptPage(BaseModel):
+    items: list[ReceiptOut]
+    next_cursor: str

@@ -39,12 +39,23 @@ RECEIVABLE_LISTS = {
     for key in ("", *RECEIVABLE_LIST_KEYS)
 }
 
+# Lists of receipts, latest received first: alone, by status (the unmatched queue) and
+# by source.
+LATEST_RECEIVED: tuple[IndexKey, ...] = (("received_at", -1), ("_id", -1))
+LATEST_RECEIVED_FIRST = SortKey("received_at", descending=True)
+RECEIPT_LIST_KEYS = ("status", "source")
+RECEIPT_LISTS = {
+    key: tenant_index(RECEIPTS, *(((key, 1),) if key else ()), *LATEST_RECEIVED)
+    for key in ("", *RECEIPT_LIST_KEYS)
+}
+
 INDEXES = (
     PLAN_OF_CONTRACT,
     RECEIVABLES_OF_PLAN,
     RECEIVABLES_DUE,
     RECEIPT_BY_REFERENCE,
     *RECEIVABLE_LISTS.values(),
+    *RECEIPT_LISTS.values(),
 )
 
 

@@ -54,6 +54,9 @@ class Receipts(Protocol):
     def save(self, receipt: Receipt, expected_version: int) -> None:
         """Write over `expected_version` (Conflict otherwise), with its events."""
 
+    def page(self, query: Query, key: str, limit: int, after: Position) -> list[Receipt]:
+        """Latest received first, on the list index led by `key` (indexes.RECEIPT_LISTS)."""
+
 
 class Stores(Protocol):
     def plans(self, tenant_id: str) -> Plans: ...

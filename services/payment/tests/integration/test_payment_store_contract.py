@@ -339,3 +339,35 @@ def test_every_receivable_list_runs_on_its_index(mongo_client, database_name, ke
     # the index walk even when the index holds the sort order; what it proves is the
     # named index, and no collection scan.
     assert "IXSCAN" in plan_text and "COLLSCAN" not in plan_text and hint in plan_text
+
+
+@pytest.mark.parametrize(
+    ("key", "query"),
+    [
+        ("", {}),
+        ("status", {"status": {"$in": ["unmatched", "partially_matched"]}}),
+        ("source", {"source": {"$in": ["bank_statement"]}, "received_at": {"$gte": NOW}}),
+    ],
+)
+def test_every_receipt_list_runs_on_its_index(mongo_client, database_name, key, query):
+    from payment.indexes import LATEST_RECEIVED_FIRST, RECEIPT_LISTS
+
+    db = mongo_client[database_name]
+    ensure_indexes(db)
+    hint = RECEIPT_LISTS[key].name
+    found = db.receipts.find({"tenant_id": "t1", **query}).sort(LATEST_RECEIVED_FIRST.spec)
+    plan_text = str(found.hint(hint).explain()["queryPlanner"]["winningPlan"])
+    assert "IXSCAN" in plan_text and "COLLSCAN" not in plan_text and hint in plan_text
+
+
+def test_a_page_of_receipts_filters_on_exact_amounts(storage):
+    from payment.receipts.listing import ReceiptQuery, list_key, receipt_query
+
+    for i in range(3):
+        made = receipt(reference=f"R-{i}")
+        storage.run(lambda s, made=made: s.receipts("t1").add(made))
+    query = receipt_query(ReceiptQuery(statuses=["unmatched"], amount_min=Decimal("33.33")))
+    found = storage.run(lambda s: s.receipts("t1").page(query, list_key(query), 2, None))
+    assert len(found) == 2
+    none = receipt_query(ReceiptQuery(amount_min=Decimal("33.34")))
+    assert storage.run(lambda s: s.receipts("t1").page(none, list_key(none), 5, None)) == []

@@ -94,3 +94,44 @@ def test_each_bad_field_is_named_and_nothing_is_written(apps, storage):
         "received_at",
     ]
     assert storage.uow.events == []
+
+
+def test_receipts_are_listed_latest_first_by_status_source_time_and_amount(apps):
+    from payment.receipts.listing import ReceiptQuery
+
+    for i, (amount, source) in enumerate(
+        [
+            ("100.00", ReceiptSource.BANK_STATEMENT),
+            ("250.50", ReceiptSource.MANUAL),
+            ("999.99", ReceiptSource.BANK_STATEMENT),
+        ]
+    ):
+        apps.receipts.record(
+            FINANCE,
+            replace(
+                DRAFT,
+                external_reference=f"R-{i}",
+                amount=Money(Decimal(amount), "CNY"),
+                source=source,
+                received_at=NOW - timedelta(hours=3 - i),
+            ),
+        )
+
+    def refs(limit=50, cursor="", **q):
+        items, nxt = apps.receipts.page(FINANCE, ReceiptQuery(**q), limit, cursor)
+        return [r.draft.external_reference for r in items], nxt
+
+    assert refs()[0] == ["R-2", "R-1", "R-0"]
+    assert refs(sources=["bank_statement"])[0] == ["R-2", "R-0"]
+    assert refs(amount_min=Decimal("100.01"), amount_max=Decimal("999.99"))[0] == ["R-2", "R-1"]
+    assert refs(received_from=NOW - timedelta(hours=2), received_to=NOW - timedelta(hours=2))[
+        0
+    ] == ["R-1"]
+    assert refs(statuses=["unmatched"])[0] == ["R-2", "R-1", "R-0"]
+    assert refs(statuses=["matched"])[0] == []
+    first, cursor = refs(limit=2)
+    rest, end = refs(limit=2, cursor=cursor)
+    assert (first, rest, end) == (["R-2", "R-1"], ["R-0"], "")
+    with pytest.raises(ValidationFailed):
+        refs(sources=["cash"])
+    assert apps.receipts.page(OTHER_TENANT, ReceiptQuery(), 10, "")[0] == []

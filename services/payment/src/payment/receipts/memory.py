@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from crm_runtime.storage.memory import MemoryTransaction, TenantTable
 
-from payment.indexes import RECEIPTS
+from payment.indexes import LATEST_RECEIVED_FIRST, RECEIPTS
 from payment.receipts.documents import receipt_from_doc, receipt_to_doc
 from payment.receipts.domain import Receipt
 from payment.receipts.store import already_recorded
@@ -34,3 +36,9 @@ class MemoryReceipts:
         doc = receipt_to_doc(receipt)
         self.docs.save_versioned(doc, expected_version, f"receipt {receipt.id}")
         self.tx.record(*receipt.events)
+
+    def page(
+        self, query: dict[str, Any], key: str, limit: int, after: tuple[Any, str] | None
+    ) -> list[Receipt]:
+        docs = self.docs.page(query, LATEST_RECEIVED_FIRST, limit, after)
+        return [receipt_from_doc(d) for d in docs]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC
+from typing import Any
 
 from crm.payment.v1 import payment_pb2 as pb
 from crm_runtime.errors import FieldViolation, ValidationFailed
 
 from payment.plans.proto import money_from_proto, money_to_proto, stamp
 from payment.receipts.domain import Allocation, Receipt, ReceiptDraft, ReceiptSource
+from payment.receipts.listing import ReceiptQuery
 
 
 def allocation_to_proto(a: Allocation) -> pb.Allocation:
@@ -69,4 +71,28 @@ def receipt_to_proto(r: Receipt) -> pb.Receipt:
         created_at=stamp(r.created_at),
         updated_at=stamp(r.updated_at),
         version=r.version,
+    )
+
+
+def _name(enum: Any, prefix: str, value: int) -> str:
+    return str(enum.Name(value)).removeprefix(prefix).lower()
+
+
+def query_from_proto(f: pb.ReceiptFilter) -> ReceiptQuery:
+    if f.contract_id or f.text:
+        field = "contract_id" if f.contract_id else "text"
+        raise ValidationFailed([FieldViolation(field, "is not a receipt filter yet")])
+    return ReceiptQuery(
+        statuses=[_name(pb.ReceiptStatus, "RECEIPT_STATUS_", s) for s in f.statuses],
+        sources=[_name(pb.ReceiptSource, "RECEIPT_SOURCE_", s) for s in f.sources],
+        received_from=f.received_from.ToDatetime(tzinfo=UTC)
+        if f.HasField("received_from")
+        else None,
+        received_to=f.received_to.ToDatetime(tzinfo=UTC) if f.HasField("received_to") else None,
+        amount_min=money_from_proto(f.amount_min, "amount_min").amount
+        if f.HasField("amount_min")
+        else None,
+        amount_max=money_from_proto(f.amount_max, "amount_max").amount
+        if f.HasField("amount_max")
+        else None,
     )

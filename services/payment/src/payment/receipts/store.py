@@ -3,12 +3,19 @@ receipt once when two reports race."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from crm_runtime.errors import AlreadyExists
 from crm_runtime.storage.mongo import Transaction
-from crm_runtime.storage.repository import save_versioned
+from crm_runtime.storage.repository import page_docs, save_versioned
 from pymongo.errors import DuplicateKeyError
 
-from payment.indexes import RECEIPT_BY_REFERENCE, RECEIPTS
+from payment.indexes import (
+    LATEST_RECEIVED_FIRST,
+    RECEIPT_BY_REFERENCE,
+    RECEIPT_LISTS,
+    RECEIPTS,
+)
 from payment.receipts.documents import receipt_from_doc, receipt_to_doc
 from payment.receipts.domain import Receipt
 
@@ -41,3 +48,10 @@ class ReceiptRepository:
         doc = receipt_to_doc(receipt)
         save_versioned(self.docs, doc, expected_version, f"receipt {receipt.id}")
         self.tx.record(*receipt.events)
+
+    def page(
+        self, query: dict[str, Any], key: str, limit: int, after: tuple[Any, str] | None
+    ) -> list[Receipt]:
+        hint = RECEIPT_LISTS[key].name
+        docs = page_docs(self.docs, query, LATEST_RECEIVED_FIRST, limit, after, hint)
+        return [receipt_from_doc(d) for d in docs]

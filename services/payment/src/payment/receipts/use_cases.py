@@ -5,10 +5,13 @@ a conflict), and read one. Finance records and reads receipts (the gateway's rol
 from __future__ import annotations
 
 from crm_runtime.errors import AlreadyExists, NotFound
+from crm_runtime.paging import page_limit
 from crm_runtime.principal import Principal
 
+from payment.indexes import LATEST_RECEIVED_FIRST
 from payment.ports import Stores
 from payment.receipts.domain import Receipt, ReceiptDraft, differences, record_receipt
+from payment.receipts.listing import ReceiptQuery, list_key, receipt_query
 from payment.session import ServiceApp
 
 
@@ -51,3 +54,18 @@ class ReceiptApp(ServiceApp):
         if found is None:
             raise NotFound(f"receipt {receipt_id} not found")
         return found
+
+    def page(
+        self, principal: Principal, q: ReceiptQuery, limit: int, cursor: str
+    ) -> tuple[list[Receipt], str]:
+        """Latest received first; the next page's cursor ("" at the end)."""
+        size, after = page_limit(limit), LATEST_RECEIVED_FIRST.decode(cursor)
+        query = receipt_query(q)
+        found = self.storage.run(
+            lambda s: s.receipts(principal.tenant_id).page(query, list_key(query), size + 1, after)
+        )
+        if len(found) <= size:
+            return found, ""
+        last = found[size - 1]
+        doc = {"_id": last.id, "received_at": last.draft.received_at}
+        return found[:size], LATEST_RECEIVED_FIRST.encode(doc)
