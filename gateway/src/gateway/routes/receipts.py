@@ -3,6 +3,7 @@ from a finance system, a bank statement or a finance user."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from crm.common.v1 import common_pb2
@@ -14,13 +15,13 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from gateway.access.guard import authorize
 from gateway.conventions.created import created
 from gateway.conventions.etag import IfMatch, if_match_version, set_etag
+from gateway.conventions.instants import instant_query, parse_instant
 from gateway.conventions.paging import DEFAULT, Cursor, Limit, Many
 from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, PaymentClient
 from gateway.identity.caller import Caller
 from gateway.schemas.payment_plans import PaymentAmount, amount_to_proto
 from gateway.schemas.receipts import (
-    Instant,
     ReceiptAllocationsIn,
     ReceiptIn,
     ReceiptMatchOut,
@@ -63,7 +64,7 @@ Source = Literal["finance_system", "bank_statement", "manual"]
 Amount = Annotated[str, Query(pattern=r"^(\d{1,13}(\.\d{1,2})?)?$", max_length=16)]
 
 
-def _stamp(moment: Instant | None) -> Timestamp | None:
+def _stamp(moment: datetime | None) -> Timestamp | None:
     if moment is None:
         return None
     stamp = Timestamp()
@@ -82,8 +83,8 @@ async def list_receipts(
     options: CallOptions,
     status: Annotated[list[Status], Many],
     source: Annotated[list[Source], Many],
-    received_at_from: Annotated[Instant | None, Query(description="inclusive")] = None,
-    received_at_to: Annotated[Instant | None, Query(description="inclusive")] = None,
+    received_at_from: Annotated[str | None, instant_query("inclusive (RFC 3339)")] = None,
+    received_at_to: Annotated[str | None, instant_query("inclusive (RFC 3339)")] = None,
     amount_min: Amount = "",
     amount_max: Amount = "",
     currency: Annotated[str, Query(pattern=r"^[A-Z]{3}$")] = "CNY",
@@ -95,8 +96,8 @@ async def list_receipts(
     filter_ = pb.ReceiptFilter(
         statuses=[enum_number(pb.ReceiptStatus, "RECEIPT_STATUS_", s) for s in status],
         sources=[enum_number(pb.ReceiptSource, "RECEIPT_SOURCE_", s) for s in source],
-        received_from=_stamp(received_at_from),
-        received_to=_stamp(received_at_to),
+        received_from=_stamp(parse_instant("received_at_from", received_at_from)),
+        received_to=_stamp(parse_instant("received_at_to", received_at_to)),
         amount_min=_bound(amount_min, currency),
         amount_max=_bound(amount_max, currency),
     )
