@@ -2,7 +2,8 @@
 the broker, as the contract service's relay publishes it, becomes the contract's plan
 (once, though delivered twice), which the owner rep reads; finance sets another plan by
 hand with a milestone instalment, the rep records the milestone reached under
-If-Match; another rep and another tenant see nothing of it."""
+If-Match; a bank receipt is recorded once and split onto the first instalment, the rest
+kept as credit; another rep and another tenant see nothing of it."""
 
 from __future__ import annotations
 
@@ -123,8 +124,33 @@ def test_plans_from_contract_signed_and_by_hand(stack, tenant_factory):
         )
         assert reached.status_code == 200, reached.text
         assert reached.json()["due_date"] == "2026-12-13" and reached.headers["ETag"] == '"2"'
+    first = by_hand["receivables"][0]
+    receipt = {
+        "external_reference": f"CMB-{uuid.uuid4().hex[:10]}",
+        "source": "bank_statement",
+        "amount": {"amount": "350.00", "currency": "CNY"},
+        "payer_name": "上海云图科技有限公司",
+        "received_at": "2026-12-04T10:00:00+08:00",
+        "memo": "HT-OUT-7-1",
+    }
+    with tenant.client(finance) as client:
+        recorded = client.post("/v1/receipts", json=receipt)
+        assert recorded.status_code == 201, recorded.text
+        assert client.post("/v1/receipts", json=receipt).status_code == 409  # recorded once
+        allocate = {
+            "allocations": [
+                {"receivable_id": first["id"], "amount": {"amount": "300.00", "currency": "CNY"}}
+            ]
+        }
+        split = client.post(f"{recorded.headers['Location']}/allocations", json=allocate)
+        assert split.status_code == 201, split.text
+        assert split.json()["receipt"]["unallocated_amount"]["amount"] == "50"  # a credit
+    with tenant.client(rep_token) as client:
+        listed = ok(client.get("/v1/receivables", params={"contract_id": body["contract_id"]}))
+        assert sorted(r["status"] for r in listed["items"]) == ["paid", "upcoming"]
     with tenant.client(other_rep_token) as client:
         assert client.get(made.headers["Location"]).status_code == 404
+        assert ok(client.get("/v1/receivables"))["items"] == []
     with other_tenant.client(other_tenant.key("finance")) as client:
         assert client.get(made.headers["Location"]).status_code == 404
         assert client.get(f"/v1/receivables/{waiting['id']}").status_code == 404
