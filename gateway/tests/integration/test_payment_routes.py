@@ -408,3 +408,28 @@ def test_receipts_are_listed_and_the_unmatched_wait_in_their_queue(api):
     assert [r["external_reference"] for r in ranged["items"]] == ["LIST-0"]
     assert _fields(api(FINANCE, "GET", "/v1/receipts", params={"source": "cash"})) == ["source.0"]
     assert api(OWNER, "GET", "/v1/receipts").status_code == 403
+
+
+def test_auto_match_explains_its_rule_or_why_nothing_matched(api):
+    plan = api(FINANCE, "POST", "/v1/payment-plans", json=plan_body("c-auto")).json()
+    reference = plan["receivables"][1]["reference"]  # HT-2026-0001-2, 33.33 outstanding
+    body = receipt_body(
+        "AUTO-1", amount={"amount": "40.00", "currency": "CNY"}, memo=f"第二期 {reference}"
+    )
+    receipt = api(FINANCE, "POST", "/v1/receipts", json=body).json()
+    path = f"/v1/receipts/{receipt['id']}/auto-match"
+    dry = api(FINANCE, "POST", path, params={"dry_run": True})
+    assert dry.status_code == 200, dry.text
+    assert (dry.json()["rule"], dry.json()["allocations"]) == ("reference", [])
+    assert api(FINANCE, "POST", path, headers={"If-Match": '"9"'}).status_code == 412
+    done = api(FINANCE, "POST", path, headers={"If-Match": '"1"'}).json()
+    assert done["matched"] and done["evidence"] == f"the payer named {reference}"
+    assert [(a["method"], a["amount"]["amount"], a["matched_by"]) for a in done["allocations"]] == [
+        ("reference", "33.33", "system")
+    ]
+    assert done["receipt"]["unallocated_amount"]["amount"] == "6.67"
+    plain = api(FINANCE, "POST", "/v1/receipts", json=receipt_body("AUTO-2", memo="货款")).json()
+    missed = api(FINANCE, "POST", f"/v1/receipts/{plain['id']}/auto-match").json()
+    assert not missed["matched"] and missed["rule"] == ""
+    assert missed["reason"] == "the payer named no receivable and no contract"
+    assert api(OWNER, "POST", path).status_code == 403

@@ -26,6 +26,7 @@ ACTIONS = (
     "write-off",
     "dispute",
     "resolve-dispute",
+    "auto-match",
 )
 NOT_CREATING = {
     "/v1/lead-duplicate-checks": "a question: which leads would this capture duplicate?",

@@ -23,11 +23,13 @@ from gateway.identity.caller import Caller
 from gateway.schemas.payment_plans import PaymentAmount, amount_to_proto
 from gateway.schemas.receipts import (
     ReceiptAllocationsIn,
+    ReceiptAutoMatchOut,
     ReceiptIn,
     ReceiptMatchOut,
     ReceiptOut,
     ReceiptPage,
     allocations_request,
+    auto_match_out,
     match_out,
     receipt_out,
     receipt_request,
@@ -153,3 +155,37 @@ async def allocate_receipt(
     )
     created(response, f"/v1/receipts/{reply.receipt.id}", reply.receipt.version)
     return match_out(reply)
+
+
+@router.post(
+    "/v1/receipts/{receipt_id}/auto-match",
+    response_model=ReceiptAutoMatchOut,
+    responses=STALE,
+    summary="Match a receipt by the ordered rules, explained",
+)
+async def auto_match_receipt(
+    receipt_id: ReceiptId,
+    caller: Annotated[Caller, Depends(authorize("receipt:reconcile"))],
+    payment_service: PaymentClient,
+    options: CallOptions,
+    response: Response,
+    dry_run: Annotated[bool, Query(description="say what would match; change nothing")] = False,
+    if_match: IfMatch = None,
+) -> ReceiptAutoMatchOut:
+    """Rules in order: `reference` (the memo, hint or reference names receivables'
+    references: paid in due-date order, each up to its outstanding amount), then
+    `contract_number` (a named contract has exactly one receivable outstanding for exactly
+    the unallocated amount). The first that finds something allocates, recording the rule
+    and its evidence; otherwise `reason` says what was looked for and the receipt stays
+    in the unmatched queue."""
+    reply = await payment_service.AutoReconcile(
+        pb.AutoReconcileRequest(
+            receipt_ids=[receipt_id],
+            dry_run=dry_run,
+            expected_version=if_match_version(if_match),
+        ),
+        **options,
+    )
+    (result,) = reply.results
+    set_etag(response, result.receipt.version)
+    return auto_match_out(result)

@@ -181,3 +181,21 @@ def match_out(reply: pb.MatchReceiptResponse) -> ReceiptMatchOut:
 class ReceiptPage(BaseModel):
     items: list[ReceiptOut]
     next_cursor: str
+
+
+class ReceiptAutoMatchOut(BaseModel):
+    matched: bool
+    rule: str = proto_enum(pb.MatchMethod, 'the rule that matched; "" for none')
+    evidence: str = Field(description="what the rule found")
+    reason: str = Field(description="why no rule matched")
+    allocations: list[AllocationOut] = Field(description="made by this match")
+    receipt: ReceiptOut
+
+
+def auto_match_out(result: pb.AutoMatchResult) -> ReceiptAutoMatchOut:
+    return from_proto(
+        ReceiptAutoMatchOut,
+        result,
+        allocations=[from_proto(AllocationOut, a) for a in result.allocations],
+        receipt=receipt_out(result.receipt),
+    )

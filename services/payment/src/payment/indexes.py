@@ -22,6 +22,10 @@ PLAN_OF_CONTRACT = tenant_index(
     PLANS, ("contract_id", 1), ("contract_document_version", 1), unique=True
 )
 RECEIVABLES_OF_PLAN = tenant_index(RECEIVABLES, ("plan_id", 1), ("sequence", 1))
+# What the matcher looks up: a receivable by the reference a payer quotes, and the
+# receivables of a contract number.
+RECEIVABLE_BY_REFERENCE = tenant_index(RECEIVABLES, ("reference", 1))
+RECEIVABLES_OF_CONTRACT_NUMBER = tenant_index(RECEIVABLES, ("contract_number", 1))
 # The worker's queue across tenants: receivables whose status the calendar moves next.
 RECEIVABLES_DUE = IndexSpec(RECEIVABLES, (("next_check_at", 1),), sparse=True)
 
@@ -52,6 +56,8 @@ RECEIPT_LISTS = {
 INDEXES = (
     PLAN_OF_CONTRACT,
     RECEIVABLES_OF_PLAN,
+    RECEIVABLE_BY_REFERENCE,
+    RECEIVABLES_OF_CONTRACT_NUMBER,
     RECEIVABLES_DUE,
     RECEIPT_BY_REFERENCE,
     *RECEIVABLE_LISTS.values(),

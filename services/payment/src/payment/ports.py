@@ -39,6 +39,9 @@ class Receivables(Protocol):
     def page(self, query: Query, key: str, limit: int, after: Position) -> list[Receivable]:
         """Newest first, on the list index led by `key` (payment.indexes.RECEIVABLE_LISTS)."""
 
+    def with_values(self, field: str, values: list[str], limit: int) -> list[Receivable]:
+        """Receivables whose `field` (reference, contract_number) is one of `values`."""
+
     def save(self, receivable: Receivable, expected_version: int) -> None:
         """Write over `expected_version` (Conflict otherwise), with its events."""
 

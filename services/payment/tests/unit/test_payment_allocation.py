@@ -122,3 +122,45 @@ def test_several_receipts_settle_one_receivable_and_a_paid_one_takes_no_more(app
     with pytest.raises(ValidationFailed) as exc:
         apps.reconciliation.match(FINANCE, extra.id, [AllocationRequest(first.id, cny("1"))], "", 0)
     assert exc.value.violations[0].description == "is paid"
+
+
+def test_the_reference_rule_pays_the_named_instalments_and_says_why(apps, plan, storage):
+    from dataclasses import replace as change
+
+    named = change(
+        receipt(apps, "1200.00").draft, external_reference="BANK-9", memo="HT-1-1 HT-1-2"
+    )
+    paid = apps.receipts.record(FINANCE, named)[0]
+    dry = apps.reconciliation.auto_match(FINANCE, paid.id, dry_run=True)
+    assert (dry.rule, dry.match) == ("reference", None)
+    done = apps.reconciliation.auto_match(FINANCE, paid.id, dry_run=False)
+    assert done.rule == "reference" and done.reason == "the payer named HT-1-1, HT-1-2"
+    assert [a.amount.amount for a in done.receipt.allocations] == [Decimal("300"), Decimal("700")]
+    assert {a.method for a in done.receipt.allocations} == {"reference"}
+    assert {a.matched_by for a in done.receipt.allocations} == {"system"}
+    assert done.receipt.unallocated == cny("200.00")  # the over-payment stays as credit
+    again = apps.reconciliation.auto_match(FINANCE, paid.id, dry_run=False)
+    assert again.rule == "" and again.reason.startswith("no receivable of the named contracts")
+    assert storage.uow.events[-3].event_type == "ReceiptMatched"
+
+
+def test_the_contract_number_rule_needs_exactly_one_receivable_of_that_amount(apps, plan):
+    from dataclasses import replace as change
+
+    _, second = plan.receivables
+    exact = receipt(apps, "700.00", "BANK-7")
+    exact = apps.receipts.record(
+        FINANCE, change(exact.draft, external_reference="BANK-8", contract_number_hint="HT-1")
+    )[0]
+    done = apps.reconciliation.auto_match(FINANCE, exact.id, dry_run=False)
+    assert done.rule == "contract_number" and "HT-1-2 is outstanding exactly" in done.reason
+    assert apps.plans.get_receivable(FINANCE, second.id).status is ReceivableStatus.PAID
+    odd = apps.receipts.record(
+        FINANCE, change(exact.draft, external_reference="BANK-10", amount=cny("123.00"))
+    )[0]
+    missed = apps.reconciliation.auto_match(FINANCE, odd.id, dry_run=False)
+    assert missed.rule == "" and "no receivable of the named contracts" in missed.reason
+    nothing = receipt(apps, "5.00", "PLAIN")
+    assert apps.reconciliation.auto_match(FINANCE, nothing.id, dry_run=False).reason == (
+        "the payer named no receivable and no contract"
+    )

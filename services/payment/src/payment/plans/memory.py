@@ -77,3 +77,10 @@ class MemoryReceivables:
         self, query: dict[str, Any], key: str, limit: int, after: tuple[Any, str] | None
     ) -> list[Receivable]:
         return [receivable_from_doc(d) for d in self.docs.page(query, NEWEST_FIRST, limit, after)]
+
+    def with_values(self, field: str, values: list[str], limit: int) -> list[Receivable]:
+        if not values:
+            return []
+        return [
+            receivable_from_doc(d) for d in self.docs.find({field: {"$in": values}}, limit=limit)
+        ]

@@ -14,8 +14,10 @@ from payment.indexes import (
     NEWEST_FIRST,
     PLAN_OF_CONTRACT,
     PLANS,
+    RECEIVABLE_BY_REFERENCE,
     RECEIVABLE_LISTS,
     RECEIVABLES,
+    RECEIVABLES_OF_CONTRACT_NUMBER,
     RECEIVABLES_OF_PLAN,
 )
 from payment.plans.documents import (
@@ -96,3 +98,13 @@ class ReceivableRepository:
         hint = RECEIVABLE_LISTS[key].name
         docs = page_docs(self.docs, query, NEWEST_FIRST, limit, after, hint)
         return [receivable_from_doc(d) for d in docs]
+
+    def with_values(self, field: str, values: list[str], limit: int) -> list[Receivable]:
+        index = {
+            "reference": RECEIVABLE_BY_REFERENCE,
+            "contract_number": RECEIVABLES_OF_CONTRACT_NUMBER,
+        }
+        if not values:
+            return []
+        found = self.docs.find({field: {"$in": values}}, limit=limit, hint=index[field].name)
+        return [receivable_from_doc(d) for d in found]
