@@ -166,6 +166,12 @@ EXCEPTIONS: tuple[Exception_, ...] = (
     ),
     Exception_(
         ACCEPTANCE,
+        "received_at_from / received_at_to are instants 1970 to 2100, as on every list",
+        "GET",
+        "/v1/receipts",
+    ),
+    Exception_(
+        ACCEPTANCE,
         "warm_threshold must be below hot_threshold and recycle_after_days longer than "
         "cadence_days, including the values already stored",
         "PATCH",

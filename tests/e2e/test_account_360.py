@@ -1,7 +1,7 @@
 """The customer 360 view through the gateway: a converted lead's account with its
 contact, deals, sums and follow-ups (its own and the lead's from before the
-conversion); contracts and receivables, whose services serve no RPCs yet, degrade to
-markers instead of failing the view; another tenant's account is 404."""
+conversion) and its receivables (none yet); contracts, whose service serves no RPCs
+yet, degrade to a marker instead of failing the view; another tenant's account is 404."""
 
 from __future__ import annotations
 
@@ -48,10 +48,12 @@ def test_the_360_view_composes_every_part_and_marks_the_missing_ones(tenant, ten
     assert view["converted_leads"][0]["converted_opportunity_id"] == opp_id
     assert [f["notes"] for f in view["lead_follow_ups"]] == ["展会后首次电话"]
     assert view["parts"]["leads"] == {"status": "ok", "reason": ""}
-    for part in ("contracts", "receivables"):
+    for part in ("contracts",):
         assert view["parts"][part]["status"] == "unavailable", view["parts"]
         assert view["parts"][part]["reason"]
         assert view[part] == []
+    assert view["parts"]["receivables"]["status"] == "ok"  # the payment service answers
+    assert view["receivables"] == []
     other = tenant_factory()
     with other.client() as stranger:
         hidden = stranger.get(f"/v1/accounts/{account_id}/360")

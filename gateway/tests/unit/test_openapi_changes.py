@@ -22,6 +22,11 @@ ACTIONS = (
     "reopen",
     "issue",
     "decision",
+    "reach-milestone",
+    "write-off",
+    "dispute",
+    "resolve-dispute",
+    "auto-match",
 )
 NOT_CREATING = {
     "/v1/lead-duplicate-checks": "a question: which leads would this capture duplicate?",

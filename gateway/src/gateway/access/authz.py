@@ -125,6 +125,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "payment_plan:read": _roles(ADMIN, SALES, FINANCE, INTEGRATION),
     "payment_plan:create": _roles(FINANCE),
     "receivable:read": _roles(ADMIN, SALES, FINANCE, INTEGRATION),
+    "receivable:milestone": _roles(SALES, FINANCE),  # acceptance, delivery... reached
+    "receivable:write_off": _roles(FINANCE),
+    "receivable:dispute": _roles(SALES, FINANCE),  # the customer contests; resolved
     "receipt:read": _roles(ADMIN, DIRECTOR, FINANCE, INTEGRATION),
     "receipt:record": _roles(FINANCE),
     "receipt:reconcile": _roles(FINANCE),  # match, unmatch, auto-reconcile

@@ -1,0 +1,1 @@
+"""Rules the payment service's areas share: exact money to the fen, and who sees what."""

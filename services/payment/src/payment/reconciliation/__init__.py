@@ -1,0 +1,1 @@
+"""Reconciliation (对账 / 核销): receipts allocated to receivables."""
