@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork, handle_once_in_memory
+from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork
 
 from payment.indexes import RECEIVABLES
 from payment.plans.memory import MemoryPlans, MemoryReceivables
@@ -43,9 +43,7 @@ class MemoryPaymentStorage:
     def handle_once(
         self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
     ) -> bool:
-        return handle_once_in_memory(
-            self.uow, handler, envelope, lambda tx: effect(MemoryStores(tx))
-        )
+        return self.uow.handle_once(handler, envelope, lambda tx: effect(MemoryStores(tx)))
 
     def due_receivables(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         with self.uow.lock:

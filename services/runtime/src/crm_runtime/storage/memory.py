@@ -247,25 +247,3 @@ class TenantTable:
         saved = {**stored, **doc, version_field: expected_version + 1, "tenant_id": self.tenant_id}
         self.put(saved)
         return saved
-
-
-def handle_once_in_memory(
-    uow: MemoryUnitOfWork,
-    handler: str,
-    envelope: Mapping[str, Any],
-    effect: Callable[[MemoryTransaction], None],
-) -> bool:
-    """`crm_runtime.messaging.inbox.handle_once` in memory: `effect` with the event id
-    recorded in the same unit of work; False (and nothing done) for an event `handler`
-    has handled already."""
-
-    def work(tx: MemoryTransaction) -> bool:
-        inbox = tx.table("inbox")
-        key = f"{handler}:{envelope['event_id']}"
-        if key in inbox:
-            return False
-        inbox[key] = {"tenant_id": envelope["tenant_id"], "event_type": envelope["event_type"]}
-        effect(tx)
-        return True
-
-    return uow.run(work)
