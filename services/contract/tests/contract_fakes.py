@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from contract.contracts.domain.lines import LineInput, computed, totals
-from contract.contracts.domain.sources import AccountSnapshot, ContactSnapshot, DealSnapshot, QuoteSnapshot
+from contract.contracts.domain.sources import (
+    AccountSnapshot,
+    ContactSnapshot,
+    DealSnapshot,
+    QuoteSnapshot,
+)
 from contract.templates.domain import Clause, MergeField, TemplateContent
 from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.principal import Principal
@@ -34,15 +39,30 @@ SALES = TemplateContent(
 )
 
 LINES = (
-    LineInput("CLOUD-ENT", "企业版年费", Decimal(3), "套", Decimal("1999.99"), Decimal(10), Decimal(13)),
-    LineInput("SVC-DAY", "实施服务", Decimal("2.5"), "人天", Decimal("1200"), Decimal(0), Decimal(6)),
+    LineInput(
+        "CLOUD-ENT", "企业版年费", Decimal(3), "套", Decimal("1999.99"), Decimal(10), Decimal(13)
+    ),
+    LineInput(
+        "SVC-DAY", "实施服务", Decimal("2.5"), "人天", Decimal("1200"), Decimal(0), Decimal(6)
+    ),
 )
 
 
 def issued_quote(deal_id: str = "opp-1", status: str = "issued") -> QuoteSnapshot:
     lines = computed(LINES, "CNY")
     sums = totals(lines)
-    return QuoteSnapshot("q-1", 2, "Q-2026-000007", status, deal_id, "CNY", lines, sums.net_total, sums.tax_total, sums.value)
+    return QuoteSnapshot(
+        "q-1",
+        2,
+        "Q-2026-000007",
+        status,
+        deal_id,
+        "CNY",
+        lines,
+        sums.net_total,
+        sums.tax_total,
+        sums.value,
+    )
 
 
 @dataclass
@@ -53,11 +73,26 @@ class FakeOpportunities:
     contacts: dict[str, ContactSnapshot] = field(default_factory=dict)
 
     @classmethod
-    def won_deal(cls, status: str = "won", stage: str = "won", quote_status: str = "issued") -> FakeOpportunities:
+    def won_deal(
+        cls, status: str = "won", stage: str = "won", quote_status: str = "issued"
+    ) -> FakeOpportunities:
         return cls(
-            deals={"opp-1": DealSnapshot("opp-1", "云图ERP项目", status, stage, "acc-1", "c-1", "rep-1", "team-1", "q-1")},
+            deals={
+                "opp-1": DealSnapshot(
+                    "opp-1", "云图ERP项目", status, stage, "acc-1", "c-1", "rep-1", "team-1", "q-1"
+                )
+            },
             quotes={"q-1": issued_quote(status=quote_status)},
-            accounts={"acc-1": AccountSnapshot("acc-1", "上海云图科技有限公司", "上海市浦东新区", "91350100M000100Y43", "rep-1", "team-1")},
+            accounts={
+                "acc-1": AccountSnapshot(
+                    "acc-1",
+                    "上海云图科技有限公司",
+                    "上海市浦东新区",
+                    "91350100M000100Y43",
+                    "rep-1",
+                    "team-1",
+                )
+            },
             contacts={"c-1": ContactSnapshot("c-1", "王芳", "+8613800000000")},
         )
 

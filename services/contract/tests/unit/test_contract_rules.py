@@ -3,6 +3,7 @@ resolved to the fen, numbers, template rules."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -11,8 +12,6 @@ from contract.contracts.domain.contract import format_number
 from contract.contracts.domain.instalments import Instalment
 from contract.templates.domain import Clause, problems
 from contract_fakes import SALES
-
-from dataclasses import replace
 
 
 def pct(*values: str) -> tuple[Instalment, ...]:
@@ -27,9 +26,14 @@ def test_percentages_that_do_not_add_up_name_the_rule():
 
 
 def test_amounts_must_add_up_to_the_value_exactly():
-    terms = (Instalment(1, "首付", None, Decimal("500.00")), Instalment(2, "尾款", None, Decimal("499.99")))
+    terms = (
+        Instalment(1, "首付", None, Decimal("500.00")),
+        Instalment(2, "尾款", None, Decimal("499.99")),
+    )
     found = instalments.problems(terms, Decimal("1000.00"), "CNY")
-    assert found[0].description == "instalments: amounts add up to 999.99, not the contract value 1000"
+    assert (
+        found[0].description == "instalments: amounts add up to 999.99, not the contract value 1000"
+    )
 
 
 def test_percentages_resolve_to_amounts_that_add_up_to_the_fen():
@@ -42,8 +46,16 @@ def test_percentages_resolve_to_amounts_that_add_up_to_the_fen():
     ("term", "field", "rule"),
     [
         (Instalment(1, "", Decimal(100), Decimal(1)), "payment_terms[0]", "exactly one"),
-        (Instalment(1, "", Decimal(100), None, "days_after_signing", 0), "payment_terms[0].due_days", "1 to"),
-        (Instalment(1, "", Decimal(100), None, "milestone"), "payment_terms[0].milestone", "milestone"),
+        (
+            Instalment(1, "", Decimal(100), None, "days_after_signing", 0),
+            "payment_terms[0].due_days",
+            "1 to",
+        ),
+        (
+            Instalment(1, "", Decimal(100), None, "milestone"),
+            "payment_terms[0].milestone",
+            "milestone",
+        ),
         (Instalment(1, "", Decimal(100), None, "whenever"), "payment_terms[0].due_kind", "one of"),
         (Instalment(1, "", None, Decimal("0.001")), "payment_terms[0].amount", "minor unit"),
     ],
