@@ -45,7 +45,7 @@ def test_percentages_resolve_to_amounts_that_add_up_to_the_fen():
 @pytest.mark.parametrize(
     ("term", "field", "rule"),
     [
-        (Instalment(1, "", Decimal(100), Decimal(1)), "payment_terms[0]", "exactly one"),
+        (Instalment(1, "", None, None), "payment_terms[0]", "exactly one"),
         (
             Instalment(1, "", Decimal(100), None, "days_after_signing", 0),
             "payment_terms[0].due_days",
@@ -84,3 +84,9 @@ def test_a_clause_may_name_only_declared_merge_fields():
     bad = replace(SALES, clauses=(Clause("x", "X", "见{{quote.total}}"),))
     assert [v.field for v in problems(bad)] == ["template.clauses[0].text"]
     assert problems(SALES) == []
+
+
+def test_a_caller_gives_a_percent_or_an_amount_never_both():
+    both = (Instalment(1, "", Decimal(100), Decimal(1)),)
+    assert [v.field for v in instalments.given_problems(both)] == ["payment_terms[0]"]
+    assert instalments.given_problems(pct("100")) == []

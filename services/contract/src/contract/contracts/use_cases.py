@@ -20,12 +20,13 @@ from crm_runtime.errors import (
     NotFound,
     ValidationFailed,
     check_version,
+    require,
 )
 from crm_runtime.principal import Principal
 
 from contract.contracts.domain import contract as rules
 from contract.contracts.domain.contract import Content, Contract, ContractClause, Origin, Party
-from contract.contracts.domain.instalments import Instalment
+from contract.contracts.domain.instalments import Instalment, given_problems
 from contract.contracts.domain.lines import Line, LineInput, computed, input_problems
 from contract.contracts.domain.sources import (
     AccountSnapshot,
@@ -192,6 +193,7 @@ class ContractApp:
     def draft(self, principal: Principal, req: DraftRequest) -> Contract:
         if not req.template_id:
             raise ValidationFailed([FieldViolation("template_id", "is required")])
+        require(given_problems(req.payment_terms))
         lines, currency, account, contact, deal, quote = self._sources(principal, req)
         now = self.clock()
 
@@ -333,9 +335,9 @@ class ContractApp:
         self, principal: Principal, contract_id: str, change: Change, expected_version: int
     ) -> Contract:
         if change.lines is not None:
-            found = input_problems(change.lines, "contract.lines")
-            if found:
-                raise ValidationFailed(found)
+            require(input_problems(change.lines, "contract.lines"))
+        if change.payment_terms is not None:
+            require(given_problems(change.payment_terms))
 
         def work(tables: Tables) -> Contract:
             contracts = ContractRepository(tables, principal.tenant_id)

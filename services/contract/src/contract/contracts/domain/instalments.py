@@ -40,7 +40,7 @@ def problems(
         return [FieldViolation(field, "at least one instalment")]
     for i, term in enumerate(terms):
         at = f"{field}[{i}]"
-        if (term.percent is None) == (term.amount is None):
+        if term.percent is None and term.amount is None:
             found.append(FieldViolation(at, "give a percent or an amount, exactly one"))
         if term.percent is not None and not Decimal(0) < term.percent <= HUNDRED:
             found.append(FieldViolation(f"{at}.percent", "must be more than 0 and at most 100"))
@@ -86,6 +86,18 @@ def problems(
             )
         ]
     return []
+
+
+def given_problems(
+    terms: tuple[Instalment, ...], field: str = "payment_terms"
+) -> list[FieldViolation]:
+    """Terms as a caller gives them: a percent or an amount, never both (stored terms
+    carry both: the amount resolved from the percent)."""
+    return [
+        FieldViolation(f"{field}[{i}]", "give a percent or an amount, exactly one")
+        for i, t in enumerate(terms)
+        if t.percent is not None and t.amount is not None
+    ]
 
 
 def resolved(

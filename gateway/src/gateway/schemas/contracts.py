@@ -1,0 +1,305 @@
+"""Contracts (合同) drafted from a deal's issued quote or from scratch: lines, totals and
+instalments as exact decimal strings, clauses from one template version, saved versions;
+their mapping to and from crm.contract.v1."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from crm.contract.v1 import contract_pb2 as pb
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.conventions.bodies import RequestBody
+from gateway.schemas.mapping import from_proto
+from gateway.schemas.values import DATE_OR_EMPTY, Money, money_to_proto, output_date, proto_enum
+
+STATUS = "CONTRACT_STATUS_"
+ContractStatus = Literal[
+    "draft", "pending_approval", "rejected", "approved", "signed", "terminated", "cancelled"
+]
+DueKind = Literal["on_signing", "days_after_signing", "end_of_month_plus", "milestone"]
+DECIMAL = r"^\d{1,15}(\.\d{1,9})?$"
+PERCENT = r"^(\d{1,3}(\.\d{1,9})?)?$"
+
+LINE_EXAMPLE: dict[str, Any] = {
+    "product_code": "SVC-DAY",
+    "description": "实施服务",
+    "quantity": "2.5",
+    "unit": "人天",
+    "unit_price": {"amount": "1200.00", "currency": "CNY"},
+    "discount_percent": "0",
+    "tax_percent": "6",
+}
+TERMS_EXAMPLE: list[dict[str, Any]] = [
+    {"label": "预付款", "percent": "30", "due_kind": "on_signing"},
+    {"label": "到货款", "percent": "60", "due_kind": "days_after_signing", "due_days": 30},
+    {"label": "验收款", "percent": "10", "due_kind": "milestone", "milestone": "验收合格"},
+]
+
+
+class ContractLineIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [LINE_EXAMPLE]})
+    product_code: str = Field("", max_length=64)
+    description: str = Field("", max_length=500, description="required without a product_code")
+    quantity: str = Field(pattern=DECIMAL, max_length=25)
+    unit: str = Field("", max_length=20)
+    unit_price: Money
+    discount_percent: str = Field("", pattern=PERCENT, max_length=14)
+    tax_percent: str = Field("", pattern=PERCENT, max_length=14)
+
+
+class InstalmentIn(RequestBody):
+    label: str = Field("", max_length=100, description="e.g. 预付款, 验收款")
+    percent: str | None = Field(
+        None,
+        pattern=r"^\d{1,3}(\.\d{1,9})?$",
+        max_length=14,
+        description="share of the contract value; give this or amount",
+    )
+    amount: Money | None = Field(None, description="give this or percent")
+    due_kind: DueKind = "on_signing"
+    due_days: int = Field(
+        0,
+        ge=0,
+        le=3650,
+        description="days after signing, or after the end of the signing month",
+    )
+    milestone: str = Field("", max_length=100, description="with due_kind milestone, e.g. 验收合格")
+
+
+class ContractDraftIn(RequestBody):
+    """From a deal: opportunity_id (won, or in the contract_signing stage) and its issued
+    quote (default: the quote the deal was won with); lines come from the quote. From
+    scratch: account_id, currency and lines."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"template_id": "tpl-1", "opportunity_id": "opp-1", "payment_terms": TERMS_EXAMPLE},
+                {
+                    "template_id": "tpl-1",
+                    "account_id": "acc-1",
+                    "title": "实施服务合同",
+                    "lines": [LINE_EXAMPLE],
+                },
+            ]
+        }
+    )
+    template_id: str = Field(min_length=1, max_length=64)
+    opportunity_id: str = Field("", max_length=64)
+    quote_id: str = Field("", max_length=64)
+    quote_version: int = Field(0, ge=0, le=1_000_000, description="0: the latest version")
+    account_id: str = Field("", max_length=64)
+    currency: str = Field("", pattern=r"^([A-Z]{3})?$", description="from scratch; default CNY")
+    title: str = Field("", max_length=200, description="default: the deal's name")
+    lines: list[ContractLineIn] = Field(default_factory=list, max_length=500)
+    payment_terms: list[InstalmentIn] = Field(
+        default_factory=list, max_length=50, description="default: 100 % on signing"
+    )
+    start_date: str = Field("", pattern=DATE_OR_EMPTY, description="YYYY-MM-DD")
+    end_date: str = Field("", pattern=DATE_OR_EMPTY, description="YYYY-MM-DD")
+    field_values: dict[str, str] = Field(default_factory=dict, max_length=100)
+
+
+class ContractPatch(RequestBody):
+    """Only the fields to change; every saved change is the next version."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"payment_terms": TERMS_EXAMPLE, "clauses": {"payment": "按附件付款"}}]
+        }
+    )
+    title: str | None = Field(None, min_length=1, max_length=200)
+    lines: list[ContractLineIn] | None = Field(None, min_length=1, max_length=500)
+    payment_terms: list[InstalmentIn] | None = Field(None, min_length=1, max_length=50)
+    start_date: str | None = Field(
+        None, pattern=DATE_OR_EMPTY, description="YYYY-MM-DD; null clears"
+    )
+    end_date: str | None = Field(None, pattern=DATE_OR_EMPTY, description="YYYY-MM-DD; null clears")
+    field_values: dict[str, str] | None = Field(None, max_length=100)
+    clauses: dict[str, str] | None = Field(
+        None, max_length=200, description="clause key -> new text"
+    )
+
+
+class ContractLineOut(BaseModel):
+    line_no: int
+    product_code: str
+    description: str
+    quantity: str
+    unit: str
+    unit_price: Money | None
+    discount_percent: str
+    tax_percent: str
+    net_amount: Money | None
+    tax_amount: Money | None
+    total: Money | None
+
+
+class InstalmentOut(BaseModel):
+    sequence: int
+    label: str
+    percent: str = Field(description='as given; "" when given as an amount')
+    amount: Money | None = Field(description="resolved; the amounts add up to the value")
+    due_kind: str
+    due_days: int
+    milestone: str
+
+
+class PartyOut(BaseModel):
+    role: str
+    name: str
+    account_id: str
+    contact_id: str
+    contact_name: str
+    contact_phone: str
+    address: str
+    credit_code: str
+
+
+class ContractClauseOut(BaseModel):
+    key: str
+    title: str
+    text: str
+    standard: bool
+    edited: bool = Field(description="differs from the template version's text")
+
+
+class ContractOut(BaseModel):
+    id: str
+    number: str = Field(description='e.g. "HT-2026-000123"')
+    title: str
+    status: str = proto_enum(pb.ContractStatus)
+    version: int = Field(description="Also the ETag; every saved version stays readable")
+    opportunity_id: str
+    quote_id: str
+    quote_version: int
+    quote_number: str
+    template_id: str
+    template_version: int
+    template_code: str
+    kind: str
+    account_id: str
+    account_name: str
+    owner_id: str
+    team_id: str
+    currency: str
+    parties: list[PartyOut]
+    lines: list[ContractLineOut]
+    net_total: Money | None
+    tax_total: Money | None
+    value: Money | None = Field(description="total including tax")
+    discount_percent: str
+    payment_terms: list[InstalmentOut]
+    clauses: list[ContractClauseOut]
+    field_values: dict[str, str]
+    start_date: str = output_date()
+    end_date: str = output_date()
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ContractVersionOut(BaseModel):
+    contract_id: str
+    version: int
+    status: str = proto_enum(pb.ContractStatus)
+    title: str
+    parties: list[PartyOut]
+    lines: list[ContractLineOut]
+    net_total: Money | None
+    tax_total: Money | None
+    value: Money | None
+    discount_percent: str
+    payment_terms: list[InstalmentOut]
+    clauses: list[ContractClauseOut]
+    field_values: dict[str, str]
+    start_date: str = output_date()
+    end_date: str = output_date()
+    created_by: str
+    created_at: datetime = Field(description="when this version was saved")
+
+
+class ContractPage(BaseModel):
+    items: list[ContractOut]
+    next_cursor: str
+
+
+class ContractVersionPage(BaseModel):
+    items: list[ContractVersionOut]
+    next_cursor: str
+
+
+def _lines(items: list[ContractLineIn]) -> list[pb.ContractLine]:
+    return [
+        pb.ContractLine(
+            product_code=x.product_code,
+            description=x.description,
+            quantity=x.quantity,
+            unit=x.unit,
+            unit_price=money_to_proto(x.unit_price),
+            discount_percent=x.discount_percent,
+            tax_percent=x.tax_percent,
+        )
+        for x in items
+    ]
+
+
+def _terms(items: list[InstalmentIn]) -> list[pb.InstalmentTerm]:
+    return [
+        pb.InstalmentTerm(
+            label=t.label,
+            percent=t.percent or "",
+            amount=money_to_proto(t.amount),
+            due_kind=t.due_kind,
+            due_days=t.due_days,
+            milestone=t.milestone,
+        )
+        for t in items
+    ]
+
+
+def _day(value: str | None) -> str:
+    return value or ""
+
+
+def draft_request(body: ContractDraftIn) -> pb.DraftContractRequest:
+    return pb.DraftContractRequest(
+        template_id=body.template_id,
+        opportunity_id=body.opportunity_id,
+        quote_id=body.quote_id,
+        quote_version=body.quote_version,
+        account_id=body.account_id,
+        currency=body.currency,
+        contract=pb.ContractInput(
+            title=body.title,
+            lines=_lines(body.lines),
+            payment_terms=_terms(body.payment_terms),
+            start_date=_day(body.start_date),
+            end_date=_day(body.end_date),
+            field_values=body.field_values,
+        ),
+    )
+
+
+def contract_patch(body: ContractPatch) -> tuple[pb.ContractInput, list[str]]:
+    mask = [n for n in ContractPatch.model_fields if n in body.model_fields_set]
+    msg = pb.ContractInput(
+        title=body.title or "",
+        lines=_lines(body.lines or []),
+        payment_terms=_terms(body.payment_terms or []),
+        start_date=_day(body.start_date),
+        end_date=_day(body.end_date),
+        field_values=body.field_values or {},
+        clauses=[pb.Clause(key=k, text=v) for k, v in (body.clauses or {}).items()],
+    )
+    return msg, mask
+
+
+def contract_out(c: pb.Contract) -> ContractOut:
+    return from_proto(ContractOut, c)
+
+
+def version_out(v: pb.ContractVersion) -> ContractVersionOut:
+    return from_proto(ContractVersionOut, v)
