@@ -5,10 +5,10 @@ their mapping to and from crm.contract.v1."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from crm.contract.v1 import contract_pb2 as pb
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from gateway.conventions.bodies import RequestBody
 from gateway.schemas.mapping import from_proto
@@ -22,7 +22,7 @@ DueKind = Literal["on_signing", "days_after_signing", "end_of_month_plus", "mile
 DECIMAL = r"^\d{1,15}(\.\d{1,9})?$"
 PERCENT = r"^(\d{1,3}(\.\d{1,9})?)?$"
 
-LINE_EXAMPLE: dict[str, Any] = {
+LINE_EXAMPLE: dict[str, JsonValue] = {
     "product_code": "SVC-DAY",
     "description": "实施服务",
     "quantity": "2.5",
@@ -31,7 +31,7 @@ LINE_EXAMPLE: dict[str, Any] = {
     "discount_percent": "0",
     "tax_percent": "6",
 }
-TERMS_EXAMPLE: list[dict[str, Any]] = [
+TERMS_EXAMPLE: list[JsonValue] = [
     {"label": "预付款", "percent": "30", "due_kind": "on_signing"},
     {"label": "到货款", "percent": "60", "due_kind": "days_after_signing", "due_days": 30},
     {"label": "验收款", "percent": "10", "due_kind": "milestone", "milestone": "验收合格"},

@@ -138,7 +138,7 @@ def contract_from_doc(d: Doc) -> Contract:
     )
     origin = Origin(**{k: d[k] for k in Origin.__dataclass_fields__})
     return Contract(
-        id=d.get("contract_id", d["_id"]),
+        id=str(d.get("contract_id", d["_id"])),
         tenant_id=d["tenant_id"],
         number=d["number"],
         status=d["status"],

@@ -24,7 +24,7 @@ def status_number(status: str) -> int:
 
 def status_name(number: int, field: str) -> str:
     try:
-        name = pb.ContractStatus.Name(number)  # type: ignore[arg-type]
+        name = str(pb.ContractStatus.Name(number))
     except ValueError as exc:
         raise ValidationFailed([FieldViolation(field, "is not a contract status")]) from exc
     if number == 0:
@@ -213,7 +213,7 @@ def contract_to_proto(c: Contract) -> pb.Contract:
         created_at=timestamp(c.created_at),
         updated_at=timestamp(c.updated_at),
         version=c.version,
-        **_common(c),  # type: ignore[arg-type]
+        **_common(c),
     )
 
 
@@ -228,5 +228,5 @@ def version_to_proto(c: Contract) -> pb.ContractVersion:
         tax_total=money(c.totals.tax_total, c.currency),
         net_total=money(c.totals.net_total, c.currency),
         created_at=timestamp(c.updated_at),
-        **_common(c),  # type: ignore[arg-type]
+        **_common(c),
     )

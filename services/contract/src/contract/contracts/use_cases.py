@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import (
@@ -289,9 +289,9 @@ class ContractApp:
             raise ValidationFailed([FieldViolation("value_max", "must not be below value_min")])
         query = list_query(filter_, principal)
 
-        def fetch(size: int, after: object) -> list[Contract]:
+        def fetch(size: int, after: tuple[Any, str] | None) -> list[Contract]:
             return self.storage.run(
-                lambda t: ContractRepository(t, principal.tenant_id).page(query, size, after)  # type: ignore[arg-type]
+                lambda t: ContractRepository(t, principal.tenant_id).page(query, size, after)
             )
 
         return one_page(
@@ -303,11 +303,11 @@ class ContractApp:
     ) -> tuple[list[Contract], str]:
         self.get(principal, contract_id)
 
-        def fetch(size: int, after: object) -> list[Contract]:
+        def fetch(size: int, after: tuple[Any, str] | None) -> list[Contract]:
             return self.storage.run(
                 lambda t: ContractRepository(t, principal.tenant_id).versions_page(
                     contract_id, size, after
-                )  # type: ignore[arg-type]
+                )
             )
 
         return one_page(

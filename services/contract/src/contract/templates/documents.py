@@ -47,7 +47,7 @@ def template_from_doc(d: Doc) -> Template:
         active=d["active"],
     )
     return Template(
-        id=d.get("template_id", d["_id"]),
+        id=str(d.get("template_id", d["_id"])),
         tenant_id=d["tenant_id"],
         content=content,
         version=int(d["version"]),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import (
@@ -76,12 +77,12 @@ class TemplateApp:
     def page(
         self, principal: Principal, include_inactive: bool, limit: int, cursor: str
     ) -> tuple[list[Template], str]:
-        def fetch(size: int, after: object) -> list[Template]:
+        def fetch(size: int, after: tuple[Any, str] | None) -> list[Template]:
             return self.storage.run(
                 lambda tables: TemplateRepository(tables, principal.tenant_id).page(
                     include_inactive,
                     size,
-                    after,  # type: ignore[arg-type]
+                    after,
                 )
             )
 
