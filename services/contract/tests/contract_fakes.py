@@ -21,6 +21,8 @@ TENANT = "t-1"
 REP = Principal(TENANT, "rep-1", ("sales_rep",), "own", "team-1")
 OTHER_REP = Principal(TENANT, "rep-2", ("sales_rep",), "own", "team-2")
 LEGAL = Principal(TENANT, "legal-1", ("legal",), "all")
+FINANCE = Principal(TENANT, "fin-1", ("finance",), "all")
+DIRECTOR = Principal(TENANT, "gm-1", ("sales_director",), "all")
 STRANGER = Principal("t-2", "rep-9", ("sales_rep",), "all")
 
 SALES = TemplateContent(

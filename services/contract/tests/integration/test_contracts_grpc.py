@@ -145,3 +145,42 @@ def test_errors_map_to_codes_and_tenants_are_apart(stubs):
             metadata=REP,
         )
     assert stale.value.code() == grpc.StatusCode.ABORTED
+
+
+def test_two_deciders_at_once_one_wins_the_other_409(stubs):
+    stub, opp = stubs
+    account = opp.CreateAccount(
+        opb.CreateAccountRequest(account=opb.AccountInput(name="广州天河")), metadata=REP
+    ).account
+    t = template(stub)
+    made = stub.DraftContract(scratch(t.id, account.id), metadata=REP).contract
+    submitted = stub.SubmitContractForApproval(
+        pb.SubmitContractForApprovalRequest(id=made.id, expected_version=made.version), metadata=REP
+    ).contract
+    [step] = submitted.approval_steps
+    assert (step.role, step.rule, step.status) == (
+        pb.APPROVAL_ROLE_LEGAL,
+        "legal: always",
+        pb.STEP_STATUS_PENDING,
+    )
+    deciders = [Principal("t1", f"legal-{i}", ("legal",), "all").to_metadata() for i in range(2)]
+
+    def decide(metadata):
+        request = pb.DecideContractApprovalRequest(
+            contract_id=made.id, step_id=step.id, decision=pb.DECISION_APPROVE
+        )
+        try:
+            return stub.DecideContractApproval(request, metadata=metadata).contract.status
+        except grpc.RpcError as exc:
+            return exc.code()
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(decide, deciders))
+    assert sorted(map(str, outcomes)) == sorted(
+        map(str, [pb.CONTRACT_STATUS_APPROVED, grpc.StatusCode.ABORTED])
+    )
+    final = stub.GetContract(pb.GetContractRequest(id=made.id), metadata=LEGAL).contract
+    assert final.status == pb.CONTRACT_STATUS_APPROVED and final.approval_steps[0].approver_id in (
+        "legal-0",
+        "legal-1",
+    )

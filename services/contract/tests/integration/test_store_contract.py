@@ -104,3 +104,33 @@ def test_a_refused_draft_writes_nothing_and_takes_no_number(apps, storage):
         == "HT-2026-000001"
     )
     assert committed_events(storage) == ["ContractTemplateSaved", "ContractDrafted"]
+
+
+def test_the_lifecycle_round_trips_and_its_events_fit_their_messages(apps, storage):
+    from datetime import date
+
+    from contract.contracts.domain.contract import Signatory
+    from contract_fakes import FINANCE
+
+    template = apps.templates.create(LEGAL, SALES)
+    c = apps.contracts.draft(REP, DraftRequest(template.id, opportunity_id="opp-1"))
+    c = apps.contracts.submit(REP, c.id, 1)
+    rejected = apps.contracts.decide(LEGAL, c.id, "", False, "改违约条款")
+    assert apps.contracts.get(LEGAL, c.id) == rejected
+    c = apps.contracts.submit(REP, c.id, rejected.version)
+    c = apps.contracts.decide(LEGAL, c.id, "", True, "")
+    c = apps.contracts.send_for_signature(REP, c.id, c.version)
+    both = (Signatory("customer", "王芳"), Signatory("supplier", "李雷"))
+    c = apps.contracts.sign(REP, c.id, both, date(2026, 12, 1), "0f" * 32, c.version)
+    assert apps.contracts.get(FINANCE, c.id) == c
+    assert apps.contracts.version(REP, c.id, 2).status == "pending_approval"
+    assert committed_events(storage)[-8:] == [
+        "ContractSubmitted",
+        "ContractApprovalRequested",
+        "ContractRejected",
+        "ContractSubmitted",
+        "ContractApprovalRequested",
+        "ContractApproved",
+        "ContractSigned",
+        "ContractActivated",
+    ]

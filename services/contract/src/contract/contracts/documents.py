@@ -14,7 +14,16 @@ from typing import Any
 
 from crm_runtime.storage.repository import decimal128
 
-from contract.contracts.domain.contract import Content, Contract, ContractClause, Origin, Party
+from contract.contracts.domain.approval import Step
+from contract.contracts.domain.contract import (
+    Content,
+    Contract,
+    ContractClause,
+    Origin,
+    Party,
+    Signatory,
+    Signature,
+)
 from contract.contracts.domain.instalments import Instalment
 from contract.contracts.domain.lines import Line, Totals
 
@@ -103,8 +112,32 @@ def contract_to_doc(c: Contract) -> Doc:
         "updated_at": c.updated_at,
         "version": c.version,
         "document_version": c.document_version,
+        "steps": [asdict(x) for x in c.steps],
+        "submitted_by": c.submitted_by,
+        "signature": _signature_doc(c.signature),
+        "effective_date": _day(c.effective_date),
+        "termination_reason": c.termination_reason,
         "search_tokens": tokens(c.number, content.title, *(p.name for p in c.parties)),
     }
+
+
+def _signature_doc(sig: Signature | None) -> Doc | None:
+    if sig is None:
+        return None
+    return {**asdict(sig), "signed_date": sig.signed_date.isoformat()}
+
+
+def _signature(d: Doc | None) -> Signature | None:
+    if d is None:
+        return None
+    return Signature(
+        method=d["method"],
+        signatories=tuple(Signatory(**x) for x in d["signatories"]),
+        signed_date=date.fromisoformat(d["signed_date"]),
+        file_sha256=d["file_sha256"],
+        recorded_by=d["recorded_by"],
+        recorded_at=d["recorded_at"],
+    )
 
 
 def version_to_doc(c: Contract) -> Doc:
@@ -162,4 +195,9 @@ def contract_from_doc(d: Doc) -> Contract:
         updated_at=d["updated_at"],
         version=int(d["version"]),
         document_version=int(d["document_version"]),
+        steps=tuple(Step(**x) for x in d.get("steps", [])),
+        submitted_by=d.get("submitted_by", ""),
+        signature=_signature(d.get("signature")),
+        effective_date=_date(d.get("effective_date", "")),
+        termination_reason=d.get("termination_reason", ""),
     )

@@ -6,13 +6,16 @@ from typing import Any, Protocol
 
 import grpc
 from crm.contract.v1 import contract_pb2 as pb
+from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.principal import current_principal
 
+from contract.contracts.domain.contract import parse_date
 from contract.contracts.proto import (
     change_of,
     contract_to_proto,
     draft_request,
     filter_of,
+    signatories_in,
     version_to_proto,
 )
 from contract.contracts.use_cases import ContractApp, OpportunityUnreachable
@@ -77,3 +80,66 @@ class ContractRpcs:
         return pb.ListContractVersionsResponse(
             versions=[version_to_proto(c) for c in items], page=page_of(cursor)
         )
+
+    def SubmitContractForApproval(
+        self, request: pb.SubmitContractForApprovalRequest, context: Any
+    ) -> pb.SubmitContractForApprovalResponse:
+        moved = self.apps.contracts.submit(
+            current_principal(), request.id, request.expected_version
+        )
+        return pb.SubmitContractForApprovalResponse(contract=contract_to_proto(moved))
+
+    def DecideContractApproval(
+        self, request: pb.DecideContractApprovalRequest, context: Any
+    ) -> pb.DecideContractApprovalResponse:
+        if request.decision not in (pb.DECISION_APPROVE, pb.DECISION_REJECT):
+            raise ValidationFailed([FieldViolation("decision", "must be approve or reject")])
+        moved = self.apps.contracts.decide(
+            current_principal(),
+            request.contract_id,
+            request.step_id,
+            request.decision == pb.DECISION_APPROVE,
+            request.comment,
+        )
+        return pb.DecideContractApprovalResponse(contract=contract_to_proto(moved))
+
+    def SendContractForSignature(
+        self, request: pb.SendContractForSignatureRequest, context: Any
+    ) -> pb.SendContractForSignatureResponse:
+        moved = self.apps.contracts.send_for_signature(
+            current_principal(), request.id, request.expected_version
+        )
+        return pb.SendContractForSignatureResponse(contract=contract_to_proto(moved))
+
+    def RecordSignature(
+        self, request: pb.RecordSignatureRequest, context: Any
+    ) -> pb.RecordSignatureResponse:
+        if request.method != pb.SIGNATURE_METHOD_MANUAL:
+            raise ValidationFailed(
+                [FieldViolation("method", "only manual signing is recorded here")]
+            )
+        moved = self.apps.contracts.sign(
+            current_principal(),
+            request.contract_id,
+            signatories_in(list(request.signatories)),
+            parse_date(request.signed_date, "signed_date"),
+            request.file_sha256,
+            request.expected_version,
+        )
+        return pb.RecordSignatureResponse(contract=contract_to_proto(moved))
+
+    def CompleteContract(
+        self, request: pb.CompleteContractRequest, context: Any
+    ) -> pb.CompleteContractResponse:
+        moved = self.apps.contracts.complete(
+            current_principal(), request.id, request.expected_version
+        )
+        return pb.CompleteContractResponse(contract=contract_to_proto(moved))
+
+    def TerminateContract(
+        self, request: pb.TerminateContractRequest, context: Any
+    ) -> pb.TerminateContractResponse:
+        moved = self.apps.contracts.terminate(
+            current_principal(), request.id, request.reason, request.expected_version
+        )
+        return pb.TerminateContractResponse(contract=contract_to_proto(moved))

@@ -6,7 +6,8 @@ from crm.contract.v1 import contract_pb2 as pb
 from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.rpc.protojson import timestamp
 
-from contract.contracts.domain.contract import Contract, parse_date
+from contract.contracts.domain.approval import Step
+from contract.contracts.domain.contract import Contract, Signatory, Signature, parse_date
 from contract.contracts.domain.instalments import Instalment
 from contract.contracts.domain.lines import Line, LineInput
 from contract.contracts.store import ContractFilter
@@ -185,6 +186,38 @@ def _clauses(c: Contract) -> list[pb.Clause]:
     ]
 
 
+def step_to_proto(x: Step) -> pb.ApprovalStep:
+    return pb.ApprovalStep(
+        id=x.id,
+        sequence=x.sequence,
+        role=pb.ApprovalRole.Value("APPROVAL_ROLE_" + x.role.upper()),
+        rule=x.rule,
+        status=pb.StepStatus.Value("STEP_STATUS_" + x.status.upper()),
+        approver_id=x.approver_id,
+        comment=x.comment,
+        decided_at=timestamp(x.decided_at),
+    )
+
+
+def signature_to_proto(sig: Signature | None) -> pb.Signature | None:
+    if sig is None:
+        return None
+    return pb.Signature(
+        method=pb.SIGNATURE_METHOD_MANUAL,
+        signatories=[
+            pb.Signatory(party=x.party, name=x.name, title=x.title) for x in sig.signatories
+        ],
+        signed_date=sig.signed_date.isoformat(),
+        signed_at=timestamp(sig.recorded_at),
+        recorded_by=sig.recorded_by,
+        file_sha256=sig.file_sha256,
+    )
+
+
+def signatories_in(msgs: list[pb.Signatory]) -> tuple[Signatory, ...]:
+    return tuple(Signatory(x.party, x.name, x.title) for x in msgs)
+
+
 def contract_to_proto(c: Contract) -> pb.Contract:
     o = c.origin
     return pb.Contract(
@@ -213,6 +246,11 @@ def contract_to_proto(c: Contract) -> pb.Contract:
         created_at=timestamp(c.created_at),
         updated_at=timestamp(c.updated_at),
         version=c.version,
+        approval_steps=[step_to_proto(x) for x in c.steps],
+        signature=signature_to_proto(c.signature),
+        effective_date=day(c.effective_date),
+        termination_reason=c.termination_reason,
+        submitted_by=c.submitted_by,
         **_common(c),
     )
 
@@ -228,5 +266,7 @@ def version_to_proto(c: Contract) -> pb.ContractVersion:
         tax_total=money(c.totals.tax_total, c.currency),
         net_total=money(c.totals.net_total, c.currency),
         created_at=timestamp(c.updated_at),
+        approval_steps=[step_to_proto(x) for x in c.steps],
+        signature=signature_to_proto(c.signature),
         **_common(c),
     )

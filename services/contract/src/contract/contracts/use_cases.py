@@ -25,7 +25,17 @@ from crm_runtime.errors import (
 from crm_runtime.principal import Principal
 
 from contract.contracts.domain import contract as rules
-from contract.contracts.domain.contract import Content, Contract, ContractClause, Origin, Party
+from contract.contracts.domain import lifecycle
+from contract.contracts.domain.approval import DEFAULT_POLICY
+from contract.contracts.domain.contract import (
+    Content,
+    Contract,
+    ContractClause,
+    Origin,
+    Party,
+    Signatory,
+    Signature,
+)
 from contract.contracts.domain.instalments import Instalment, given_problems
 from contract.contracts.domain.lines import Line, LineInput, computed, input_problems
 from contract.contracts.domain.sources import (
@@ -377,6 +387,93 @@ class ContractApp:
             return saved
 
         return self.storage.run(work)
+
+    # Lifecycle ---------------------------------------------------------------------------
+
+    def _move(
+        self,
+        principal: Principal,
+        contract_id: str,
+        expected_version: int,
+        move: Callable[[Contract, datetime], Contract],
+    ) -> Contract:
+        def work(tables: Tables) -> Contract:
+            contracts = ContractRepository(tables, principal.tenant_id)
+            current = self._visible(principal, contracts, contract_id)
+            check_version(current.label, current.version, expected_version)
+            moved = move(current, self.clock())
+            contracts.save(moved, current.version)
+            return moved
+
+        return self.storage.run(work)
+
+    def submit(self, principal: Principal, contract_id: str, expected_version: int) -> Contract:
+        """Into approval: the chain the tenant's policy chooses for this contract."""
+        return self._move(
+            principal,
+            contract_id,
+            expected_version,
+            lambda c, now: lifecycle.submit(c, DEFAULT_POLICY, principal.user_id, now, self.new_id),
+        )
+
+    def decide(
+        self, principal: Principal, contract_id: str, step_id: str, approve: bool, comment: str
+    ) -> Contract:
+        """One step's decision, once: of two deciders at once one wins, the other 409."""
+        return self._move(
+            principal,
+            contract_id,
+            0,
+            lambda c, now: lifecycle.decide(c, step_id, approve, comment, principal, now),
+        )
+
+    def send_for_signature(
+        self, principal: Principal, contract_id: str, expected_version: int
+    ) -> Contract:
+        return self._move(
+            principal,
+            contract_id,
+            expected_version,
+            lambda c, now: lifecycle.send_for_signature(c, principal.user_id, now),
+        )
+
+    def sign(
+        self,
+        principal: Principal,
+        contract_id: str,
+        signatories: tuple[Signatory, ...],
+        signed_date: date | None,
+        file_sha256: str,
+        expected_version: int,
+    ) -> Contract:
+        if signed_date is None:
+            raise ValidationFailed([FieldViolation("signed_date", "is required")])
+
+        def move(c: Contract, now: datetime) -> Contract:
+            signature = Signature(
+                "manual", signatories, signed_date, file_sha256, principal.user_id, now
+            )
+            return lifecycle.sign(c, signature, now)
+
+        return self._move(principal, contract_id, expected_version, move)
+
+    def complete(self, principal: Principal, contract_id: str, expected_version: int) -> Contract:
+        return self._move(
+            principal,
+            contract_id,
+            expected_version,
+            lambda c, now: lifecycle.complete(c, principal.user_id, now),
+        )
+
+    def terminate(
+        self, principal: Principal, contract_id: str, reason: str, expected_version: int
+    ) -> Contract:
+        return self._move(
+            principal,
+            contract_id,
+            expected_version,
+            lambda c, now: lifecycle.terminate(c, reason, principal.user_id, now),
+        )
 
 
 __all__ = [

@@ -15,6 +15,7 @@ from crm_runtime.messaging.events import DomainEvent
 from crm_runtime.principal import Principal
 
 from contract.contracts.domain import instalments
+from contract.contracts.domain.approval import Step
 from contract.contracts.domain.instalments import Instalment
 from contract.contracts.domain.lines import Line, Totals, totals
 from contract.domain.money import money_payload, text
@@ -79,6 +80,23 @@ class ContractClause:
 
 
 @dataclass(frozen=True)
+class Signatory:
+    party: str  # customer, supplier
+    name: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Signature:
+    method: str  # manual
+    signatories: tuple[Signatory, ...]
+    signed_date: date
+    file_sha256: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
 class Content:
     """What a saved change of a draft may change (and what a version freezes)."""
 
@@ -126,6 +144,11 @@ class Contract:
     updated_at: datetime
     version: int = 1
     document_version: int = 1
+    steps: tuple[Step, ...] = ()  # the approval chain of the current submission
+    submitted_by: str = ""
+    signature: Signature | None = None
+    effective_date: date | None = None
+    termination_reason: str = ""
     events: tuple[DomainEvent, ...] = field(default=(), compare=False)
 
     @property
