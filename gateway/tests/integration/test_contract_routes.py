@@ -289,3 +289,83 @@ def test_a_won_deals_quote_becomes_a_contract_with_versions(api):
         ).status_code
         == 403
     )
+
+
+SCAN = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+BOTH = [
+    {"party": "customer", "name": "王芳", "title": "总经理"},
+    {"party": "supplier", "name": "李雷"},
+]
+
+
+def test_approval_by_role_signing_and_activation(api):
+    legal, rep = "legal", "sales_rep"
+    template = ok(api(legal, "POST", "/v1/contract-templates", json=TEMPLATE), 201)
+    account = ok(api(rep, "POST", "/v1/accounts", json={"name": "北京星河科技有限公司"}), 201)
+    big = [{"description": "ERP 许可", "quantity": "1", "unit_price": money("1280000")}]
+    made = ok(
+        api(
+            rep,
+            "POST",
+            "/v1/contracts",
+            json={"template_id": template["id"], "account_id": account["id"], "lines": big},
+        ),
+        201,
+    )
+    path = f"/v1/contracts/{made['id']}"
+    early = api(
+        rep,
+        "POST",
+        f"{path}/sign",
+        json={"signatories": BOTH, "signed_date": "2026-12-01", "file_sha256": SCAN},
+    )
+    assert early.status_code == 409 and "out_for_signature" in early.json()["detail"]
+    submitted = api(rep, "POST", f"{path}/submit", headers={"If-Match": '"1"'}, json={})
+    chain = ok(submitted)["approval_steps"]
+    assert submitted.headers["ETag"] == '"2"'
+    assert [(s["role"], s["rule"], s["status"]) for s in chain] == [
+        ("legal", "legal: always", "pending"),
+        ("finance", "finance: amount 1,280,000.00 ≥ 200,000.00", "waiting"),
+        ("general_manager", "general_manager: amount 1,280,000.00 ≥ 1,000,000.00", "waiting"),
+    ]
+
+    def decide(role, step, **body):
+        return api(role, "POST", f"{path}/approval-steps/{step['id']}/decision", json=body)
+
+    assert decide(rep, chain[0], decision="approve").status_code == 403  # a rep never approves
+    assert decide("finance", chain[0], decision="approve").status_code == 403  # legal's step
+    no_reason = decide(legal, chain[0], decision="reject")
+    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "comment"
+    ok(decide(legal, chain[0], decision="approve"))
+    assert decide(legal, chain[0], decision="approve").status_code == 409
+    ok(decide("finance", chain[1], decision="approve"))
+    approved = ok(decide("sales_director", chain[2], decision="approve"))
+    assert approved["status"] == "approved" and [
+        s["approver_id"] for s in approved["approval_steps"]
+    ] == ["legal-1", "finance-1", "sales_director-1"]
+    sent = api(rep, "POST", f"{path}/send-for-signature")
+    assert ok(sent)["status"] == "out_for_signature"
+    one_side = api(
+        rep,
+        "POST",
+        f"{path}/sign",
+        json={"signatories": BOTH[:1], "signed_date": "2026-12-01", "file_sha256": SCAN},
+    )
+    assert one_side.status_code == 422 and one_side.json()["errors"][0]["field"] == "signatories"
+    signed = ok(
+        api(
+            rep,
+            "POST",
+            f"{path}/sign",
+            headers={"If-Match": sent.headers["ETag"]},
+            json={"signatories": BOTH, "signed_date": "2026-12-01", "file_sha256": SCAN},
+        )
+    )
+    assert (signed["status"], signed["effective_date"], signed["signature"]["file_sha256"]) == (
+        "active",
+        "2026-12-01",
+        SCAN,
+    )
+    assert api(rep, "POST", f"{path}/terminate", json={"reason": ""}).status_code == 422
+    ended = ok(api(legal, "POST", f"{path}/terminate", json={"reason": "客户违约"}))
+    assert (ended["status"], ended["termination_reason"]) == ("terminated", "客户违约")

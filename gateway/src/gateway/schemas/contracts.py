@@ -12,7 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from gateway.conventions.bodies import RequestBody
 from gateway.schemas.mapping import from_proto
-from gateway.schemas.values import DATE_OR_EMPTY, Money, money_to_proto, output_date, proto_enum
+from gateway.schemas.values import (
+    DATE,
+    DATE_OR_EMPTY,
+    Money,
+    money_to_proto,
+    output_date,
+    proto_enum,
+)
 
 STATUS = "CONTRACT_STATUS_"
 ContractStatus = Literal[
@@ -166,6 +173,34 @@ class ContractClauseOut(BaseModel):
     edited: bool = Field(description="differs from the template version's text")
 
 
+class ApprovalStepOut(BaseModel):
+    id: str
+    sequence: int
+    role: str = proto_enum(pb.ApprovalRole)
+    rule: str = Field(
+        description='why the step is in the chain, e.g. "finance: amount 1,280,000.00 ≥ 200,000.00"'
+    )
+    status: str = proto_enum(pb.StepStatus)
+    approver_id: str
+    comment: str
+    decided_at: datetime | None
+
+
+class SignatoryOut(BaseModel):
+    party: str
+    name: str
+    title: str
+
+
+class SignatureOut(BaseModel):
+    method: str = proto_enum(pb.SignatureMethod)
+    signatories: list[SignatoryOut]
+    signed_date: str = output_date()
+    signed_at: datetime | None = Field(description="when it was recorded")
+    file_sha256: str
+    recorded_by: str
+
+
 class ContractOut(BaseModel):
     id: str
     number: str = Field(description='e.g. "HT-2026-000123"')
@@ -196,6 +231,11 @@ class ContractOut(BaseModel):
     field_values: dict[str, str]
     start_date: str = output_date()
     end_date: str = output_date()
+    approval_steps: list[ApprovalStepOut] = Field(description="the chain of the current submission")
+    submitted_by: str
+    signature: SignatureOut | None
+    effective_date: str = output_date("in force from; set once active")
+    termination_reason: str
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -229,6 +269,55 @@ class ContractPage(BaseModel):
 class ContractVersionPage(BaseModel):
     items: list[ContractVersionOut]
     next_cursor: str
+
+
+class ContractSubmitIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "请法务审核"}]})
+    note: str = Field("", max_length=500)
+
+
+class ContractDecisionIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"decision": "reject", "comment": "违约金条款需修改"}]}
+    )
+    decision: Literal["approve", "reject"]
+    comment: str = Field("", max_length=1000, description="required when rejecting")
+
+
+class ContractSignatoryIn(RequestBody):
+    party: Literal["customer", "supplier"]
+    name: str = Field(min_length=1, max_length=100)
+    title: str = Field("", max_length=100)
+
+
+class ContractSignIn(RequestBody):
+    """Manual signing: both parties' signatories, the date on the paper, and the SHA-256
+    of the uploaded scan."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "signatories": [
+                        {"party": "customer", "name": "王芳", "title": "总经理"},
+                        {"party": "supplier", "name": "李雷", "title": "销售总监"},
+                    ],
+                    "signed_date": "2026-12-03",
+                    "file_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                }
+            ]
+        }
+    )
+    signatories: list[ContractSignatoryIn] = Field(min_length=1, max_length=10)
+    signed_date: str = Field(pattern=DATE, description="YYYY-MM-DD, the date on the paper")
+    file_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the scan, hex")
+
+
+class ContractTerminateIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "客户违约，双方协商解除"}]}
+    )
+    reason: str = Field(min_length=1, max_length=1000)
 
 
 def _lines(items: list[ContractLineIn]) -> list[pb.ContractLine]:
@@ -297,8 +386,12 @@ def contract_patch(body: ContractPatch) -> tuple[pb.ContractInput, list[str]]:
     return msg, mask
 
 
+def signature_out(parent: pb.Contract | pb.ContractVersion) -> SignatureOut | None:
+    return from_proto(SignatureOut, parent.signature) if parent.HasField("signature") else None
+
+
 def contract_out(c: pb.Contract) -> ContractOut:
-    return from_proto(ContractOut, c)
+    return from_proto(ContractOut, c, signature=signature_out(c))
 
 
 def version_out(v: pb.ContractVersion) -> ContractVersionOut:
