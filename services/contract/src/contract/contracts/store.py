@@ -82,15 +82,13 @@ def list_query(f: ContractFilter, principal: Principal) -> Doc:
         start["$lte"] = f.effective_to
     if start:
         query["start_date"] = {**start, "$ne": ""}
-    scope: list[Doc] = []
     if principal.scope == "own":
-        scope = [{"owner_id": principal.user_id}, {"created_by": principal.user_id}]
+        query["owner_id"] = principal.user_id
     elif principal.scope == "team":
-        scope = [{"owner_id": principal.user_id}, {"created_by": principal.user_id}]
+        mine: list[Doc] = [{"owner_id": principal.user_id}]
         if principal.team_id:
-            scope.append({"team_id": principal.team_id})
-    if scope:
-        query["$and"] = [{"$or": scope}]
+            mine.append({"team_id": principal.team_id})
+        query["$and"] = [{"$or": mine}]
     return query
 
 

@@ -156,10 +156,8 @@ class Contract:
         return f"contract {self.number or self.id}"
 
     def visible_to(self, principal: Principal) -> bool:
-        """The data scope: all, the team's, or one's own (owned or drafted)."""
-        if principal.scope == "all":
-            return True
-        if principal.user_id in (self.owner_id, self.created_by):
+        """The data scope: all, the team's (and one's own), or one's own (owned)."""
+        if principal.scope == "all" or principal.user_id == self.owner_id:
             return True
         return (
             principal.scope == "team" and bool(self.team_id) and self.team_id == principal.team_id
