@@ -124,7 +124,14 @@ def test_the_demo_people_team_and_keys_are_made_once(mongo_uri, database_name):
     assert sorted(first["keys"]) == sorted([*variables, demo.SIGN_IN])
     (team,) = first["teams"]
     by_role = {u["roles"][0]: u for u in first["users"]}
-    assert sorted(by_role) == ["admin", "finance", "legal", "sales_director", "sales_manager", "sales_rep"]
+    assert sorted(by_role) == [
+        "admin",
+        "finance",
+        "legal",
+        "sales_director",
+        "sales_manager",
+        "sales_rep",
+    ]
     assert team["manager_id"] == by_role["sales_manager"]["_id"]
     in_team = {role for role, u in by_role.items() if u["team_id"] == team["_id"]}
     assert in_team == {"sales_director", "sales_manager", "sales_rep"}
