@@ -369,3 +369,35 @@ def test_approval_by_role_signing_and_activation(api):
     assert api(rep, "POST", f"{path}/terminate", json={"reason": ""}).status_code == 422
     ended = ok(api(legal, "POST", f"{path}/terminate", json={"reason": "客户违约"}))
     assert (ended["status"], ended["termination_reason"]) == ("terminated", "客户违约")
+
+
+def test_the_tenant_replaces_its_approval_policy(api):
+    policy = api("legal", "GET", "/v1/contract-approval-policy")
+    assert ok(policy)["rules"][0] == {
+        "role": "legal",
+        "always": True,
+        "min_value": None,
+        "min_line_discount_percent": "",
+        "max_term_days": 0,
+        "standard_clause_edited": False,
+    }
+    assert policy.headers["ETag"] == '"1"'
+    mine = {
+        "rules": [
+            {"role": "finance", "always": True},
+            {"role": "legal", "min_value": money("5000")},
+        ]
+    }
+    assert api("sales_rep", "PUT", "/v1/contract-approval-policy", json=mine).status_code == 403
+    twice = api("legal", "PUT", "/v1/contract-approval-policy", json={"rules": [{"role": "legal"}]})
+    assert twice.status_code == 422 and twice.json()["errors"][0]["field"] == "rules[0]"
+    replaced = api(
+        "legal", "PUT", "/v1/contract-approval-policy", headers={"If-Match": '"1"'}, json=mine
+    )
+    assert (
+        ok(replaced)["rules"][1]["min_value"] == money("5000") and replaced.headers["ETag"] == '"2"'
+    )
+    stale = api(
+        "admin", "PUT", "/v1/contract-approval-policy", headers={"If-Match": '"1"'}, json=mine
+    )
+    assert stale.status_code == 412 and stale.headers["ETag"] == '"2"'

@@ -18,12 +18,16 @@ from gateway.conventions.problems import PROBLEM_RESPONSES
 from gateway.dependencies import CallOptions, ContractClient
 from gateway.identity.caller import Caller
 from gateway.schemas.contracts import (
+    ApprovalPolicyIn,
+    ApprovalPolicyOut,
     ContractDecisionIn,
     ContractOut,
     ContractSignIn,
     ContractSubmitIn,
     ContractTerminateIn,
     contract_out,
+    policy_in,
+    policy_out,
 )
 from gateway.schemas.values import STALE
 
@@ -191,3 +195,48 @@ async def terminate_contract(
         **options,
     )
     return _answer(response, reply.contract)
+
+
+@router.get(
+    "/v1/contract-approval-policy",
+    response_model=ApprovalPolicyOut,
+    summary="The tenant's contract approval policy (ETag)",
+)
+async def get_policy(
+    caller: Annotated[Caller, Depends(authorize("approval_policy:read"))],
+    contract_service: ContractClient,
+    options: CallOptions,
+    response: Response,
+) -> ApprovalPolicyOut:
+    """The default (legal always; finance from 200,000, a 15 % line discount or terms
+    over 90 days; the general manager from 1,000,000 or an edited standard clause) until
+    the tenant replaces it."""
+    reply = await contract_service.GetApprovalPolicy(pb.GetApprovalPolicyRequest(), **options)
+    set_etag(response, reply.policy.version)
+    return policy_out(reply.policy)
+
+
+@router.put(
+    "/v1/contract-approval-policy",
+    response_model=ApprovalPolicyOut,
+    responses=STALE,
+    summary="Replace the contract approval policy",
+)
+async def replace_policy(
+    body: ApprovalPolicyIn,
+    caller: Annotated[Caller, Depends(authorize("approval_policy:manage"))],
+    contract_service: ContractClient,
+    options: CallOptions,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ApprovalPolicyOut:
+    """Each role once, each rule with a condition; contracts submitted already keep
+    their chain."""
+    reply = await contract_service.UpdateApprovalPolicy(
+        pb.UpdateApprovalPolicyRequest(
+            policy=policy_in(body), expected_version=if_match_version(if_match)
+        ),
+        **options,
+    )
+    set_etag(response, reply.policy.version)
+    return policy_out(reply.policy)

@@ -396,3 +396,86 @@ def contract_out(c: pb.Contract) -> ContractOut:
 
 def version_out(v: pb.ContractVersion) -> ContractVersionOut:
     return from_proto(ContractVersionOut, v)
+
+
+ApprovalRoleName = Literal["legal", "finance", "general_manager"]
+POLICY_EXAMPLE: dict[str, JsonValue] = {
+    "rules": [
+        {"role": "legal", "always": True},
+        {
+            "role": "finance",
+            "min_value": {"amount": "200000", "currency": "CNY"},
+            "min_line_discount_percent": "15",
+            "max_term_days": 90,
+        },
+        {
+            "role": "general_manager",
+            "min_value": {"amount": "1000000", "currency": "CNY"},
+            "standard_clause_edited": True,
+        },
+    ]
+}
+
+
+class ApprovalRuleIn(RequestBody):
+    """A role joins the chain when any of its conditions holds."""
+
+    role: ApprovalRoleName
+    always: bool = False
+    min_value: Money | None = Field(None, description="the contract value is at least this")
+    min_line_discount_percent: str | None = Field(
+        None,
+        pattern=r"^\d{1,3}(\.\d{1,9})?$",
+        max_length=14,
+        description="a line's discount is at least this",
+    )
+    max_term_days: int | None = Field(
+        None, ge=1, le=3650, description="an instalment is due later than this"
+    )
+    standard_clause_edited: bool = False
+
+
+class ApprovalPolicyIn(RequestBody):
+    """The whole policy: rules in the order of the chain."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [POLICY_EXAMPLE]})
+    rules: list[ApprovalRuleIn] = Field(min_length=1, max_length=3)
+
+
+class ApprovalRuleOut(BaseModel):
+    role: str = proto_enum(pb.ApprovalRole)
+    always: bool
+    min_value: Money | None
+    min_line_discount_percent: str
+    max_term_days: int
+    standard_clause_edited: bool
+
+
+class ApprovalPolicyOut(BaseModel):
+    rules: list[ApprovalRuleOut]
+    version: int = Field(description="Also the ETag; 1 until first replaced")
+
+
+def policy_in(body: ApprovalPolicyIn) -> pb.ApprovalPolicy:
+    return pb.ApprovalPolicy(
+        rules=[
+            pb.ApprovalRule(
+                role=pb.ApprovalRole.Value("APPROVAL_ROLE_" + r.role.upper()),
+                sequence=i + 1,
+                always=r.always,
+                min_value=money_to_proto(r.min_value),
+                min_discount_percent=r.min_line_discount_percent or "",
+                max_term_days=r.max_term_days or 0,
+                standard_clause_edited=r.standard_clause_edited,
+            )
+            for i, r in enumerate(body.rules)
+        ]
+    )
+
+
+def policy_out(p: pb.ApprovalPolicy) -> ApprovalPolicyOut:
+    rules = [
+        from_proto(ApprovalRuleOut, r, min_line_discount_percent=r.min_discount_percent)
+        for r in p.rules
+    ]
+    return ApprovalPolicyOut(rules=rules, version=p.version)

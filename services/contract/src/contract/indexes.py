@@ -17,6 +17,7 @@ from pymongo.database import Database
 
 TEMPLATES, TEMPLATE_VERSIONS = "contract_templates", "contract_template_versions"
 CONTRACTS, CONTRACT_VERSIONS, COUNTERS = "contracts", "contract_versions", "contract_counters"
+POLICIES = "contract_approval_policies"  # one document per tenant, read by _id
 
 NEWEST: list[IndexKey] = [("created_at", -1), ("_id", -1)]
 NEWEST_FIRST = SortKey("created_at", descending=True)

@@ -134,3 +134,22 @@ def test_the_lifecycle_round_trips_and_its_events_fit_their_messages(apps, stora
         "ContractSigned",
         "ContractActivated",
     ]
+
+
+def test_the_approval_policy_round_trips(apps):
+    from contract.contracts.domain.approval import DEFAULT_POLICY, Rule
+
+    assert apps.contracts.policy(LEGAL) == (DEFAULT_POLICY, 1)
+    mine = (
+        Rule("legal", always=True),
+        Rule(
+            "finance",
+            min_value=Decimal("100000.50"),
+            min_line_discount=Decimal("12.5"),
+            max_term_days=60,
+        ),
+    )
+    assert apps.contracts.replace_policy(LEGAL, mine, 1) == (mine, 2)
+    assert apps.contracts.policy(LEGAL) == (mine, 2)
+    assert apps.contracts.replace_policy(LEGAL, DEFAULT_POLICY, 2) == (DEFAULT_POLICY, 3)
+    assert apps.contracts.policy(STRANGER) == (DEFAULT_POLICY, 1)

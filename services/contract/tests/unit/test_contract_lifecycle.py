@@ -161,3 +161,22 @@ def test_signed_by_both_parties_the_contract_is_active_and_carries_its_instalmen
     assert (ended.status, ended.termination_reason) == ("terminated", "客户破产")
     with pytest.raises(FailedPrecondition):
         apps.contracts.complete(REP, c.id, 0)
+
+
+def test_the_tenants_policy_replaces_the_default_under_its_version(apps, template):
+    from contract.contracts.domain.approval import DEFAULT_POLICY, Rule
+    from crm_runtime.errors import StaleVersion
+
+    assert apps.contracts.policy(LEGAL) == (DEFAULT_POLICY, 1)
+    with pytest.raises(ValidationFailed) as bad:
+        apps.contracts.replace_policy(LEGAL, (Rule("legal"), Rule("legal", always=True)), 1)
+    assert [v.field for v in bad.value.violations] == ["rules[0]", "rules[1].role"]
+    mine = (Rule("finance", always=True), Rule("legal", min_value=Decimal(5000)))
+    assert apps.contracts.replace_policy(LEGAL, mine, 1) == (mine, 2)
+    with pytest.raises(StaleVersion):
+        apps.contracts.replace_policy(LEGAL, DEFAULT_POLICY, 1)
+    chain = apps.contracts.submit(REP, drafted(apps, template).id, 1).steps
+    assert [(s.role, s.rule) for s in chain] == [
+        ("finance", "finance: always"),
+        ("legal", "legal: amount 9,281.97 ≥ 5,000.00"),
+    ]

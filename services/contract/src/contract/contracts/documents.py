@@ -14,7 +14,7 @@ from typing import Any
 
 from crm_runtime.storage.repository import decimal128
 
-from contract.contracts.domain.approval import Step
+from contract.contracts.domain.approval import Rule, Step
 from contract.contracts.domain.contract import (
     Content,
     Contract,
@@ -200,4 +200,24 @@ def contract_from_doc(d: Doc) -> Contract:
         signature=_signature(d.get("signature")),
         effective_date=_date(d.get("effective_date", "")),
         termination_reason=d.get("termination_reason", ""),
+    )
+
+
+def rule_to_doc(r: Rule) -> Doc:
+    return {
+        **asdict(r),
+        "min_value": None if r.min_value is None else dec(r.min_value),
+        "min_line_discount": None if r.min_line_discount is None else dec(r.min_line_discount),
+    }
+
+
+def rule_from_doc(d: Doc) -> Rule:
+    return Rule(
+        **{
+            **d,
+            "min_value": None if d["min_value"] is None else undec(d["min_value"]),
+            "min_line_discount": None
+            if d["min_line_discount"] is None
+            else undec(d["min_line_discount"]),
+        }
     )

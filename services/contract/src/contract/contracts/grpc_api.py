@@ -15,6 +15,8 @@ from contract.contracts.proto import (
     contract_to_proto,
     draft_request,
     filter_of,
+    policy_to_proto,
+    rules_in,
     signatories_in,
     version_to_proto,
 )
@@ -143,3 +145,21 @@ class ContractRpcs:
             current_principal(), request.id, request.reason, request.expected_version
         )
         return pb.TerminateContractResponse(contract=contract_to_proto(moved))
+
+    def GetApprovalPolicy(
+        self, request: pb.GetApprovalPolicyRequest, context: Any
+    ) -> pb.GetApprovalPolicyResponse:
+        rules, version = self.apps.contracts.policy(current_principal())
+        return pb.GetApprovalPolicyResponse(policy=policy_to_proto(rules, version))
+
+    def UpdateApprovalPolicy(
+        self, request: pb.UpdateApprovalPolicyRequest, context: Any
+    ) -> pb.UpdateApprovalPolicyResponse:
+        if request.policy.use_oa:
+            raise ValidationFailed(
+                [FieldViolation("use_oa", "deciding in the tenant's OA is not built yet")]
+            )
+        rules, version = self.apps.contracts.replace_policy(
+            current_principal(), rules_in(request.policy), request.expected_version
+        )
+        return pb.UpdateApprovalPolicyResponse(policy=policy_to_proto(rules, version))

@@ -6,7 +6,7 @@ from crm.contract.v1 import contract_pb2 as pb
 from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.rpc.protojson import timestamp
 
-from contract.contracts.domain.approval import Step
+from contract.contracts.domain.approval import Rule, Step
 from contract.contracts.domain.contract import Contract, Signatory, Signature, parse_date
 from contract.contracts.domain.instalments import Instalment
 from contract.contracts.domain.lines import Line, LineInput
@@ -270,3 +270,48 @@ def version_to_proto(c: Contract) -> pb.ContractVersion:
         signature=signature_to_proto(c.signature),
         **_common(c),
     )
+
+
+def rule_to_proto(r: Rule, sequence: int) -> pb.ApprovalRule:
+    msg = pb.ApprovalRule(
+        role=pb.ApprovalRole.Value("APPROVAL_ROLE_" + r.role.upper()),
+        sequence=sequence,
+        always=r.always,
+        min_discount_percent=text(r.min_line_discount) if r.min_line_discount is not None else "",
+        max_term_days=r.max_term_days or 0,
+        standard_clause_edited=r.standard_clause_edited,
+    )
+    if r.min_value is not None:
+        msg.min_value.CopyFrom(money(r.min_value, "CNY"))
+    return msg
+
+
+def policy_to_proto(rules: tuple[Rule, ...], version: int) -> pb.ApprovalPolicy:
+    return pb.ApprovalPolicy(
+        rules=[rule_to_proto(r, i + 1) for i, r in enumerate(rules)], version=version
+    )
+
+
+def rules_in(policy: pb.ApprovalPolicy) -> tuple[Rule, ...]:
+    """The rules in their `sequence` order (the chain's order)."""
+    ordered = sorted(enumerate(policy.rules), key=lambda x: (x[1].sequence, x[0]))
+    out = []
+    for i, r in ordered:
+        role = pb.ApprovalRole.Name(r.role).removeprefix("APPROVAL_ROLE_").lower()
+        out.append(
+            Rule(
+                role=role,
+                always=r.always,
+                min_value=amount_of(r.min_value, f"rules[{i}].min_value")
+                if r.HasField("min_value")
+                else None,
+                min_line_discount=decimal_of(
+                    r.min_discount_percent, f"rules[{i}].min_line_discount_percent"
+                )
+                if r.min_discount_percent
+                else None,
+                max_term_days=r.max_term_days or None,
+                standard_clause_edited=r.standard_clause_edited,
+            )
+        )
+    return tuple(out)

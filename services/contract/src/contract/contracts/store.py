@@ -15,9 +15,12 @@ from contract.contracts.documents import (
     contract_to_doc,
     dec,
     query_tokens,
+    rule_from_doc,
+    rule_to_doc,
     version_key,
     version_to_doc,
 )
+from contract.contracts.domain.approval import DEFAULT_POLICY, Rule
 from contract.contracts.domain.contract import Contract, format_number, sequence_name
 from contract.indexes import (
     CONTRACT_NUMBERS,
@@ -25,6 +28,7 @@ from contract.indexes import (
     CONTRACTS,
     COUNTERS,
     NEWEST_FIRST,
+    POLICIES,
     VERSION_SORT,
     VERSIONS_OF_CONTRACT,
     contract_list_index,
@@ -139,3 +143,31 @@ class ContractRepository:
     def page(self, query: Doc, limit: int, after: tuple[Any, str] | None) -> list[Contract]:
         docs = self.current.page(query, NEWEST_FIRST, limit, after, contract_list_index(query))
         return [contract_from_doc(d) for d in docs]
+
+
+POLICY_ID = "approval-policy"
+
+
+class PolicyRepository:
+    """The tenant's approval policy: the default until first replaced (version 1)."""
+
+    def __init__(self, tables: Tables, tenant_id: str) -> None:
+        self.table = tables.table(POLICIES, tenant_id)
+
+    def get(self) -> tuple[tuple[Rule, ...], int]:
+        doc = self.table.get(POLICY_ID)
+        if doc is None:
+            return DEFAULT_POLICY, 1
+        return tuple(rule_from_doc(r) for r in doc["rules"]), int(doc["version"])
+
+    def replace(self, rules: tuple[Rule, ...], expected_version: int) -> int:
+        doc = {
+            "_id": POLICY_ID,
+            "rules": [rule_to_doc(r) for r in rules],
+            "version": expected_version + 1,
+        }
+        if self.table.get(POLICY_ID) is None:
+            self.table.insert(doc)  # replacing the default: two at once, one is refused
+        else:
+            self.table.replace(doc, expected_version, "the contract approval policy")
+        return expected_version + 1

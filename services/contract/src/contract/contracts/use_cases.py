@@ -26,7 +26,7 @@ from crm_runtime.principal import Principal
 
 from contract.contracts.domain import contract as rules
 from contract.contracts.domain import lifecycle
-from contract.contracts.domain.approval import DEFAULT_POLICY
+from contract.contracts.domain.approval import Rule, policy_problems
 from contract.contracts.domain.contract import (
     Content,
     Contract,
@@ -47,7 +47,12 @@ from contract.contracts.domain.sources import (
     check_quote,
     customer,
 )
-from contract.contracts.store import ContractFilter, ContractRepository, list_query
+from contract.contracts.store import (
+    ContractFilter,
+    ContractRepository,
+    PolicyRepository,
+    list_query,
+)
 from contract.domain.money import is_currency
 from contract.indexes import NEWEST_FIRST, VERSION_SORT
 from contract.paging import one_page
@@ -409,12 +414,37 @@ class ContractApp:
 
     def submit(self, principal: Principal, contract_id: str, expected_version: int) -> Contract:
         """Into approval: the chain the tenant's policy chooses for this contract."""
-        return self._move(
-            principal,
-            contract_id,
-            expected_version,
-            lambda c, now: lifecycle.submit(c, DEFAULT_POLICY, principal.user_id, now, self.new_id),
-        )
+
+        def work(tables: Tables) -> Contract:
+            contracts = ContractRepository(tables, principal.tenant_id)
+            current = self._visible(principal, contracts, contract_id)
+            check_version(current.label, current.version, expected_version)
+            rules, _ = PolicyRepository(tables, principal.tenant_id).get()
+            moved = lifecycle.submit(current, rules, principal.user_id, self.clock(), self.new_id)
+            contracts.save(moved, current.version)
+            return moved
+
+        return self.storage.run(work)
+
+    # The tenant's approval policy ------------------------------------------------------
+
+    def policy(self, principal: Principal) -> tuple[tuple[Rule, ...], int]:
+        return self.storage.run(lambda t: PolicyRepository(t, principal.tenant_id).get())
+
+    def replace_policy(
+        self, principal: Principal, rules: tuple[Rule, ...], expected_version: int
+    ) -> tuple[tuple[Rule, ...], int]:
+        """The whole ordered policy, under the caller's expected version; contracts
+        submitted already keep their chain."""
+        require(policy_problems(rules))
+
+        def work(tables: Tables) -> tuple[tuple[Rule, ...], int]:
+            policies = PolicyRepository(tables, principal.tenant_id)
+            _, current = policies.get()
+            check_version("the contract approval policy", current, expected_version)
+            return rules, policies.replace(rules, current)
+
+        return self.storage.run(work)
 
     def decide(
         self, principal: Principal, contract_id: str, step_id: str, approve: bool, comment: str

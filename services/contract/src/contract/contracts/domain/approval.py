@@ -37,6 +37,43 @@ DEFAULT_POLICY: tuple[Rule, ...] = (
 )
 
 
+ROLES = tuple(DECIDED_BY)
+MAX_DAYS = 3650
+
+
+def policy_problems(rules: tuple[Rule, ...]) -> list[FieldViolation]:
+    """An ordered policy: at least one rule, each role once, each with a condition."""
+    found: list[FieldViolation] = []
+    if not rules:
+        return [FieldViolation("rules", "at least one rule: legal always, for instance")]
+    seen: set[str] = set()
+    for i, r in enumerate(rules):
+        at = f"rules[{i}]"
+        if r.role not in ROLES:
+            found.append(FieldViolation(f"{at}.role", f"must be one of {', '.join(ROLES)}"))
+        elif r.role in seen:
+            found.append(FieldViolation(f"{at}.role", f"{r.role} has a rule already"))
+        seen.add(r.role)
+        conditions = (
+            r.always,
+            r.min_value is not None,
+            r.min_line_discount is not None,
+            r.max_term_days is not None,
+            r.standard_clause_edited,
+        )
+        if not any(conditions):
+            found.append(FieldViolation(at, "needs a condition (always, min_value, ...)"))
+        if r.min_value is not None and r.min_value < 0:
+            found.append(FieldViolation(f"{at}.min_value", "must not be negative"))
+        if r.min_line_discount is not None and not Decimal(0) <= r.min_line_discount <= Decimal(
+            100
+        ):
+            found.append(FieldViolation(f"{at}.min_line_discount_percent", "must be 0 to 100"))
+        if r.max_term_days is not None and not 1 <= r.max_term_days <= MAX_DAYS:
+            found.append(FieldViolation(f"{at}.max_term_days", f"must be 1 to {MAX_DAYS}"))
+    return found
+
+
 @dataclass(frozen=True)
 class Step:
     id: str
