@@ -332,6 +332,14 @@ def test_approval_by_role_signing_and_activation(api):
     def decide(role, step, **body):
         return api(role, "POST", f"{path}/approval-steps/{step['id']}/decision", json=body)
 
+    waiting = ok(api(legal, "GET", "/v1/contracts", params={"awaiting_my_decision": "true"}))[
+        "items"
+    ]
+    assert [c["id"] for c in waiting] == [made["id"]]
+    assert (
+        ok(api("finance", "GET", "/v1/contracts", params={"awaiting_my_decision": "true"}))["items"]
+        == []
+    )
     assert decide(rep, chain[0], decision="approve").status_code == 403  # a rep never approves
     assert decide("finance", chain[0], decision="approve").status_code == 403  # legal's step
     no_reason = decide(legal, chain[0], decision="reject")
@@ -365,6 +373,16 @@ def test_approval_by_role_signing_and_activation(api):
         "active",
         "2026-12-01",
         SCAN,
+    )
+    on_day = {"signed_date_from": "2026-12-01", "signed_date_to": "2026-12-01"}
+    assert [
+        c["id"] for c in ok(api("finance", "GET", "/v1/contracts", params=on_day))["items"]
+    ] == [made["id"]]
+    assert (
+        ok(api("finance", "GET", "/v1/contracts", params={"signed_date_from": "2026-12-02"}))[
+            "items"
+        ]
+        == []
     )
     assert api(rep, "POST", f"{path}/terminate", json={"reason": ""}).status_code == 422
     ended = ok(api(legal, "POST", f"{path}/terminate", json={"reason": "客户违约"}))

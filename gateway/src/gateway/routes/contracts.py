@@ -78,6 +78,11 @@ async def list_contracts(
     value_to: AmountQuery | None = None,
     start_date_from: date | None = None,
     start_date_to: date | None = None,
+    signed_date_from: date | None = None,
+    signed_date_to: date | None = None,
+    awaiting_my_decision: Annotated[
+        bool, Query(description="its pending approval step is one of your roles'")
+    ] = False,
     q: Annotated[
         str, Query(max_length=100, description="text in the number, title or a party's name")
     ] = "",
@@ -94,6 +99,9 @@ async def list_contracts(
         template_id=template_id,
         effective_from=start_date_from.isoformat() if start_date_from else "",
         effective_to=start_date_to.isoformat() if start_date_to else "",
+        signed_from=signed_date_from.isoformat() if signed_date_from else "",
+        signed_to=signed_date_to.isoformat() if signed_date_to else "",
+        awaiting_caller=awaiting_my_decision,
         text=q,
     )
     for field, value in (("value_min", value_from), ("value_max", value_to)):

@@ -34,6 +34,7 @@ VERSIONS_OF_CONTRACT = tenant_index(
 
 # Equality keys a contract list may lead its index with, most selective first.
 CONTRACT_LIST_KEYS = (
+    "pending_role",
     "opportunity_id",
     "account_id",
     "search_tokens",

@@ -118,11 +118,21 @@ def test_the_lifecycle_round_trips_and_its_events_fit_their_messages(apps, stora
     rejected = apps.contracts.decide(LEGAL, c.id, "", False, "改违约条款")
     assert apps.contracts.get(LEGAL, c.id) == rejected
     c = apps.contracts.submit(REP, c.id, rejected.version)
+    assert [
+        x.id for x in apps.contracts.page(LEGAL, ContractFilter(awaiting_caller=True), 50, "")[0]
+    ] == [c.id]
     c = apps.contracts.decide(LEGAL, c.id, "", True, "")
     c = apps.contracts.send_for_signature(REP, c.id, c.version)
     both = (Signatory("customer", "王芳"), Signatory("supplier", "李雷"))
     c = apps.contracts.sign(REP, c.id, both, date(2026, 12, 1), "0f" * 32, c.version)
     assert apps.contracts.get(FINANCE, c.id) == c
+    from contract.contracts.store import ContractFilter as F
+
+    def ids(principal, **f):
+        return [x.id for x in apps.contracts.page(principal, F(**f), 50, "")[0]]
+
+    assert ids(FINANCE, signed_from="2026-12-01", signed_to="2026-12-01") == [c.id]
+    assert ids(FINANCE, signed_to="2026-11-30") == [] and ids(LEGAL, awaiting_caller=True) == []
     assert apps.contracts.version(REP, c.id, 2).status == "pending_approval"
     assert committed_events(storage)[-8:] == [
         "ContractSubmitted",

@@ -116,6 +116,8 @@ def contract_to_doc(c: Contract) -> Doc:
         "submitted_by": c.submitted_by,
         "signature": _signature_doc(c.signature),
         "effective_date": _day(c.effective_date),
+        "signed_date": _day(c.signature.signed_date) if c.signature else "",
+        "pending_role": next((s.role for s in c.steps if s.status == "pending"), ""),
         "termination_reason": c.termination_reason,
         "search_tokens": tokens(c.number, content.title, *(p.name for p in c.parties)),
     }

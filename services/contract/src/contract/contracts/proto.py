@@ -112,6 +112,9 @@ def filter_of(f: pb.ContractFilter) -> ContractFilter:
         value_max=amount_of(f.value_max, "value_max") if f.HasField("value_max") else None,
         effective_from=day(parse_date(f.effective_from, "effective_from")),
         effective_to=day(parse_date(f.effective_to, "effective_to")),
+        signed_from=day(parse_date(f.signed_from, "signed_from")),
+        signed_to=day(parse_date(f.signed_to, "signed_to")),
+        awaiting_caller=f.awaiting_caller,
         text=f.text,
     )
 

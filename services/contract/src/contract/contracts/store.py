@@ -20,7 +20,7 @@ from contract.contracts.documents import (
     version_key,
     version_to_doc,
 )
-from contract.contracts.domain.approval import DEFAULT_POLICY, Rule
+from contract.contracts.domain.approval import DECIDED_BY, DEFAULT_POLICY, Rule
 from contract.contracts.domain.contract import Contract, format_number, sequence_name
 from contract.indexes import (
     CONTRACT_NUMBERS,
@@ -48,6 +48,9 @@ class ContractFilter:
     value_max: Decimal | None = None
     effective_from: str = ""  # start dates, inclusive
     effective_to: str = ""
+    signed_from: str = ""  # signing dates, inclusive
+    signed_to: str = ""
+    awaiting_caller: bool = False  # the pending step is one of the caller's roles
     text: str = ""
 
 
@@ -86,6 +89,16 @@ def list_query(f: ContractFilter, principal: Principal) -> Doc:
         start["$lte"] = f.effective_to
     if start:
         query["start_date"] = {**start, "$ne": ""}
+    signed: Doc = {}
+    if f.signed_from:
+        signed["$gte"] = f.signed_from
+    if f.signed_to:
+        signed["$lte"] = f.signed_to
+    if signed:
+        query["signed_date"] = {**signed, "$ne": ""}
+    if f.awaiting_caller:
+        roles = [step for step, role in DECIDED_BY.items() if role in principal.roles]
+        query["pending_role"] = {"$in": roles or ["-"]}
     if principal.scope == "own":
         query["owner_id"] = principal.user_id
     elif principal.scope == "team":
