@@ -48,6 +48,8 @@ def _plan(collection, query, hint, sort):
         (ALL, ContractFilter(text="云图")),
         (ALL, ContractFilter(template_id="t", effective_from="2026-01-01")),
         (ALL, ContractFilter(team_ids=("east",))),
+        (ALL, ContractFilter(awaiting_caller=True)),
+        (OWN, ContractFilter(signed_from="2026-01-01", signed_to="2026-12-31")),
     ],
 )
 def test_every_contract_list_runs_on_its_index(db, principal, filter_):
