@@ -134,6 +134,42 @@ def test_errors_map_to_codes_and_tenants_are_apart(stubs):
         stub.GetContract(pb.GetContractRequest(id=made.id), metadata=STRANGER)
     assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
     assert not stub.ListContracts(pb.ListContractsRequest(), metadata=STRANGER).contracts
+    submitted = stub.SubmitContractForApproval(
+        pb.SubmitContractForApprovalRequest(id=made.id), metadata=REP
+    ).contract
+    outsider = Principal("t2", "legal-9", ("legal",), "all").to_metadata()
+    for call, request in (
+        (stub.GetContract, pb.GetContractRequest(number=made.number)),
+        (stub.ListContractVersions, pb.ListContractVersionsRequest(contract_id=made.id)),
+        (
+            stub.DecideContractApproval,
+            pb.DecideContractApprovalRequest(
+                contract_id=made.id,
+                step_id=submitted.approval_steps[0].id,
+                decision=pb.DECISION_APPROVE,
+            ),
+        ),
+        (
+            stub.RecordSignature,
+            pb.RecordSignatureRequest(
+                contract_id=made.id,
+                method=pb.SIGNATURE_METHOD_MANUAL,
+                signed_date="2026-12-01",
+                file_sha256="0" * 64,
+            ),
+        ),
+        (stub.TerminateContract, pb.TerminateContractRequest(id=made.id, reason="x")),
+    ):
+        with pytest.raises(grpc.RpcError) as other_tenant:
+            call(request, metadata=outsider)
+        assert other_tenant.value.code() in (
+            grpc.StatusCode.NOT_FOUND,
+            grpc.StatusCode.INVALID_ARGUMENT,
+        ), call
+    assert (
+        stub.GetContract(pb.GetContractRequest(id=made.id), metadata=LEGAL).contract.version
+        == submitted.version
+    )
     with pytest.raises(grpc.RpcError) as stale:
         stub.UpdateContract(
             pb.UpdateContractRequest(
