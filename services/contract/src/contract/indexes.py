@@ -45,7 +45,10 @@ CONTRACT_LIST_KEYS = (
 )
 CONTRACT_KEYED = {key: tenant_index(CONTRACTS, (key, 1), *NEWEST) for key in CONTRACT_LIST_KEYS}
 
+CONTRACTS_EXPIRING = IndexSpec(CONTRACTS, (("expire_due_at", 1),))  # across tenants
+
 INDEXES: tuple[IndexSpec, ...] = (
+    CONTRACTS_EXPIRING,
     TEMPLATE_CODES,
     TEMPLATE_LIST,
     TEMPLATES_ACTIVE,

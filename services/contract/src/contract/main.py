@@ -1,12 +1,12 @@
 """Entry point of the contract service: `python -m contract.main api|worker`.
 
 Imports happen inside the functions so that the worker is monkey-patched first. The
-worker relays the outbox (its event handlers arrive with approvals and signatures)."""
+worker expires contracts past their end date and relays the outbox."""
 
 from __future__ import annotations
 
 from crm_runtime.config import Settings
-from crm_runtime.entry import main, worker_relay_only
+from crm_runtime.entry import main
 
 
 def run_api(settings: Settings) -> None:
@@ -23,5 +23,13 @@ def run_api(settings: Settings) -> None:
     )
 
 
+def run_worker(settings: Settings) -> None:
+    from crm_runtime.worker import run_worker as run
+
+    from contract.worker import ContractWorker
+
+    run(settings, ContractWorker)
+
+
 if __name__ == "__main__":
-    main("contract", api=run_api, worker=worker_relay_only)
+    main("contract", api=run_api, worker=run_worker)

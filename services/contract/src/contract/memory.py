@@ -5,6 +5,7 @@ Unique keys are the ones indexes.py declares unique."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from crm_runtime.errors import AlreadyExists, Conflict
@@ -12,7 +13,7 @@ from crm_runtime.messaging.events import DomainEvent
 from crm_runtime.storage.memory import DuplicateId, MemoryTransaction, MemoryUnitOfWork, TenantTable
 from crm_runtime.storage.repository import SortKey
 
-from contract.indexes import INDEXES
+from contract.indexes import CONTRACTS, INDEXES
 from contract.ports import Doc, Tables
 
 T = TypeVar("T")
@@ -77,3 +78,11 @@ class MemoryContractStorage:
 
     def run(self, work: Callable[[Tables], T]) -> T:
         return self.uow.run(lambda tx: work(MemoryTables(tx)))
+
+    def due_for_expiry(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        due = sorted(
+            (d["expire_due_at"], tenant, doc_id)
+            for (tenant, doc_id), d in self.uow.tables.get(CONTRACTS, {}).items()
+            if d.get("expire_due_at") is not None and d["expire_due_at"] <= now
+        )
+        return [(tenant, doc_id) for _, tenant, doc_id in due[:limit]]

@@ -4,14 +4,23 @@ work, whose events go to the outbox in that same transaction."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from crm_runtime.errors import AlreadyExists
 from crm_runtime.messaging.events import DomainEvent
-from crm_runtime.storage.mongo import Doc, TenantCollection, Transaction, UnitOfWork
+from crm_runtime.storage.mongo import (
+    Doc,
+    TenantCollection,
+    Transaction,
+    UnitOfWork,
+    at_or_before,
+    index_hint,
+)
 from crm_runtime.storage.repository import SortKey, page_docs, save_versioned
 from pymongo.errors import DuplicateKeyError
 
+from contract.indexes import CONTRACTS, CONTRACTS_EXPIRING
 from contract.ports import Tables
 
 T = TypeVar("T")
@@ -66,3 +75,15 @@ class MongoContractStorage:
 
     def run(self, work: Callable[[Tables], T]) -> T:
         return self.uow.run(lambda tx: work(MongoTables(tx)))
+
+    def due_for_expiry(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        contracts = self.uow.db[CONTRACTS]
+        due = {"expire_due_at": at_or_before(now)}
+        docs = contracts.find(
+            due,
+            projection={"tenant_id": 1},
+            sort=[("expire_due_at", 1)],
+            limit=limit,
+            **index_hint(contracts, CONTRACTS_EXPIRING.name, due),
+        )
+        return [(d["tenant_id"], d["_id"]) for d in docs]

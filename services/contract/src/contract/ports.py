@@ -10,6 +10,7 @@ it and map documents to the domain (documents.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from crm_runtime.messaging.events import DomainEvent
@@ -48,3 +49,6 @@ class Tables(Protocol):
 class ContractStorage(Protocol):
     def run(self, work: Callable[[Tables], T]) -> T:
         """`work` in one transaction: its writes and recorded events, all or none."""
+
+    def due_for_expiry(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """(tenant, contract id) of active contracts past their end date, across tenants."""

@@ -163,3 +163,27 @@ def test_the_approval_policy_round_trips(apps):
     assert apps.contracts.policy(LEGAL) == (mine, 2)
     assert apps.contracts.replace_policy(LEGAL, DEFAULT_POLICY, 2) == (DEFAULT_POLICY, 3)
     assert apps.contracts.policy(STRANGER) == (DEFAULT_POLICY, 1)
+
+
+def test_an_active_contract_expires_the_day_after_its_end_date_china_time(apps, storage):
+    from datetime import date
+
+    from contract.contracts.domain.contract import Signatory
+    from contract.contracts.use_cases import ContractChecks
+
+    template = apps.templates.create(LEGAL, SALES)
+    c = apps.contracts.draft(
+        REP, DraftRequest(template.id, opportunity_id="opp-1", end_date=date(2026, 12, 31))
+    )
+    c = apps.contracts.submit(REP, c.id, 1)
+    c = apps.contracts.decide(LEGAL, c.id, "", True, "")
+    c = apps.contracts.send_for_signature(REP, c.id, 0)
+    both = (Signatory("customer", "王芳"), Signatory("supplier", "李雷"))
+    c = apps.contracts.sign(REP, c.id, both, date(2026, 12, 1), "0f" * 32, 0)
+    last_minute = datetime(2026, 12, 31, 15, 59, tzinfo=UTC)  # 23:59 in Beijing
+    assert ContractChecks(storage, lambda: last_minute).run() == 0
+    midnight = datetime(2026, 12, 31, 16, 0, tzinfo=UTC)
+    assert ContractChecks(storage, lambda: midnight).run() == 1
+    assert ContractChecks(storage, lambda: midnight + timedelta(days=1)).run() == 0
+    assert apps.contracts.get(REP, c.id).status == "expired"
+    assert committed_events(storage)[-1] == "ContractExpired"

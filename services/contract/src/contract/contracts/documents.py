@@ -25,6 +25,7 @@ from contract.contracts.domain.contract import (
     Signature,
 )
 from contract.contracts.domain.instalments import Instalment
+from contract.contracts.domain.lifecycle import expires_at
 from contract.contracts.domain.lines import Line, Totals
 
 Doc = dict[str, Any]
@@ -118,6 +119,7 @@ def contract_to_doc(c: Contract) -> Doc:
         "effective_date": _day(c.effective_date),
         "signed_date": _day(c.signature.signed_date) if c.signature else "",
         "pending_role": next((s.role for s in c.steps if s.status == "pending"), ""),
+        "expire_due_at": expires_at(c),
         "termination_reason": c.termination_reason,
         "search_tokens": tokens(c.number, content.title, *(p.name for p in c.parties)),
     }

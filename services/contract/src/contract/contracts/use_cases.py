@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, Protocol
 
 from crm_runtime.clock import utcnow
@@ -506,9 +507,37 @@ class ContractApp:
         )
 
 
+class ContractChecks:
+    """The worker's timer: expires active contracts past their end date, each once
+    (the version-checked save makes a second replica's attempt a no-op)."""
+
+    def __init__(self, storage: ContractStorage, clock: Callable[[], datetime] = utcnow) -> None:
+        self.storage = storage
+        self.clock = clock
+
+    def run(self, limit: int = 100) -> int:
+        now = self.clock()
+        done = 0
+        for tenant, contract_id in self.storage.due_for_expiry(now, limit):
+            done += self.storage.run(
+                partial(self._expire, tenant=tenant, contract_id=contract_id, now=now)
+            )
+        return done
+
+    @staticmethod
+    def _expire(tables: Tables, tenant: str, contract_id: str, now: datetime) -> int:
+        contracts = ContractRepository(tables, tenant)
+        current = contracts.get(contract_id)
+        if current is None or current.status != "active":
+            return 0
+        contracts.save(lifecycle.expire(current, now), current.version)
+        return 1
+
+
 __all__ = [
     "Change",
     "ContractApp",
+    "ContractChecks",
     "DraftRequest",
     "OpportunityDirectory",
     "OpportunityUnreachable",

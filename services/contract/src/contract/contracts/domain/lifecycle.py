@@ -10,7 +10,7 @@ import calendar
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from crm_runtime.errors import Conflict, FailedPrecondition, FieldViolation, ValidationFailed
@@ -34,7 +34,9 @@ MOVES = {
     "sign": ("out_for_signature",),
     "complete": ("active",),
     "terminate": ("active", "out_for_signature", "approved"),
+    "expire": ("active",),
 }
+CHINA = timezone(timedelta(hours=8))  # no daylight saving: a fixed offset is exact
 
 
 def rfc3339(moment: datetime) -> str:
@@ -272,3 +274,27 @@ def terminate(contract: Contract, reason: str, by: str, now: datetime) -> Contra
         {**_base(ended), "reason": reason.strip(), "terminated_by": by},
         now,
     )
+
+
+def expires_at(contract: Contract) -> datetime | None:
+    """When an active contract expires: the start of the day after its end date, China
+    time; None when it has no end date or is not active."""
+    end = contract.content.end_date
+    if contract.status != "active" or end is None:
+        return None
+    return datetime.combine(end + timedelta(days=1), time(0), CHINA).astimezone(UTC)
+
+
+def expire(contract: Contract, now: datetime) -> Contract:
+    """Past its end date: expired, with ContractExpired."""
+    allowed(contract, "expire")
+    due = expires_at(contract)
+    if due is None or now < due:
+        raise FailedPrecondition(f"{contract.label} runs until {contract.content.end_date}")
+    ended = _next(contract, "system", now, status="expired")
+    payload = {**_base(ended), "end_date": day_text(contract.content.end_date)}
+    return with_event(ended, "ContractExpired", payload, now)
+
+
+def day_text(value: date | None) -> str:
+    return value.isoformat() if value else ""
