@@ -7,7 +7,6 @@ from the opportunity service)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from crm.common.v1 import common_pb2
@@ -35,11 +34,12 @@ from gateway.schemas.contracts import (
     draft_request,
     version_out,
 )
-from gateway.schemas.values import AMOUNT, STALE, enum_number
+from gateway.schemas.values import AMOUNT, DATE_OR_EMPTY, STALE, enum_number
 
 router = APIRouter(tags=["contracts"], responses=PROBLEM_RESPONSES)
 ContractId = Annotated[str, Path(min_length=1, max_length=64, description="The contract's id")]
 IdFilter = Annotated[list[str], Query(default_factory=list, max_length=20)]
+DateQuery = Annotated[str, Query(pattern=DATE_OR_EMPTY, description="YYYY-MM-DD, inclusive")]
 AmountQuery = Annotated[str, Query(pattern=AMOUNT, max_length=25, description="decimal string")]
 
 
@@ -76,10 +76,10 @@ async def list_contracts(
     template_id: Annotated[str, Query(max_length=64)] = "",
     value_from: AmountQuery | None = None,
     value_to: AmountQuery | None = None,
-    start_date_from: date | None = None,
-    start_date_to: date | None = None,
-    signed_date_from: date | None = None,
-    signed_date_to: date | None = None,
+    start_date_from: DateQuery = "",
+    start_date_to: DateQuery = "",
+    signed_date_from: DateQuery = "",
+    signed_date_to: DateQuery = "",
     awaiting_my_decision: Annotated[
         bool, Query(description="its pending approval step is one of your roles'")
     ] = False,
@@ -97,10 +97,10 @@ async def list_contracts(
         account_ids=account_id,
         opportunity_id=opportunity_id,
         template_id=template_id,
-        effective_from=start_date_from.isoformat() if start_date_from else "",
-        effective_to=start_date_to.isoformat() if start_date_to else "",
-        signed_from=signed_date_from.isoformat() if signed_date_from else "",
-        signed_to=signed_date_to.isoformat() if signed_date_to else "",
+        effective_from=start_date_from,
+        effective_to=start_date_to,
+        signed_from=signed_date_from,
+        signed_to=signed_date_to,
         awaiting_caller=awaiting_my_decision,
         text=q,
     )

@@ -69,7 +69,8 @@ class TemplateIn(RequestBody):
 
 
 class TemplatePatch(RequestBody):
-    """Only the fields to change; each change is a new version of the template."""
+    """Only the fields to change (null changes nothing: none can be emptied); each change
+    is a new version of the template."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"name": "销售合同（2027版）"}]})
     name: str | None = Field(None, min_length=1, max_length=100)
@@ -154,7 +155,7 @@ def template_input(body: TemplateIn) -> pb.ContractTemplateInput:
 
 
 def template_patch(body: TemplatePatch) -> tuple[pb.ContractTemplateInput, list[str]]:
-    named = [n for n in MASK if n in body.model_fields_set]
+    named = [n for n in MASK if getattr(body, n) is not None]  # null: no change
     msg = pb.ContractTemplateInput(
         name=body.name or "",
         kind=body.kind or "",

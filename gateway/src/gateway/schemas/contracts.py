@@ -26,8 +26,11 @@ ContractStatus = Literal[
     "draft", "pending_approval", "rejected", "approved", "signed", "terminated", "cancelled"
 ]
 DueKind = Literal["on_signing", "days_after_signing", "end_of_month_plus", "milestone"]
-DECIMAL = r"^\d{1,15}(\.\d{1,9})?$"
-PERCENT = r"^(\d{1,3}(\.\d{1,9})?)?$"
+# A quantity more than 0; a percentage 0 to 100 (or empty: 0); a share more than 0 and at
+# most 100: declared here, so that the service never refuses what the document allows.
+POSITIVE = r"^(0*[1-9]\d{0,14}(\.\d{1,9})?|0+\.\d{0,8}[1-9]\d{0,8})$"
+PERCENT = r"^(100(\.0{1,9})?|\d{1,2}(\.\d{1,9})?)?$"
+SHARE = r"^(100(\.0{1,9})?|0*[1-9]\d?(\.\d{1,9})?|0+\.\d{0,8}[1-9]\d{0,8})$"
 
 LINE_EXAMPLE: dict[str, JsonValue] = {
     "product_code": "SVC-DAY",
@@ -49,7 +52,7 @@ class ContractLineIn(RequestBody):
     model_config = ConfigDict(json_schema_extra={"examples": [LINE_EXAMPLE]})
     product_code: str = Field("", max_length=64)
     description: str = Field("", max_length=500, description="required without a product_code")
-    quantity: str = Field(pattern=DECIMAL, max_length=25)
+    quantity: str = Field(pattern=POSITIVE, max_length=25, description="more than 0")
     unit: str = Field("", max_length=20)
     unit_price: Money
     discount_percent: str = Field("", pattern=PERCENT, max_length=14)
@@ -60,7 +63,7 @@ class InstalmentIn(RequestBody):
     label: str = Field("", max_length=100, description="e.g. 预付款, 验收款")
     percent: str | None = Field(
         None,
-        pattern=r"^\d{1,3}(\.\d{1,9})?$",
+        pattern=SHARE,
         max_length=14,
         description="share of the contract value; give this or amount",
     )
@@ -110,7 +113,8 @@ class ContractDraftIn(RequestBody):
 
 
 class ContractPatch(RequestBody):
-    """Only the fields to change; every saved change is the next version."""
+    """Only the fields to change (null clears a date and changes nothing else); every
+    saved change is the next version."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -372,8 +376,16 @@ def draft_request(body: ContractDraftIn) -> pb.DraftContractRequest:
     )
 
 
+CLEARABLE = ("start_date", "end_date")
+
+
 def contract_patch(body: ContractPatch) -> tuple[pb.ContractInput, list[str]]:
-    mask = [n for n in ContractPatch.model_fields if n in body.model_fields_set]
+    # null clears the dates; the other fields cannot be emptied, so null leaves them be.
+    mask = [
+        n
+        for n in ContractPatch.model_fields
+        if n in body.model_fields_set and (getattr(body, n) is not None or n in CLEARABLE)
+    ]
     msg = pb.ContractInput(
         title=body.title or "",
         lines=_lines(body.lines or []),
@@ -425,7 +437,7 @@ class ApprovalRuleIn(RequestBody):
     min_value: Money | None = Field(None, description="the contract value is at least this")
     min_line_discount_percent: str | None = Field(
         None,
-        pattern=r"^\d{1,3}(\.\d{1,9})?$",
+        pattern=r"^(100(\.0{1,9})?|\d{1,2}(\.\d{1,9})?)$",
         max_length=14,
         description="a line's discount is at least this",
     )
