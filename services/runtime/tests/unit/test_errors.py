@@ -68,3 +68,20 @@ def test_a_version_is_checked_only_when_one_is_expected():
     with pytest.raises(errors.StaleVersion) as stale:
         errors.check_version("quote Q-1", 3, 2)
     assert stale.value.current_version == 3
+
+
+def test_a_thousand_violations_fit_in_one_trailer():
+    exc = errors.ValidationFailed(
+        [
+            errors.FieldViolation(f"lines[{i}].quantity", "must be more than 0 " * 50)
+            for i in range(1000)
+        ]
+    )
+    status = to_status(exc)
+    details = dict(status.trailing_metadata)["grpc-status-details-bin"]
+    assert len(details) + len(status.details) < 16384  # a peer refuses trailers past 16 KiB
+    bad_request = error_details_pb2.BadRequest()
+    rpc_status.status_pb2.Status.FromString(details).details[0].Unpack(bad_request)
+    first = bad_request.field_violations[0]
+    assert (first.field, len(bad_request.field_violations)) == ("lines[0].quantity", 30)
+    assert "and 995 more" in exc.message

@@ -30,6 +30,9 @@ CODES: dict[type[errors.DomainError], grpc.StatusCode] = {
 }
 
 STALE_VERSION = "STALE_VERSION"
+# The details travel in one gRPC trailer, which a peer refuses past 16 KiB (a request with
+# 500 bad lines failed as RESOURCE_EXHAUSTED, a 429): the first violations, each cut short.
+MAX_DETAILS, MAX_TEXT, MAX_MESSAGE = 30, 200, 1000
 ERROR_DOMAIN = "crm.example.dev"
 
 
@@ -42,14 +45,14 @@ def code_for(exc: errors.DomainError) -> grpc.StatusCode:
 
 def to_status(exc: errors.DomainError) -> grpc.Status:
     code = code_for(exc)
-    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=exc.message)
+    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=exc.message[:MAX_MESSAGE])
     if isinstance(exc, errors.ValidationFailed):
         bad_request = error_details_pb2.BadRequest(
             field_violations=[
                 error_details_pb2.BadRequest.FieldViolation(
-                    field=v.field, description=v.description
+                    field=v.field[:MAX_TEXT], description=v.description[:MAX_TEXT]
                 )
-                for v in exc.violations
+                for v in exc.violations[:MAX_DETAILS]
             ]
         )
         detail = any_pb2.Any()
