@@ -114,7 +114,7 @@ FACTORIES: dict[str, Callable[[Tenant], str]] = {
     "template_id": _template,
     "contract_id": _contract,
     "step_id": _step,
-    "version": lambda b: "1",  # of tenant B's contract: the contract id makes it B's
+    "version": lambda b: "987654",  # with tenant B's contract id; a number no list holds
 }
 
 
