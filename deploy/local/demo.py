@@ -19,7 +19,7 @@ from typing import Any
 
 from crm_runtime.config import Settings
 from crm_runtime.principal import Principal
-from gateway.access.authz import ADMIN, DIRECTOR, MANAGER, REP, data_scope
+from gateway.access.authz import ADMIN, DIRECTOR, FINANCE, LEGAL, MANAGER, REP, data_scope
 from gateway.identity.api_keys import ApiKeyStore
 from gateway.identity.passwords import hash_password
 from gateway.identity.teams import TeamStore
@@ -47,8 +47,10 @@ PEOPLE = (
     Person("CRM_DIRECTOR_KEY", "director@demo.example.cn", "销售总监 陈刚", DIRECTOR, in_team=True),
     Person("CRM_MANAGER_KEY", "manager@demo.example.cn", "销售经理 刘洋", MANAGER, in_team=True),
     Person("CRM_REP_KEY", "rep@demo.example.cn", "销售代表 李娜", REP, in_team=True),
+    Person("CRM_LEGAL_KEY", "legal@demo.example.cn", "法务 赵敏", LEGAL, in_team=False),
+    Person("CRM_FINANCE_KEY", "finance@demo.example.cn", "财务 孙悦", FINANCE, in_team=False),
 )
-SIGN_IN = "CRM_DEMO_PASSWORD"  # the four people sign in with it too
+SIGN_IN = "CRM_DEMO_PASSWORD"  # the six people sign in with it too
 
 
 async def _person(users: UserStore, person: Person, password: str) -> User:
@@ -85,7 +87,7 @@ async def prepare(db: AsyncDatabase[dict[str, Any]], known: Mapping[str, str]) -
     users = UserStore(db, TENANT)
     password = known.get(SIGN_IN) or secrets.token_urlsafe(12)
     people = {p.role: await _person(users, p, password) for p in PEOPLE}
-    if SIGN_IN not in known:  # new, or the file was lost: set it for all four
+    if SIGN_IN not in known:  # new, or the file was lost: set it for all six
         hashed = await hash_password(password)
         for role, user in people.items():
             people[role] = await users.update(user.id, {"password_hash": hashed}, None)

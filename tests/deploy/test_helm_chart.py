@@ -174,16 +174,20 @@ def _peer_components(rule: Manifest, key: str) -> set[str]:
     }
 
 
+# Which services' apis each api calls over gRPC (values.yaml `calls`).
+CALLS = {"opportunity": ("lead",), "contract": ("opportunity",)}
+
+
 def test_network_policies_follow_the_call_graph() -> None:
     policies = of_kind(render_env("prod"), "NetworkPolicy")
     assert set(policies) == set(of_kind(render_env("prod"), "Deployment"))
     for service in SERVICES:
         api = policies[f"crm-{service}-api"]["spec"]
         callers = set().union(*(_peer_components(r, "from") for r in api["ingress"]))
-        expected = {"gateway"} | ({"opportunity-api"} if service == "lead" else set())
+        expected = {"gateway"} | {f"{c}-api" for c, callees in CALLS.items() if service in callees}
         assert callers == expected, service
         callees = set().union(*(_peer_components(r, "to") for r in api["egress"]))
-        assert callees == ({"lead-api"} if service == "opportunity" else set()), service
+        assert callees == {f"{c}-api" for c in CALLS.get(service, ())}, service
         worker = policies[f"crm-{service}-worker"]["spec"]
         assert [r["ports"] for r in worker["ingress"]] == [[{"port": 9090, "protocol": "TCP"}]]
         assert not any(_peer_components(r, "to") for r in worker["egress"]), "workers call no gRPC"

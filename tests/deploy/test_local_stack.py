@@ -1,5 +1,5 @@
 """The local stack (deploy/local): `make up` on a running stack restarts only what died,
-and the demo tenant's four people, their team and keys are made once and reused."""
+and the demo tenant's six people, their team and keys are made once and reused."""
 
 from __future__ import annotations
 
@@ -114,11 +114,24 @@ def _prepare(mongo_uri: str, database: str, known: dict[str, str]) -> dict[str, 
 
 def test_the_demo_people_team_and_keys_are_made_once(mongo_uri, database_name):
     first = _prepare(mongo_uri, database_name, {})
-    variables = ["CRM_ADMIN_KEY", "CRM_DIRECTOR_KEY", "CRM_MANAGER_KEY", "CRM_REP_KEY"]
+    variables = [
+        "CRM_ADMIN_KEY",
+        "CRM_DIRECTOR_KEY",
+        "CRM_MANAGER_KEY",
+        "CRM_REP_KEY",
+        "CRM_LEGAL_KEY",
+    ]
     assert sorted(first["keys"]) == sorted([*variables, demo.SIGN_IN])
     (team,) = first["teams"]
     by_role = {u["roles"][0]: u for u in first["users"]}
-    assert sorted(by_role) == ["admin", "sales_director", "sales_manager", "sales_rep"]
+    assert sorted(by_role) == [
+        "admin",
+        "finance",
+        "legal",
+        "sales_director",
+        "sales_manager",
+        "sales_rep",
+    ]
     assert team["manager_id"] == by_role["sales_manager"]["_id"]
     in_team = {role for role, u in by_role.items() if u["team_id"] == team["_id"]}
     assert in_team == {"sales_director", "sales_manager", "sales_rep"}

@@ -34,6 +34,55 @@ class Exception_(NamedTuple):
 EXCEPTIONS: tuple[Exception_, ...] = (
     Exception_(
         ACCEPTANCE,
+        "a template's merge-field and clause keys are unique within it, and clause text names "
+        "only its declared merge fields ({{key}}): rules across items of two lists",
+        "POST",
+        "/v1/contract-templates",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "as when creating: unique keys, and clause text naming only declared merge fields",
+        "PATCH",
+        "/v1/contract-templates/{template_id}",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "an opportunity_id or an account_id (with lines) names the source; instalments add up "
+        "to 100 % or to the value, each a percent or an amount, due_days by due_kind; the "
+        "template, deal and account must exist: rules across fields and against data",
+        "POST",
+        "/v1/contracts",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "instalments add up to 100 % or to the contract value, each a percent or an amount, "
+        "due_days by due_kind; end_date not before start_date: rules across fields",
+        "PATCH",
+        "/v1/contracts/{contract_id}",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "both parties sign (a customer and a supplier among the signatories), on a date that "
+        "exists and is not in the future",
+        "POST",
+        "/v1/contracts/{contract_id}/sign",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "value_from must not be above value_to (two parameters), and a date must exist "
+        "(2026-02-31 fits the pattern)",
+        "GET",
+        "/v1/contracts",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "each role has one rule, and each rule a condition (always, min_value, ...): rules "
+        "across the items of the list and the fields of an item",
+        "PUT",
+        "/v1/contract-approval-policy",
+    ),
+    Exception_(
+        ACCEPTANCE,
         "probability_min must not be above probability_max, nor amount_min above amount_max: "
         "rules between two parameters, which a schema cannot state",
         "GET",

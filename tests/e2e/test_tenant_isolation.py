@@ -7,6 +7,7 @@ file does not know fails the test until its factory is added."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -63,6 +64,38 @@ def _import(b: Tenant) -> str:
     return str(made.json()["id"])
 
 
+def _as_legal(b: Tenant, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    with b.client(b.key("legal")) as client:
+        made = client.request(method, path, **kwargs)
+    made.raise_for_status()
+    return dict(made.json())
+
+
+def _template(b: Tenant) -> str:
+    body = {
+        "name": "乙方合同模板",
+        "code": f"B-{uuid.uuid4().hex[:8].upper()}",
+        "kind": "sales",
+        "clauses": [{"key": "subject", "title": "标的", "text": "乙方条款"}],
+    }
+    return str(_as_legal(b, "POST", "/v1/contract-templates", json=body)["id"])
+
+
+def _contract(b: Tenant) -> str:
+    line = {
+        "description": "乙方服务",
+        "quantity": "1",
+        "unit_price": {"amount": "100", "currency": "CNY"},
+    }
+    body = {"template_id": _template(b), "account_id": account_in(b), "lines": [line]}
+    return str(_as_legal(b, "POST", "/v1/contracts", json=body)["id"])
+
+
+def _step(b: Tenant) -> str:
+    submitted = _as_legal(b, "POST", f"/v1/contracts/{_contract(b)}/submit", json={})
+    return str(submitted["approval_steps"][0]["id"])
+
+
 # Path parameter name -> makes one such thing in tenant B and returns its id.
 FACTORIES: dict[str, Callable[[Tenant], str]] = {
     "lead_id": _lead,
@@ -78,6 +111,10 @@ FACTORIES: dict[str, Callable[[Tenant], str]] = {
     "approval_id": approval_in,
     "quote_id": quote_in,
     "form_id": _form,
+    "template_id": _template,
+    "contract_id": _contract,
+    "step_id": _step,
+    "version": lambda b: "987654",  # with tenant B's contract id; a number no list holds
 }
 
 

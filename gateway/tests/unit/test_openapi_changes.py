@@ -27,6 +27,11 @@ ACTIONS = (
     "dispute",
     "resolve-dispute",
     "auto-match",
+    "submit",
+    "send-for-signature",
+    "sign",
+    "complete",
+    "terminate",
 )
 NOT_CREATING = {
     "/v1/lead-duplicate-checks": "a question: which leads would this capture duplicate?",
@@ -40,6 +45,9 @@ UNVERSIONED = {
     ("put", "/v1/lead-reps/{rep_id}"): "a rep's routing entry, upserted by its user id",
     ("delete", "/v1/api-keys/{key_id}"): "a key is issued once and only revoked",
     ("post", "/v1/approvals/{approval_id}/decision"): "decided once; a decision_key repeats it",
+    ("post", "/v1/contracts/{contract_id}/approval-steps/{step_id}/decision"): (
+        "a step is decided once; a second decider gets 409"
+    ),
 }
 
 

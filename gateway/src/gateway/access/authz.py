@@ -116,6 +116,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "contract:approve": _roles(LEGAL, FINANCE, DIRECTOR),
     "contract:sign": _roles(SALES, LEGAL, INTEGRATION),  # manual or e-signature callback
     "contract:amend": _roles(SALES, LEGAL),
+    "contract:close": _roles(SALES, LEGAL),  # complete, or terminate with a reason
     "approval_policy:read": _roles(ADMIN, DIRECTOR, LEGAL, FINANCE),
     "approval_policy:manage": _roles(ADMIN, LEGAL),
     "order:read": _roles(ADMIN, SALES, LEGAL, FINANCE, AFTER_SALES, INTEGRATION),

@@ -89,3 +89,20 @@ def test_a_status_fits_the_trailers_a_client_accepts_whatever_the_input_echoed()
     assert 5 < len(shown) < 300 and shown[0].field == "stages[0].name"
     assert shown[0].description.endswith("…") and len(shown[0].description) == 200
     assert status.details.endswith(f"({300 - len(shown)} more not shown)")
+
+
+def test_a_thousand_violations_fit_in_one_trailer():
+    exc = errors.ValidationFailed(
+        [
+            errors.FieldViolation(f"lines[{i}].quantity", "must be more than 0 " * 50)
+            for i in range(1000)
+        ]
+    )
+    status = to_status(exc)
+    details = dict(status.trailing_metadata)["grpc-status-details-bin"]
+    assert len(details) + len(status.details) < 16384  # a peer refuses trailers past 16 KiB
+    bad_request = error_details_pb2.BadRequest()
+    rpc_status.status_pb2.Status.FromString(details).details[0].Unpack(bad_request)
+    first = bad_request.field_violations[0]
+    assert first.field == "lines[0].quantity" and len(bad_request.field_violations) < 1000
+    assert "and 995 more" in exc.message

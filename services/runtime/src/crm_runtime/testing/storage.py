@@ -45,4 +45,4 @@ def committed_events(storage: Any) -> list[str]:
     uow = storage.uow
     if isinstance(uow, MemoryUnitOfWork):
         return [e.event_type for e in uow.events]
-    return [d["event_type"] for d in uow.db.outbox.find(sort=[("seq", 1)])]
+    return [d["event_type"] for d in uow.db.outbox.find(sort=[("created_at", 1), ("seq", 1)])]
