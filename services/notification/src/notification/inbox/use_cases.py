@@ -1,4 +1,4 @@
-"""Notification use cases: react to events once, read and mark the inbox."""
+"""Inbox use cases: react to events once, read and mark the inbox."""
 
 from __future__ import annotations
 
@@ -9,14 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from crm_runtime.clock import utcnow
-from crm_runtime.messaging.inbox import handle_once
 from crm_runtime.paging import decode_position, encode_position, page_limit
 from crm_runtime.principal import Principal
-from crm_runtime.storage.mongo import Transaction, UnitOfWork
 
 from notification.domain.inbox import BY_EVENT, Notification
 from notification.domain.sales import SALES_BY_EVENT
-from notification.store import NotificationRepository
+from notification.ports import NotificationStorage, Stores
 
 
 @dataclass(frozen=True)
@@ -26,9 +24,11 @@ class InboxPage:
     unread_count: int
 
 
-class NotificationApp:
-    def __init__(self, uow: UnitOfWork, clock: Callable[[], datetime] = utcnow) -> None:
-        self.uow = uow
+class Inbox:
+    def __init__(
+        self, storage: NotificationStorage, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.storage = storage
         self.clock = clock
 
     def on_event(self, envelope: dict[str, Any]) -> bool:
@@ -37,19 +37,19 @@ class NotificationApp:
         build = {**BY_EVENT, **SALES_BY_EVENT}[envelope["event_type"]]
         notification = build(envelope, str(uuid.uuid4()), self.clock())
 
-        def effect(tx: Transaction) -> None:
+        def effect(stores: Stores) -> None:
             if notification is not None:
-                NotificationRepository(tx, notification.tenant_id).add(notification)
+                stores.notifications(notification.tenant_id).add(notification)
 
         handler = f"notification.on_{envelope['event_type']}"
-        return handle_once(self.uow, handler, envelope, effect)
+        return self.storage.handle_once(handler, envelope, effect)
 
     def inbox(self, principal: Principal, unread_only: bool, limit: int, cursor: str) -> InboxPage:
         size = page_limit(limit)
         after = decode_position(cursor)
 
-        def read(tx: Transaction) -> InboxPage:
-            repo = NotificationRepository(tx, principal.tenant_id)
+        def read(stores: Stores) -> InboxPage:
+            repo = stores.notifications(principal.tenant_id)
             items = repo.page(principal.user_id, unread_only, size + 1, after)
             more = len(items) > size
             items = items[:size]
@@ -57,11 +57,11 @@ class NotificationApp:
             next_cursor = encode_position(last.created_at, last.id) if last else ""
             return InboxPage(items, next_cursor, repo.unread_count(principal.user_id))
 
-        return self.uow.run(read)
+        return self.storage.run(read)
 
     def mark_read(self, principal: Principal, ids: list[str]) -> int:
-        return self.uow.run(
-            lambda tx: NotificationRepository(tx, principal.tenant_id).mark_read(
+        return self.storage.run(
+            lambda stores: stores.notifications(principal.tenant_id).mark_read(
                 principal.user_id, ids
             )
         )

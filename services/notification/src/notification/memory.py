@@ -1,0 +1,74 @@
+"""The notification's storage seam (notification.ports) in memory, on
+`crm_runtime.storage.memory`: what the use-case tests run on. The contract suite
+(tests/integration/test_store_contract.py) holds it to the Mongo stores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork
+
+from notification.inbox.memory import MemoryNotifications
+from notification.ports import (
+    Deliveries,
+    Endpoints,
+    Notifications,
+    NotificationStorage,
+    Stores,
+)
+from notification.webhooks.domain import Delivery
+from notification.webhooks.memory import MemoryDeliveries, MemoryEndpoints, claim_due
+
+T = TypeVar("T")
+INBOX = "inbox"
+
+
+class MemoryStores:
+    def __init__(self, tx: MemoryTransaction) -> None:
+        self.tx = tx
+
+    def notifications(self, tenant_id: str) -> MemoryNotifications:
+        return MemoryNotifications(self.tx, tenant_id)
+
+    def endpoints(self, tenant_id: str) -> MemoryEndpoints:
+        return MemoryEndpoints(self.tx, tenant_id)
+
+    def deliveries(self, tenant_id: str) -> MemoryDeliveries:
+        return MemoryDeliveries(self.tx, tenant_id)
+
+
+class MemoryNotificationStorage:
+    def __init__(self, uow: MemoryUnitOfWork | None = None) -> None:
+        self.uow = uow or MemoryUnitOfWork()
+
+    def run(self, work: Callable[[Stores], T]) -> T:
+        return self.uow.run(lambda tx: work(MemoryStores(tx)))
+
+    def handle_once(
+        self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
+    ) -> bool:
+        def work(tx: MemoryTransaction) -> bool:
+            inbox = tx.table(INBOX)
+            key = f"{handler}:{envelope['event_id']}"
+            if key in inbox:
+                return False
+            inbox[key] = {"tenant_id": envelope["tenant_id"], "event_type": envelope["event_type"]}
+            effect(MemoryStores(tx))
+            return True
+
+        return self.uow.run(work)
+
+    def claim_due(
+        self, now: datetime, limit: int, lease: timedelta
+    ) -> list[tuple[Delivery, datetime]]:
+        return claim_due(self.uow, now, limit, lease)
+
+
+if TYPE_CHECKING:  # mypy proves the fake implements every Protocol of the seam
+    _storage: type[NotificationStorage] = MemoryNotificationStorage
+    _stores: type[Stores] = MemoryStores
+    _notifications: type[Notifications] = MemoryNotifications
+    _endpoints: type[Endpoints] = MemoryEndpoints
+    _deliveries: type[Deliveries] = MemoryDeliveries

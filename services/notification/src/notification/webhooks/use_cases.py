@@ -1,0 +1,247 @@
+"""Webhook use cases: manage endpoints and their secrets, fan events out to the
+endpoints that take them, deliver what is due, show and replay the log."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from crm_runtime.clock import utcnow
+from crm_runtime.errors import Conflict, NotFound, check_version
+from crm_runtime.paging import decode_position, encode_position, page_limit
+from crm_runtime.principal import Principal
+
+from notification.ports import NotificationStorage, Sealer, Sender, Stores, UrlGuard
+from notification.webhooks import domain
+from notification.webhooks.domain import Delivery, Endpoint, EndpointFields, SigningKey
+
+log = logging.getLogger(__name__)
+TEST_EVENT = "WebhookTest"
+CLAIM_LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class EndpointPage:
+    items: list[Endpoint]
+    next_cursor: str
+
+
+@dataclass(frozen=True)
+class DeliveryPage:
+    items: list[Delivery]
+    next_cursor: str
+
+
+def _cursor(items: Sequence[Endpoint | Delivery], more: bool) -> str:
+    return encode_position(items[-1].created_at, items[-1].id) if more and items else ""
+
+
+class Webhooks:
+    def __init__(
+        self,
+        storage: NotificationStorage,
+        sealer: Sealer,
+        guard: UrlGuard,
+        sender: Sender,
+        catalogue: Sequence[str],
+        clock: Callable[[], datetime] = utcnow,
+        source: str = "/crm",
+    ) -> None:
+        self.storage = storage
+        self.sealer = sealer
+        self.guard = guard
+        self.sender = sender
+        self.catalogue = list(catalogue)
+        self.clock = clock
+        self.source = source
+
+    def _new_key(self, tenant_id: str, endpoint_id: str, now: datetime) -> tuple[SigningKey, str]:
+        secret = domain.new_secret()
+        key_id, sealed = self.sealer.seal(secret, f"{tenant_id}/{endpoint_id}")
+        return SigningKey(key_id, sealed, now), secret
+
+    @staticmethod
+    def _endpoint(stores: Stores, tenant_id: str, endpoint_id: str) -> Endpoint:
+        endpoint = stores.endpoints(tenant_id).get(endpoint_id)
+        if endpoint is None:
+            raise NotFound(f"webhook endpoint {endpoint_id} not found")
+        return endpoint
+
+    def create(self, principal: Principal, fields: EndpointFields) -> tuple[Endpoint, str]:
+        """The new endpoint and its secret (shown this once)."""
+        domain.check_fields(fields, self.catalogue, creating=True)
+        self.guard.check(fields.url or "")
+        now = self.clock()
+        endpoint_id = uuid.uuid4().hex
+        key, secret = self._new_key(principal.tenant_id, endpoint_id, now)
+        endpoint = domain.create_endpoint(
+            endpoint_id, principal.tenant_id, fields, key, self.catalogue, now
+        )
+        self.storage.run(lambda s: s.endpoints(principal.tenant_id).add(endpoint))
+        return endpoint, secret
+
+    def get(self, principal: Principal, endpoint_id: str) -> Endpoint:
+        return self.storage.run(lambda s: self._endpoint(s, principal.tenant_id, endpoint_id))
+
+    def list(self, principal: Principal, limit: int, cursor: str) -> EndpointPage:
+        size = page_limit(limit)
+        position = decode_position(cursor)
+        items = self.storage.run(
+            lambda s: s.endpoints(principal.tenant_id).page(size + 1, position)
+        )
+        return EndpointPage(items[:size], _cursor(items[:size], len(items) > size))
+
+    def update(
+        self, principal: Principal, endpoint_id: str, fields: EndpointFields, expected_version: int
+    ) -> Endpoint:
+        domain.check_fields(fields, self.catalogue, creating=False)
+        if fields.url is not None:
+            self.guard.check(fields.url)
+
+        def work(stores: Stores) -> Endpoint:
+            endpoint = self._endpoint(stores, principal.tenant_id, endpoint_id)
+            check_version(f"webhook endpoint {endpoint_id}", endpoint.version, expected_version)
+            changed = domain.update_endpoint(endpoint, fields, self.catalogue, self.clock())
+            return stores.endpoints(principal.tenant_id).save(changed, endpoint.version)
+
+        return self.storage.run(work)
+
+    def rotate_secret(
+        self, principal: Principal, endpoint_id: str, expected_version: int
+    ) -> tuple[Endpoint, str]:
+        """A new secret (shown this once); the previous one signs too for the overlap."""
+        now = self.clock()
+        key, secret = self._new_key(principal.tenant_id, endpoint_id, now)
+
+        def work(stores: Stores) -> Endpoint:
+            endpoint = self._endpoint(stores, principal.tenant_id, endpoint_id)
+            check_version(f"webhook endpoint {endpoint_id}", endpoint.version, expected_version)
+            rotated = domain.rotate(endpoint, key, now)
+            return stores.endpoints(principal.tenant_id).save(rotated, endpoint.version)
+
+        return self.storage.run(work), secret
+
+    def send_test(self, principal: Principal, endpoint_id: str) -> Delivery:
+        """A `WebhookTest` message queued for the endpoint, delivered like any other."""
+        now = self.clock()
+        event_id = uuid.uuid4().hex
+        envelope = {
+            "event_id": event_id,
+            "event_type": TEST_EVENT,
+            "occurred_at": now,
+            "payload": {"endpoint_id": endpoint_id, "message": "a test from the CRM"},
+        }
+
+        def work(stores: Stores) -> Delivery:
+            endpoint = self._endpoint(stores, principal.tenant_id, endpoint_id)
+            delivery = domain.new_delivery(uuid.uuid4().hex, endpoint, envelope, now)
+            stores.deliveries(principal.tenant_id).add(delivery)
+            return delivery
+
+        return self.storage.run(work)
+
+    def deliveries(
+        self, principal: Principal, endpoint_id: str, limit: int, cursor: str
+    ) -> DeliveryPage:
+        size = page_limit(limit)
+        position = decode_position(cursor)
+
+        def read(stores: Stores) -> list[Delivery]:
+            self._endpoint(stores, principal.tenant_id, endpoint_id)
+            return stores.deliveries(principal.tenant_id).page(endpoint_id, size + 1, position)
+
+        items = self.storage.run(read)
+        return DeliveryPage(items[:size], _cursor(items[:size], len(items) > size))
+
+    def replay(self, principal: Principal, endpoint_id: str, delivery_id: str) -> Delivery:
+        """The delivery again, as a new delivery with the original `webhook-id`."""
+        now = self.clock()
+
+        def work(stores: Stores) -> Delivery:
+            endpoint = self._endpoint(stores, principal.tenant_id, endpoint_id)
+            original = stores.deliveries(principal.tenant_id).get(delivery_id)
+            if original is None or original.endpoint_id != endpoint_id:
+                raise NotFound(f"webhook delivery {delivery_id} not found")
+            again = domain.replay(original, endpoint, uuid.uuid4().hex, now)
+            stores.deliveries(principal.tenant_id).add(again)
+            return again
+
+        return self.storage.run(work)
+
+    def fan_out(self, envelope: dict[str, Any]) -> bool:
+        """A delivery per endpoint of the tenant that takes this event, once per event."""
+        now = self.clock()
+        event = {**envelope, "occurred_at": _instant(envelope.get("occurred_at"), now)}
+
+        def effect(stores: Stores) -> None:
+            tenant = envelope["tenant_id"]
+            for endpoint in stores.endpoints(tenant).subscribed(envelope["event_type"]):
+                delivery = domain.new_delivery(uuid.uuid4().hex, endpoint, event, now)
+                stores.deliveries(tenant).add(delivery)
+
+        return self.storage.handle_once("notification.webhooks", envelope, effect)
+
+    def deliver_due(self, limit: int = 20) -> int:
+        """Attempt up to `limit` due deliveries; how many were attempted."""
+        claimed = self.storage.claim_due(self.clock(), limit, CLAIM_LEASE)
+        for delivery, claim in claimed:
+            try:
+                self._attempt(delivery, claim)
+            except Conflict:
+                log.warning("webhook delivery %s was taken over by another worker", delivery.id)
+        return len(claimed)
+
+    def _attempt(self, delivery: Delivery, claim: datetime) -> None:
+        tenant = delivery.tenant_id
+        endpoint = self.storage.run(lambda s: s.endpoints(tenant).get(delivery.endpoint_id))
+        if endpoint is None or not endpoint.enabled:
+            reason = endpoint.disabled_reason if endpoint else "the endpoint was deleted"
+            failed = domain.give_up(
+                delivery, f"not sent: {reason or 'endpoint disabled'}", self.clock()
+            )
+            self.storage.run(lambda s: s.deliveries(tenant).save(failed, claim))
+            return
+        now = self.clock()
+        context = f"{tenant}/{endpoint.id}"
+        secrets = [self.sealer.unseal(k.sealed, context) for k in endpoint.signing_keys(now)]
+        body, content_type = domain.body(delivery, endpoint.format, self.source)
+        timestamp = int(now.timestamp())
+        headers = {
+            "content-type": content_type,
+            "webhook-id": delivery.message_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": domain.sign(secrets, delivery.message_id, timestamp, body),
+            "user-agent": "crm-webhooks/1",
+        }
+        started = time.monotonic()
+        outcome = self.sender.post(endpoint.url, body, headers)
+        log.info(
+            "webhook %s to %s: %s in %.0f ms",
+            delivery.message_id,
+            endpoint.id,
+            outcome.status_code or outcome.error,
+            (time.monotonic() - started) * 1000,
+        )
+        done, endpoint_after = domain.after_attempt(delivery, endpoint, outcome, self.clock())
+
+        def save(stores: Stores) -> None:
+            stores.deliveries(tenant).save(done, claim)
+            if endpoint_after != endpoint:
+                current = stores.endpoints(tenant).get(endpoint.id)
+                if current is not None and current.version == endpoint.version:
+                    stores.endpoints(tenant).save(endpoint_after, endpoint.version)
+
+        self.storage.run(save)
+
+
+def _instant(value: Any, default: datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return default
