@@ -55,6 +55,7 @@ from gateway.routes import (
     quotes,
     teams,
     users,
+    webhooks,
 )
 from gateway.traffic import idempotency
 from gateway.traffic.middleware import RequestMiddleware
@@ -174,6 +175,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
         teams,
         api_keys,
         audit_log,
+        webhooks,
     ):
         app.include_router(module.router)
     app.include_router(auth.wellknown)

@@ -22,6 +22,7 @@ ACTIONS = (
     "reopen",
     "issue",
     "decision",
+    "rotate-secret",
 )
 NOT_CREATING = {
     "/v1/lead-duplicate-checks": "a question: which leads would this capture duplicate?",
