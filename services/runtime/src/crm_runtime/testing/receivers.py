@@ -35,8 +35,12 @@ class Receiver:
 
 
 @contextmanager
-def https_receiver(tmp_path: Path, path: str = "/hooks") -> Iterator[Receiver]:
-    ca = trustme.CA()
+def https_receiver(
+    tmp_path: Path, path: str = "/hooks", ca: trustme.CA | None = None
+) -> Iterator[Receiver]:
+    """A receiver at https://localhost:<port><path>; its certificate is issued by `ca`
+    (a new CA unless given: a running stack's, which its services trust)."""
+    ca = ca or trustme.CA()
     cert = ca.issue_cert("localhost")
     ca_file = tmp_path / "receiver-ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
