@@ -189,3 +189,14 @@ def test_sealed_secrets_open_only_with_the_key_and_their_context():
         AesGcmSealer({}).seal(secret, "t1/ep1")
     with pytest.raises(ValueError):
         parse_keys("k1:c2hvcnQ=")
+
+
+@pytest.mark.parametrize(
+    "url", ["https://[::1/h", "https://erp.example.com:99999/h", "https://a\x00b.com/", ""]
+)
+def test_urls_that_do_not_parse_are_named_not_crashed_on(url):
+    with pytest.raises(ValidationFailed) as caught:
+        domain.check_fields(EndpointFields(url=url, event_types=["LeadCreated"]), CATALOGUE, True)
+    assert caught.value.violations[0].field == "url"
+    with pytest.raises(ValidationFailed):
+        UrlPolicy().check(url)

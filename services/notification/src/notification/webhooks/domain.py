@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from crm_runtime.errors import FailedPrecondition, FieldViolation, ValidationFailed
 
@@ -120,17 +120,31 @@ def sign(secrets_: Sequence[str], message_id: str, timestamp: int, body: bytes) 
     )
 
 
+def _url_parts(url: str) -> SplitResult | None:
+    """The URL's parts, None when it does not parse (a bad IPv6 literal or port)."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError:
+        return None
+    return parts
+
+
 def check_fields(fields: EndpointFields, catalogue: Sequence[str], creating: bool) -> None:
     """Every bad field, named (422); the URL's shape only (where it resolves to is the
     guard's question)."""
     bad: list[FieldViolation] = []
     if fields.url is not None or creating:
         url = fields.url or ""
-        parts = urlsplit(url)
-        if not url:
+        parts = _url_parts(url)
+        if parts is None:
+            bad.append(FieldViolation("url", "is not a URL"))
+        elif not url:
             bad.append(FieldViolation("url", "is required"))
         elif len(url) > MAX_URL:
             bad.append(FieldViolation("url", f"must be at most {MAX_URL} characters"))
+        elif any(ord(c) < 33 or ord(c) == 127 for c in url):
+            bad.append(FieldViolation("url", "must not contain spaces or control characters"))
         elif parts.scheme != "https" or not parts.hostname:
             bad.append(FieldViolation("url", "must be an https URL with a host"))
         elif parts.username or parts.password:

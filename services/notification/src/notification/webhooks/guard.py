@@ -48,14 +48,17 @@ class UrlPolicy:
 
     def addresses(self, url: str) -> tuple[str, int, list[str]]:
         """(host, port, addresses it may connect to); Refused with the reason otherwise."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port or 443
+        except ValueError as exc:
+            raise Refused("is not a URL") from exc
         if parts.scheme != "https" or not parts.hostname:
             raise Refused("must be an https URL with a host")
         host = parts.hostname.lower()
-        port = parts.port or 443
         try:
             found = self.resolver(host, port)
-        except OSError as exc:
+        except (OSError, UnicodeError, ValueError) as exc:
             raise Refused(f"host {host} does not resolve") from exc
         if not found:
             raise Refused(f"host {host} does not resolve")
