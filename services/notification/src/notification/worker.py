@@ -57,6 +57,7 @@ class NotificationWorker:
     @on_event("opportunity", "OpportunityCadenceOverdue")
     @on_event("opportunity", "StageApprovalDecided")
     @on_event("opportunity", "AccountDormant")
+    @on_event("opportunity", "QuoteApprovalDecided")
     def on_opportunity_event(self, envelope: dict[str, Any]) -> bool:
         return self.app.inbox.on_event(envelope)
 
