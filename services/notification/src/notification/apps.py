@@ -5,16 +5,18 @@ webhook may call, the CA file the sender trusts)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from crm_runtime.clock import utcnow
 from crm_runtime.config import Settings
 from crm_runtime.storage.mongo import UnitOfWork
 
+from notification.email.smtp import SmtpMailer, SmtpServer
+from notification.email.use_cases import Email
 from notification.inbox.use_cases import Inbox
 from notification.mongo_storage import MongoNotificationStorage
-from notification.ports import NotificationStorage, Sender, UrlGuard
+from notification.ports import Mailer, NotificationStorage, Sender, UrlGuard
 from notification.webhooks.catalogue import EVENT_TYPES
 from notification.webhooks.guard import UrlPolicy
 from notification.webhooks.sealing import AesGcmSealer, parse_keys
@@ -25,19 +27,29 @@ from notification.webhooks.use_cases import Webhooks
 @dataclass(frozen=True)
 class WebhookOptions:
     """CRM_NOTIFICATION_SECRET_KEYS, CRM_NOTIFICATION_WEBHOOK_PRIVATE_HOSTS (comma
-    separated host names), CRM_NOTIFICATION_WEBHOOK_CA_FILE."""
+    separated host names), CRM_NOTIFICATION_WEBHOOK_CA_FILE, and the SMTP server:
+    CRM_NOTIFICATION_SMTP_HOST, _PORT, _STARTTLS, _USER, _PASSWORD."""
 
     secret_keys: str = ""
     private_hosts: tuple[str, ...] = ()
     ca_file: str = ""
+    smtp: SmtpServer = field(default_factory=SmtpServer)
 
     @classmethod
     def from_options(cls, options: Mapping[str, str]) -> WebhookOptions:
         hosts = options.get("WEBHOOK_PRIVATE_HOSTS", "")
+        smtp = SmtpServer(
+            host=options.get("SMTP_HOST", ""),
+            port=int(options.get("SMTP_PORT") or 25),
+            starttls=options.get("SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+            user=options.get("SMTP_USER", ""),
+            password=options.get("SMTP_PASSWORD", ""),
+        )
         return cls(
             secret_keys=options.get("SECRET_KEYS", ""),
             private_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip()),
             ca_file=options.get("WEBHOOK_CA_FILE", ""),
+            smtp=smtp,
         )
 
 
@@ -49,9 +61,11 @@ class NotificationApp:
         clock: Callable[[], datetime] = utcnow,
         guard: UrlGuard | None = None,
         sender: Sender | None = None,
+        mailer: Mailer | None = None,
     ) -> None:
         policy = UrlPolicy(options.private_hosts)
         self.inbox = Inbox(storage, clock)
+        self.email = Email(storage, mailer or SmtpMailer(options.smtp), clock)
         self.webhooks = Webhooks(
             storage,
             AesGcmSealer(parse_keys(options.secret_keys)),

@@ -10,10 +10,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork
 
+from notification.email.domain import Mail
+from notification.email.memory import MemoryEmailDirectory, MemoryMails
+from notification.email.memory import claim_due as claim_due_mails
 from notification.inbox.memory import MemoryNotifications
 from notification.ports import (
     Deliveries,
+    EmailDirectory,
     Endpoints,
+    Mails,
     Notifications,
     NotificationStorage,
     Stores,
@@ -37,6 +42,12 @@ class MemoryStores:
 
     def deliveries(self, tenant_id: str) -> MemoryDeliveries:
         return MemoryDeliveries(self.tx, tenant_id)
+
+    def email(self, tenant_id: str) -> MemoryEmailDirectory:
+        return MemoryEmailDirectory(self.tx, tenant_id)
+
+    def mails(self, tenant_id: str) -> MemoryMails:
+        return MemoryMails(self.tx, tenant_id)
 
 
 class MemoryNotificationStorage:
@@ -65,6 +76,11 @@ class MemoryNotificationStorage:
     ) -> list[tuple[Delivery, datetime]]:
         return claim_due(self.uow, now, limit, lease)
 
+    def claim_due_mails(
+        self, now: datetime, limit: int, lease: timedelta
+    ) -> list[tuple[Mail, datetime]]:
+        return claim_due_mails(self.uow, now, limit, lease)
+
 
 if TYPE_CHECKING:  # mypy proves the fake implements every Protocol of the seam
     _storage: type[NotificationStorage] = MemoryNotificationStorage
@@ -72,3 +88,5 @@ if TYPE_CHECKING:  # mypy proves the fake implements every Protocol of the seam
     _notifications: type[Notifications] = MemoryNotifications
     _endpoints: type[Endpoints] = MemoryEndpoints
     _deliveries: type[Deliveries] = MemoryDeliveries
+    _email: type[EmailDirectory] = MemoryEmailDirectory
+    _mails: type[Mails] = MemoryMails

@@ -9,10 +9,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from crm_runtime.messaging.inbox import handle_once
 from crm_runtime.storage.mongo import Transaction, UnitOfWork
 
+from notification.email.domain import Mail
+from notification.email.store import EmailDirectory as MongoEmailDirectory
+from notification.email.store import MailRepository
+from notification.email.store import claim_due as claim_due_mails
 from notification.inbox.store import NotificationRepository
 from notification.ports import (
     Deliveries,
+    EmailDirectory,
     Endpoints,
+    Mails,
     Notifications,
     NotificationStorage,
     Stores,
@@ -36,6 +42,12 @@ class MongoStores:
     def deliveries(self, tenant_id: str) -> DeliveryRepository:
         return DeliveryRepository(self.tx, tenant_id)
 
+    def email(self, tenant_id: str) -> MongoEmailDirectory:
+        return MongoEmailDirectory(self.tx, tenant_id)
+
+    def mails(self, tenant_id: str) -> MailRepository:
+        return MailRepository(self.tx, tenant_id)
+
 
 class MongoNotificationStorage:
     def __init__(self, uow: UnitOfWork) -> None:
@@ -54,6 +66,11 @@ class MongoNotificationStorage:
     ) -> list[tuple[Delivery, datetime]]:
         return claim_due(self.uow.db, now, limit, lease)
 
+    def claim_due_mails(
+        self, now: datetime, limit: int, lease: timedelta
+    ) -> list[tuple[Mail, datetime]]:
+        return claim_due_mails(self.uow.db, now, limit, lease)
+
 
 if TYPE_CHECKING:  # mypy proves the stores implement every Protocol of the seam
     _storage: type[NotificationStorage] = MongoNotificationStorage
@@ -61,3 +78,5 @@ if TYPE_CHECKING:  # mypy proves the stores implement every Protocol of the seam
     _notifications: type[Notifications] = NotificationRepository
     _endpoints: type[Endpoints] = EndpointRepository
     _deliveries: type[Deliveries] = DeliveryRepository
+    _email: type[EmailDirectory] = MongoEmailDirectory
+    _mails: type[Mails] = MailRepository

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from typing import Any, Protocol, TypeVar
 
 from notification.domain.inbox import Notification
+from notification.email.domain import EmailAddress, EmailSettings, Mail, SendOutcome
 from notification.webhooks.domain import Delivery, Endpoint, Outcome
 
 T = TypeVar("T")
@@ -68,8 +70,41 @@ class Deliveries(Protocol):
         """The endpoint's deliveries newest first."""
 
 
+class EmailDirectory(Protocol):
+    """One tenant's sender and its people's addresses (version 0: never set)."""
+
+    def settings(self) -> EmailSettings: ...
+
+    def save_settings(self, settings: EmailSettings) -> EmailSettings:
+        """Insert at version 1 when `settings.version` is 0, else write over it
+        (Conflict when stale)."""
+
+    def address(self, user_id: str) -> EmailAddress: ...
+
+    def save_address(self, address: EmailAddress) -> EmailAddress:
+        """As `save_settings`, for one person's address."""
+
+
+class Mails(Protocol):
+    """One tenant's email messages."""
+
+    def add(self, mail: Mail) -> None: ...
+
+    def get(self, mail_id: str) -> Mail | None: ...
+
+    def save(self, mail: Mail, claimed_until: datetime) -> None:
+        """Write a send's outcome under the claim (Conflict otherwise)."""
+
+    def page(self, limit: int, position: Position) -> list[Mail]:
+        """Newest first."""
+
+
 class Stores(Protocol):
     """The repositories of one transaction, for one tenant each."""
+
+    def email(self, tenant_id: str) -> EmailDirectory: ...
+
+    def mails(self, tenant_id: str) -> Mails: ...
 
     def notifications(self, tenant_id: str) -> Notifications: ...
 
@@ -95,6 +130,11 @@ class NotificationStorage(Protocol):
         """Up to `limit` deliveries due at `now`, any tenant, each held for `lease`
         (the claim's end is what `Deliveries.save` checks)."""
 
+    def claim_due_mails(
+        self, now: datetime, limit: int, lease: timedelta
+    ) -> list[tuple[Mail, datetime]]:
+        """Queued emails due at `now`, as `claim_due`."""
+
 
 class Sealer(Protocol):
     """Encrypts secrets at rest (with a key from the deployment's secrets)."""
@@ -113,3 +153,8 @@ class UrlGuard(Protocol):
 class Sender(Protocol):
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> Outcome:
         """POST once; the answer, or why there was none (never raises for the network)."""
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage) -> SendOutcome:
+        """Hand the message to the SMTP server once (never raises for the network)."""

@@ -74,3 +74,9 @@ class NotificationWorker:
         for _ in range(DELIVERY_ROUNDS):  # then let the timer come back
             if not self.app.webhooks.deliver_due():
                 break
+
+    @every(DELIVERY_POLL_SECONDS)
+    def send_emails(self) -> None:
+        for _ in range(DELIVERY_ROUNDS):
+            if not self.app.email.send_due():
+                break

@@ -157,3 +157,59 @@ def test_an_event_is_handled_once_and_a_failed_effect_leaves_nothing(storage):
         storage.handle_once("h2", envelope, boom)
     assert storage.run(lambda s: s.deliveries("t1").get("d2")) is None
     assert storage.handle_once("h2", envelope, lambda s: None) is True
+
+
+def test_email_settings_and_addresses_insert_then_save_over_their_version(storage):
+    settings = storage.run(lambda s: s.email("t1").settings())
+    assert settings.version == 0 and not settings.enabled
+    on = replace(settings, sender_address="crm@yuntu.cn", sender_name="云图", enabled=True)
+    saved = storage.run(lambda s: s.email("t1").save_settings(on))
+    assert saved.version == 1 and storage.run(lambda s: s.email("t1").settings()) == saved
+    again = storage.run(lambda s: s.email("t1").save_settings(replace(saved, enabled=False)))
+    assert again.version == 2
+    with pytest.raises(Conflict):
+        storage.run(lambda s: s.email("t1").save_settings(replace(saved, sender_name="x")))
+    # the same user id in two tenants: two addresses
+    for tenant, address in (("t1", "a@one.cn"), ("t2", "a@two.cn")):
+        current = storage.run(lambda s, t=tenant: s.email(t).address("u1"))
+        assert current.version == 0
+        changed = replace(current, address=address, enabled=True)
+        storage.run(lambda s, t=tenant, c=changed: s.email(t).save_address(c))
+    assert storage.run(lambda s: s.email("t1").address("u1")).address == "a@one.cn"
+    assert storage.run(lambda s: s.email("t2").address("u1")).address == "a@two.cn"
+    assert storage.run(lambda s: s.email("t2").settings()).version == 0
+
+
+def test_queued_emails_are_claimed_saved_under_the_claim_and_paged(storage):
+    from notification.email.domain import Mail, SendOutcome, after_send
+
+    def queued(mail_id, tenant="t1", at=NOW):
+        return Mail(
+            mail_id,
+            tenant,
+            "rep-1",
+            "r@x.cn",
+            "crm@y.cn",
+            "云图",
+            "主题",
+            "正文",
+            "ev",
+            "lead.assigned",
+            "queued",
+            at,
+            at,
+        )
+
+    storage.run(lambda s: s.mails("t1").add(queued("m1")))
+    storage.run(lambda s: s.mails("t2").add(queued("m2", "t2", NOW + timedelta(seconds=1))))
+    claimed = storage.claim_due_mails(NOW + timedelta(seconds=1), 10, LEASE)
+    assert [(m.id, m.tenant_id) for m, _ in claimed] == [("m1", "t1"), ("m2", "t2")]
+    assert storage.claim_due_mails(NOW + timedelta(seconds=2), 10, LEASE) == []
+    m1, claim = claimed[0]
+    sent = after_send(m1, SendOutcome(True, 250), NOW)
+    storage.run(lambda s: s.mails("t1").save(sent, claim))
+    with pytest.raises(Conflict):
+        storage.run(lambda s: s.mails("t1").save(sent, claim + timedelta(seconds=1)))
+    [stored] = storage.run(lambda s: s.mails("t1").page(5, None))
+    assert (stored.status, stored.sent_at, stored.next_attempt_at) == ("sent", NOW, None)
+    assert storage.run(lambda s: s.mails("t1").get("m2")) is None

@@ -14,6 +14,7 @@ from crm_runtime.principal import Principal
 
 from notification.domain.inbox import BY_EVENT, Notification
 from notification.domain.sales import SALES_BY_EVENT
+from notification.email.domain import mail_for
 from notification.ports import NotificationStorage, Stores
 
 
@@ -38,8 +39,17 @@ class Inbox:
         notification = build(envelope, str(uuid.uuid4()), self.clock())
 
         def effect(stores: Stores) -> None:
-            if notification is not None:
-                stores.notifications(notification.tenant_id).add(notification)
+            if notification is None:
+                return
+            tenant = notification.tenant_id
+            stores.notifications(tenant).add(notification)
+            directory = stores.email(tenant)
+            settings = directory.settings()
+            if settings.enabled:  # and the person gave an address: the same item by email
+                address = directory.address(notification.recipient_id)
+                mail = mail_for(notification, settings, address, notification.created_at)
+                if mail is not None:
+                    stores.mails(tenant).add(mail)
 
         handler = f"notification.on_{envelope['event_type']}"
         return self.storage.handle_once(handler, envelope, effect)

@@ -4,7 +4,6 @@ sparse on it)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from notification.indexes import NEWEST
@@ -107,21 +106,3 @@ def delivery_of(d: Doc) -> Delivery:
         ),
         replay_of=d.get("replay_of", ""),
     )
-
-
-def after(position: tuple[Any, str] | None) -> Doc:
-    """Strictly after a (created_at, id) page position, newest first."""
-    if position is None:
-        return {}
-    created_at, last_id = position
-    return {
-        "$or": [
-            {"created_at": {"$lt": created_at}},
-            {"created_at": created_at, "_id": {"$lt": last_id}},
-        ]
-    }
-
-
-def to_millisecond(at: datetime) -> datetime:
-    """`at` as a BSON date keeps it (whole milliseconds), so both stores compare alike."""
-    return at.replace(microsecond=at.microsecond // 1000 * 1000)

@@ -7,16 +7,15 @@ from typing import Any
 
 from crm_runtime.errors import Conflict
 from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork, TenantTable
+from crm_runtime.storage.memory import claim_due as claim_due_docs
 
-from notification.indexes import WEBHOOK_DELIVERIES, WEBHOOK_ENDPOINTS
+from notification.indexes import WEBHOOK_DELIVERIES, WEBHOOK_ENDPOINTS, after
 from notification.webhooks.documents import (
     PAGE_ORDER,
-    after,
     delivery_doc,
     delivery_of,
     endpoint_doc,
     endpoint_of,
-    to_millisecond,
 )
 from notification.webhooks.domain import Delivery, Endpoint
 
@@ -73,16 +72,7 @@ class MemoryDeliveries:
 def claim_due(
     uow: MemoryUnitOfWork, now: datetime, limit: int, lease: timedelta
 ) -> list[tuple[Delivery, datetime]]:
-    until = to_millisecond(now + lease)
-    with uow.lock:
-        table = uow.tables.get(WEBHOOK_DELIVERIES, {})
-        due = sorted(
-            (d for d in table.values() if d.get("next_attempt_at") is not None),
-            key=lambda d: d["next_attempt_at"],
-        )
-        claimed = []
-        for doc in [d for d in due if d["next_attempt_at"] <= now][:limit]:
-            claimed.append((delivery_of(dict(doc)), until))
-            doc["next_attempt_at"] = until
-            doc["claimed_until"] = until
-        return claimed
+    return [
+        (delivery_of(d), until)
+        for d, until in claim_due_docs(uow, WEBHOOK_DELIVERIES, now, limit, lease)
+    ]

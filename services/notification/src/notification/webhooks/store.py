@@ -7,20 +7,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from crm_runtime.errors import Conflict
-from crm_runtime.storage.mongo import Doc, TenantCollection, Transaction, at_or_before
+from crm_runtime.storage.mongo import Doc, TenantCollection, Transaction
+from crm_runtime.storage.mongo import claim_due as claim_due_docs
 from crm_runtime.storage.repository import save_versioned
-from pymongo import ReturnDocument
 from pymongo.database import Database
 
-from notification.indexes import WEBHOOK_DELIVERIES, WEBHOOK_ENDPOINTS
+from notification.indexes import WEBHOOK_DELIVERIES, WEBHOOK_ENDPOINTS, after
 from notification.webhooks.documents import (
     PAGE_ORDER,
-    after,
     delivery_doc,
     delivery_of,
     endpoint_doc,
     endpoint_of,
-    to_millisecond,
 )
 from notification.webhooks.domain import Delivery, Endpoint
 
@@ -84,24 +82,8 @@ class DeliveryRepository:
 def claim_due(
     db: Database[Doc], now: datetime, limit: int, lease: timedelta
 ) -> list[tuple[Delivery, datetime]]:
-    """Take up to `limit` due deliveries (any tenant) for `lease`: each is moved past the
-    lease and marked with it, so that another worker does not take it meanwhile and a
-    worker that dies leaves it due again when the lease ends."""
-    until = to_millisecond(now + lease)
-    claimed = []
-    for doc in db[WEBHOOK_DELIVERIES].find(
-        {"next_attempt_at": at_or_before(now)},
-        projection={"_id": 1, "next_attempt_at": 1},
-        sort=[("next_attempt_at", 1)],
-        limit=limit,
-    ):
-        taken = db[WEBHOOK_DELIVERIES].find_one_and_update(
-            {"_id": doc["_id"], "next_attempt_at": doc["next_attempt_at"]},
-            {"$set": {"next_attempt_at": until, "claimed_until": until}},
-            return_document=ReturnDocument.AFTER,
-        )
-        if taken is not None:
-            claimed.append(
-                (delivery_of({**taken, "next_attempt_at": doc["next_attempt_at"]}), until)
-            )
-    return claimed
+    """Due deliveries of any tenant, each held for `lease` (crm_runtime's work queue)."""
+    return [
+        (delivery_of(d), until)
+        for d, until in claim_due_docs(db[WEBHOOK_DELIVERIES], now, limit, lease)
+    ]

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import trustme
 
@@ -80,3 +81,46 @@ def https_receiver(
     finally:
         server.shutdown()
         server.server_close()
+
+
+@dataclass
+class Mailbox:
+    """What a local SMTP server accepted; `refuse` maps an address to the SMTP reply
+    its RCPT gets (e.g. "550 5.1.1 no such user")."""
+
+    host: str
+    port: int
+    messages: list[Any] = field(default_factory=list)  # email.message.EmailMessage
+    refuse: dict[str, str] = field(default_factory=dict)
+
+
+@contextmanager
+def smtp_server() -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, parsing what it accepts."""
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    from crm_runtime.testing.servers import free_port
+
+    mailbox = Mailbox("127.0.0.1", free_port())
+
+    class Handler:
+        async def handle_RCPT(
+            self, server: Any, session: Any, envelope: Any, address: str, options: Any
+        ) -> str:
+            if address in mailbox.refuse:
+                return mailbox.refuse[address]
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            mailbox.messages.append(message_from_bytes(envelope.content, policy=policy.SMTP))
+            return "250 Message accepted"
+
+    controller = Controller(Handler(), hostname=mailbox.host, port=mailbox.port)
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
