@@ -37,6 +37,7 @@ from gateway.routes import (
     audit_log,
     auth,
     contacts,
+    email,
     form_submissions,
     inbox,
     lead_config,
@@ -176,6 +177,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
         api_keys,
         audit_log,
         webhooks,
+        email,
     ):
         app.include_router(module.router)
     app.include_router(auth.wellknown)
