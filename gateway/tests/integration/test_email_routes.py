@@ -9,14 +9,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from crm_runtime.rpc.server import GrpcApp
-from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.receivers import smtp_server
-from crm_runtime.wiring import build
-from gateway_support import api_key, seed
-from notification.apps import app_builder
-from notification.grpc_api import register
-from notification.indexes import ensure_indexes
+from gateway_support import seed
+from notification_support import gateway_caller, notification_service
 
 pytest_plugins = ["gateway_support"]  # fixtures: redis_url, tenant_id, gateway_app
 
@@ -29,36 +24,19 @@ def mailbox():
 
 @pytest.fixture
 def notification(mongo_client, mongo_uri, database_name, mailbox):
-    database = f"{database_name}_ntf"
-    settings = settings_for(
-        "notification",
-        "api",
+    with notification_service(
+        mongo_client,
         mongo_uri,
-        database,
-        CRM_GRPC_HOST="127.0.0.1",
+        database_name,
         CRM_NOTIFICATION_SMTP_HOST=mailbox.host,
         CRM_NOTIFICATION_SMTP_PORT=str(mailbox.port),
-    )
-    app = build(settings, mongo_client, ensure_indexes, app_builder(settings))
-    server = GrpcApp(settings, register(app))
-    server.start()
-    yield app, f"127.0.0.1:{server.port}"
-    server.stop(grace=0)
-    mongo_client.drop_database(database)
+    ) as service:
+        yield service
 
 
 @pytest.fixture
 def api(mongo_uri, database_name, gateway_app, tenant_id, notification):
-    seed(mongo_uri, database_name, tenant_id)
-    client = gateway_app(CRM_NOTIFICATION_ADDR=notification[1])
-
-    def call(role, method, path, tenant=tenant_id, headers=None, **kwargs):
-        token = api_key(mongo_uri, database_name, tenant, f"{role}-1", role)
-        return client.request(
-            method, path, headers={"Authorization": f"Bearer {token}", **(headers or {})}, **kwargs
-        )
-
-    return call
+    return gateway_caller(mongo_uri, database_name, gateway_app, tenant_id, notification[1])
 
 
 def _ok(response, status=200):

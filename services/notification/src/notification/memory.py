@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork
+from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork, handle_once
 
 from notification.email.domain import Mail
 from notification.email.memory import MemoryEmailDirectory, MemoryMails
@@ -27,7 +27,6 @@ from notification.webhooks.domain import Delivery
 from notification.webhooks.memory import MemoryDeliveries, MemoryEndpoints, claim_due
 
 T = TypeVar("T")
-INBOX = "inbox"
 
 
 class MemoryStores:
@@ -60,16 +59,7 @@ class MemoryNotificationStorage:
     def handle_once(
         self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
     ) -> bool:
-        def work(tx: MemoryTransaction) -> bool:
-            inbox = tx.table(INBOX)
-            key = f"{handler}:{envelope['event_id']}"
-            if key in inbox:
-                return False
-            inbox[key] = {"tenant_id": envelope["tenant_id"], "event_type": envelope["event_type"]}
-            effect(MemoryStores(tx))
-            return True
-
-        return self.uow.run(work)
+        return handle_once(self.uow, handler, envelope, lambda tx: effect(MemoryStores(tx)))
 
     def claim_due(
         self, now: datetime, limit: int, lease: timedelta

@@ -161,6 +161,30 @@ def _order_of(field: str, doc: Doc) -> tuple[int, Any]:
     return _order(_field(doc, field))
 
 
+INBOX = "inbox"
+
+
+def handle_once(
+    uow: MemoryUnitOfWork,
+    handler: str,
+    envelope: dict[str, Any],
+    effect: Callable[[MemoryTransaction], None],
+) -> bool:
+    """`crm_runtime.messaging.inbox.handle_once` in memory: `effect` in one unit of work
+    unless `handler` handled this event already (False then)."""
+
+    def work(tx: MemoryTransaction) -> bool:
+        inbox = tx.table(INBOX)
+        key = f"{handler}:{envelope['event_id']}"
+        if key in inbox:
+            return False
+        inbox[key] = {"tenant_id": envelope["tenant_id"], "event_type": envelope["event_type"]}
+        effect(tx)
+        return True
+
+    return uow.run(work)
+
+
 def claim_due(
     uow: MemoryUnitOfWork, table: str, now: datetime, limit: int, lease: timedelta
 ) -> list[tuple[Doc, datetime]]:
