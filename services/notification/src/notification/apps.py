@@ -17,6 +17,7 @@ from notification.email.use_cases import Email
 from notification.inbox.use_cases import Inbox
 from notification.mongo_storage import MongoNotificationStorage
 from notification.ports import Mailer, NotificationStorage, Sender, UrlGuard
+from notification.robots.use_cases import Robots
 from notification.webhooks.catalogue import EVENT_TYPES
 from notification.webhooks.guard import UrlPolicy
 from notification.webhooks.sealing import AesGcmSealer, parse_keys
@@ -64,13 +65,16 @@ class NotificationApp:
         mailer: Mailer | None = None,
     ) -> None:
         policy = UrlPolicy(options.private_hosts)
+        sealer = AesGcmSealer(parse_keys(options.secret_keys))
+        sender = sender or HttpsSender(policy, options.ca_file)
         self.inbox = Inbox(storage, clock)
+        self.robots = Robots(storage, sealer, guard or policy, sender, clock)
         self.email = Email(storage, mailer or SmtpMailer(options.smtp), clock)
         self.webhooks = Webhooks(
             storage,
-            AesGcmSealer(parse_keys(options.secret_keys)),
+            sealer,
             guard or policy,
-            sender or HttpsSender(policy, options.ca_file),
+            sender,
             EVENT_TYPES,
             clock,
         )

@@ -15,6 +15,8 @@ WEBHOOK_DELIVERIES = "webhook_deliveries"
 EMAIL_SETTINGS = "email_settings"  # one per tenant (_id "tenant")
 EMAIL_ADDRESSES = "email_addresses"  # one per person (_id the user id)
 EMAIL_MESSAGES = "email_messages"
+ROBOTS = "chat_robots"
+ROBOT_MESSAGES = "chat_robot_messages"
 
 NEWEST = (("created_at", -1), ("_id", -1))
 NEWEST_FIRST = SortKey("created_at", descending=True)
@@ -35,6 +37,9 @@ INDEXES = (
     IndexSpec(WEBHOOK_DELIVERIES, (("next_attempt_at", 1),), sparse=True),
     tenant_index(EMAIL_MESSAGES, *NEWEST),
     IndexSpec(EMAIL_MESSAGES, (("next_attempt_at", 1),), sparse=True),
+    tenant_index(ROBOTS, *NEWEST),
+    tenant_index(ROBOT_MESSAGES, ("robot_id", 1), *NEWEST),
+    IndexSpec(ROBOT_MESSAGES, (("next_attempt_at", 1),), sparse=True),
 )
 
 

@@ -21,8 +21,13 @@ from notification.ports import (
     Mails,
     Notifications,
     NotificationStorage,
+    RobotMessages,
+    Robots,
     Stores,
 )
+from notification.robots.domain import RobotMessage
+from notification.robots.memory import MemoryRobotMessages, MemoryRobots
+from notification.robots.memory import claim_due as claim_due_robot_messages
 from notification.webhooks.domain import Delivery
 from notification.webhooks.memory import MemoryDeliveries, MemoryEndpoints, claim_due
 
@@ -41,6 +46,12 @@ class MemoryStores:
 
     def deliveries(self, tenant_id: str) -> MemoryDeliveries:
         return MemoryDeliveries(self.tx, tenant_id)
+
+    def robots(self, tenant_id: str) -> MemoryRobots:
+        return MemoryRobots(self.tx, tenant_id)
+
+    def robot_messages(self, tenant_id: str) -> MemoryRobotMessages:
+        return MemoryRobotMessages(self.tx, tenant_id)
 
     def email(self, tenant_id: str) -> MemoryEmailDirectory:
         return MemoryEmailDirectory(self.tx, tenant_id)
@@ -71,6 +82,11 @@ class MemoryNotificationStorage:
     ) -> list[tuple[Mail, datetime]]:
         return claim_due_mails(self.uow, now, limit, lease)
 
+    def claim_due_robot_messages(
+        self, now: datetime, limit: int, lease: timedelta
+    ) -> list[tuple[RobotMessage, datetime]]:
+        return claim_due_robot_messages(self.uow, now, limit, lease)
+
 
 if TYPE_CHECKING:  # mypy proves the fake implements every Protocol of the seam
     _storage: type[NotificationStorage] = MemoryNotificationStorage
@@ -80,3 +96,5 @@ if TYPE_CHECKING:  # mypy proves the fake implements every Protocol of the seam
     _deliveries: type[Deliveries] = MemoryDeliveries
     _email: type[EmailDirectory] = MemoryEmailDirectory
     _mails: type[Mails] = MemoryMails
+    _robots: type[Robots] = MemoryRobots
+    _robot_messages: type[RobotMessages] = MemoryRobotMessages

@@ -21,8 +21,13 @@ from notification.ports import (
     Mails,
     Notifications,
     NotificationStorage,
+    RobotMessages,
+    Robots,
     Stores,
 )
+from notification.robots.domain import RobotMessage
+from notification.robots.store import RobotMessageRepository, RobotRepository
+from notification.robots.store import claim_due as claim_due_robot_messages
 from notification.webhooks.domain import Delivery
 from notification.webhooks.store import DeliveryRepository, EndpointRepository, claim_due
 
@@ -41,6 +46,12 @@ class MongoStores:
 
     def deliveries(self, tenant_id: str) -> DeliveryRepository:
         return DeliveryRepository(self.tx, tenant_id)
+
+    def robots(self, tenant_id: str) -> RobotRepository:
+        return RobotRepository(self.tx, tenant_id)
+
+    def robot_messages(self, tenant_id: str) -> RobotMessageRepository:
+        return RobotMessageRepository(self.tx, tenant_id)
 
     def email(self, tenant_id: str) -> MongoEmailDirectory:
         return MongoEmailDirectory(self.tx, tenant_id)
@@ -71,6 +82,11 @@ class MongoNotificationStorage:
     ) -> list[tuple[Mail, datetime]]:
         return claim_due_mails(self.uow.db, now, limit, lease)
 
+    def claim_due_robot_messages(
+        self, now: datetime, limit: int, lease: timedelta
+    ) -> list[tuple[RobotMessage, datetime]]:
+        return claim_due_robot_messages(self.uow.db, now, limit, lease)
+
 
 if TYPE_CHECKING:  # mypy proves the stores implement every Protocol of the seam
     _storage: type[NotificationStorage] = MongoNotificationStorage
@@ -80,3 +96,5 @@ if TYPE_CHECKING:  # mypy proves the stores implement every Protocol of the seam
     _deliveries: type[Deliveries] = DeliveryRepository
     _email: type[EmailDirectory] = MongoEmailDirectory
     _mails: type[Mails] = MailRepository
+    _robots: type[Robots] = RobotRepository
+    _robot_messages: type[RobotMessages] = RobotMessageRepository

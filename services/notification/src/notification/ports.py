@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from notification.domain.inbox import Notification
 from notification.email.domain import EmailAddress, EmailSettings, Mail, SendOutcome
+from notification.robots.domain import Robot, RobotMessage
 from notification.webhooks.domain import Delivery, Endpoint, Outcome
 
 T = TypeVar("T")
@@ -79,7 +80,8 @@ class EmailDirectory(Protocol):
         """Insert at version 1 when `settings.version` is 0, else write over it
         (Conflict when stale)."""
 
-    def address(self, user_id: str) -> EmailAddress: ...
+    def address(self, user_id: str, channel: str = "email") -> EmailAddress:
+        """The person's address on `channel` ("email", or "mobile" for chat robots)."""
 
     def save_address(self, address: EmailAddress) -> EmailAddress:
         """As `save_settings`, for one person's address."""
@@ -99,8 +101,40 @@ class Mails(Protocol):
         """Newest first."""
 
 
+class Robots(Protocol):
+    """One tenant's chat robots."""
+
+    def add(self, robot: Robot) -> None: ...
+
+    def get(self, robot_id: str) -> Robot | None: ...
+
+    def save(self, robot: Robot, expected_version: int) -> Robot:
+        """Write over `expected_version` (Conflict otherwise)."""
+
+    def set_bucket(self, robot_id: str, tokens: float, at: datetime) -> None:
+        """The token bucket's level at `at`, without a new version."""
+
+    def page(self, limit: int, position: Position) -> list[Robot]: ...
+
+    def subscribed(self, kind: str) -> list[Robot]:
+        """The enabled robots that post `kind`."""
+
+
+class RobotMessages(Protocol):
+    def add(self, message: RobotMessage) -> None: ...
+
+    def save(self, message: RobotMessage, claimed_until: datetime) -> None:
+        """Write a post's outcome under the claim (Conflict otherwise)."""
+
+    def page(self, robot_id: str, limit: int, position: Position) -> list[RobotMessage]: ...
+
+
 class Stores(Protocol):
     """The repositories of one transaction, for one tenant each."""
+
+    def robots(self, tenant_id: str) -> Robots: ...
+
+    def robot_messages(self, tenant_id: str) -> RobotMessages: ...
 
     def email(self, tenant_id: str) -> EmailDirectory: ...
 
@@ -134,6 +168,11 @@ class NotificationStorage(Protocol):
         self, now: datetime, limit: int, lease: timedelta
     ) -> list[tuple[Mail, datetime]]:
         """Queued emails due at `now`, as `claim_due`."""
+
+    def claim_due_robot_messages(
+        self, now: datetime, limit: int, lease: timedelta
+    ) -> list[tuple[RobotMessage, datetime]]:
+        """Queued robot posts due at `now`, as `claim_due`."""
 
 
 class Sealer(Protocol):

@@ -76,6 +76,12 @@ class NotificationWorker:
                 break
 
     @every(DELIVERY_POLL_SECONDS)
+    def post_to_robots(self) -> None:
+        for _ in range(DELIVERY_ROUNDS):
+            if not self.app.robots.send_due():
+                break
+
+    @every(DELIVERY_POLL_SECONDS)
     def send_emails(self) -> None:
         for _ in range(DELIVERY_ROUNDS):
             if not self.app.email.send_due():

@@ -178,6 +178,14 @@ def test_email_settings_and_addresses_insert_then_save_over_their_version(storag
     assert storage.run(lambda s: s.email("t1").address("u1")).address == "a@one.cn"
     assert storage.run(lambda s: s.email("t2").address("u1")).address == "a@two.cn"
     assert storage.run(lambda s: s.email("t2").settings()).version == 0
+    # a person's mobile (for chat robots) is kept apart from their email address
+    mobile = storage.run(lambda s: s.email("t1").address("u1", "mobile"))
+    assert (mobile.version, mobile.channel) == (0, "mobile")
+    changed = replace(mobile, address="13800138000", enabled=True)
+    saved = storage.run(lambda s: s.email("t1").save_address(changed))
+    assert saved.channel == "mobile" and saved.version == 1
+    assert storage.run(lambda s: s.email("t1").address("u1")).address == "a@one.cn"
+    assert storage.run(lambda s: s.email("t1").address("u1", "mobile")).address == "13800138000"
 
 
 def test_queued_emails_are_claimed_saved_under_the_claim_and_paged(storage):
@@ -213,3 +221,48 @@ def test_queued_emails_are_claimed_saved_under_the_claim_and_paged(storage):
     [stored] = storage.run(lambda s: s.mails("t1").page(5, None))
     assert (stored.status, stored.sent_at, stored.next_attempt_at) == ("sent", NOW, None)
     assert storage.run(lambda s: s.mails("t1").get("m2")) is None
+
+
+def test_robots_round_trip_keep_their_bucket_apart_from_their_version(storage):
+    from notification.robots.domain import Robot, RobotMessage
+
+    bot = Robot(
+        "r1",
+        "t1",
+        "销售群",
+        "dingtalk",
+        "https://oapi.dingtalk.com/robot/send?access_token=x",
+        "k1:sealed",
+        ("lead.assigned",),
+        "markdown",
+        True,
+        1,
+        NOW,
+    )
+    storage.run(lambda s: s.robots("t1").add(bot))
+    storage.run(lambda s: s.robots("t1").add(replace(bot, id="r2", enabled=False)))
+    assert storage.run(lambda s: s.robots("t1").get("r1")) == bot
+    storage.run(lambda s: s.robots("t1").set_bucket("r1", 3.5, NOW + timedelta(seconds=1)))
+    got = storage.run(lambda s: s.robots("t1").get("r1"))
+    assert (got.tokens, got.tokens_at, got.version) == (3.5, NOW + timedelta(seconds=1), 1)
+    saved = storage.run(lambda s: s.robots("t1").save(replace(got, name="新群"), 1))
+    assert saved.version == 2 and saved.tokens == 3.5
+    assert [r.id for r in storage.run(lambda s: s.robots("t1").subscribed("lead.assigned"))] == [
+        "r1"
+    ]
+    assert storage.run(lambda s: s.robots("t2").subscribed("lead.assigned")) == []
+
+    message = RobotMessage(
+        "m1", "t1", "r1", "标题", "正文", ("13800138000",), "lead.assigned", "queued", NOW, NOW
+    )
+    storage.run(lambda s: s.robot_messages("t1").add(message))
+    [(claimed, claim)] = storage.claim_due_robot_messages(NOW, 10, LEASE)
+    assert claimed == message
+    assert storage.claim_due_robot_messages(NOW, 10, LEASE) == []
+    sent = replace(
+        claimed, status="sent", next_attempt_at=None, sent_at=NOW, attempts=1, digest_of=3
+    )
+    storage.run(lambda s: s.robot_messages("t1").save(sent, claim))
+    assert storage.run(lambda s: s.robot_messages("t1").page("r1", 5, None)) == [sent]
+    with pytest.raises(Conflict):
+        storage.run(lambda s: s.robot_messages("t1").save(sent, claim + LEASE))

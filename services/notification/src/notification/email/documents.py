@@ -29,23 +29,24 @@ def settings_of(tenant_id: str, d: Doc | None) -> EmailSettings:
     )
 
 
-def address_id(tenant_id: str, user_id: str) -> str:
-    return f"{tenant_id}/{user_id}"
+def address_id(tenant_id: str, user_id: str, channel: str = "email") -> str:
+    base = f"{tenant_id}/{user_id}"
+    return base if channel == "email" else f"{base}/{channel}"
 
 
 def address_doc(a: EmailAddress) -> Doc:
     return {
-        "_id": address_id(a.tenant_id, a.user_id),
+        "_id": address_id(a.tenant_id, a.user_id, a.channel),
         "user_id": a.user_id,
         "address": a.address,
         "enabled": a.enabled,
     }
 
 
-def address_of(tenant_id: str, user_id: str, d: Doc | None) -> EmailAddress:
+def address_of(tenant_id: str, user_id: str, d: Doc | None, channel: str = "email") -> EmailAddress:
     if d is None:
-        return EmailAddress(tenant_id, user_id)
-    return EmailAddress(tenant_id, user_id, d["address"], d["enabled"], d["version"])
+        return EmailAddress(tenant_id, user_id, channel=channel)
+    return EmailAddress(tenant_id, user_id, d["address"], d["enabled"], d["version"], channel)
 
 
 _MAIL_FIELDS = (

@@ -10,6 +10,7 @@ on a permanent one (5xx)."""
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -49,13 +50,15 @@ class EmailSettings:
 
 @dataclass(frozen=True)
 class EmailAddress:
-    """Where a person wants their notifications mailed. `version` 0: never set."""
+    """Where a person wants their notifications: `channel` "email" (an address to mail)
+    or "mobile" (the number chat robots @ them by). `version` 0: never set."""
 
     tenant_id: str
     user_id: str
     address: str = ""
     enabled: bool = False
     version: int = 0
+    channel: str = "email"
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,16 @@ def change_settings(
 
 
 def change_address(current: EmailAddress, address: str, enabled: bool) -> EmailAddress:
+    if current.channel == "mobile":
+        return replace(current, address=normalised_mobile(address), enabled=enabled)
     return replace(current, address=normalised_address(address, "address"), enabled=enabled)
+
+
+def normalised_mobile(mobile: str) -> str:
+    cleaned = re.sub(r"[\s-]", "", mobile)
+    if not re.fullmatch(r"\+?\d{6,15}", cleaned):
+        raise ValidationFailed([FieldViolation("mobile", "6 to 15 digits, + first if any")])
+    return cleaned
 
 
 def mail_for(

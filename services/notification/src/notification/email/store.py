@@ -48,17 +48,14 @@ class EmailDirectory:
         )
         return settings_of(self.tenant_id, saved)
 
-    def address(self, user_id: str) -> EmailAddress:
-        return address_of(
-            self.tenant_id,
-            user_id,
-            self.addresses.find_one({"_id": address_id(self.tenant_id, user_id)}),
-        )
+    def address(self, user_id: str, channel: str = "email") -> EmailAddress:
+        found = self.addresses.find_one({"_id": address_id(self.tenant_id, user_id, channel)})
+        return address_of(self.tenant_id, user_id, found, channel)
 
     def save_address(self, address: EmailAddress) -> EmailAddress:
-        label = f"email address of {address.user_id}"
+        label = f"{address.channel} of {address.user_id}"
         saved = _save(self.addresses, address_doc(address), address.version, label)
-        return address_of(self.tenant_id, address.user_id, saved)
+        return address_of(self.tenant_id, address.user_id, saved, address.channel)
 
 
 class MailRepository:

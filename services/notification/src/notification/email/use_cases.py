@@ -58,16 +58,24 @@ class Email:
 
         return self.storage.run(work)
 
-    def my_address(self, principal: Principal) -> EmailAddress:
-        return self.storage.run(lambda s: s.email(principal.tenant_id).address(principal.user_id))
+    def my_address(self, principal: Principal, channel: str = "email") -> EmailAddress:
+        """The caller's address on `channel` ("email", or "mobile" for chat robots)."""
+        return self.storage.run(
+            lambda s: s.email(principal.tenant_id).address(principal.user_id, channel)
+        )
 
     def change_my_address(
-        self, principal: Principal, address: str, enabled: bool, expected_version: int
+        self,
+        principal: Principal,
+        address: str,
+        enabled: bool,
+        expected_version: int,
+        channel: str = "email",
     ) -> EmailAddress:
         def work(stores: Stores) -> EmailAddress:
             directory = stores.email(principal.tenant_id)
-            current = directory.address(principal.user_id)
-            check_version("your email address", current.version, expected_version)
+            current = directory.address(principal.user_id, channel)
+            check_version(f"your {channel}", current.version, expected_version)
             return directory.save_address(domain.change_address(current, address, enabled))
 
         return self.storage.run(work)

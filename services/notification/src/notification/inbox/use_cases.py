@@ -16,6 +16,7 @@ from notification.domain.inbox import BY_EVENT, Notification
 from notification.domain.sales import SALES_BY_EVENT
 from notification.email.domain import mail_for
 from notification.ports import NotificationStorage, Stores
+from notification.robots.domain import message_for
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,13 @@ class Inbox:
                 mail = mail_for(notification, settings, address, notification.created_at)
                 if mail is not None:
                     stores.mails(tenant).add(mail)
+            robots = stores.robots(tenant).subscribed(notification.kind)
+            if robots:  # the tenant's group robots that post this kind, @ing the person
+                mobile = directory.address(notification.recipient_id, "mobile")
+                at = mobile.address if mobile.enabled else ""
+                for robot in robots:
+                    message = message_for(notification, robot, at, notification.created_at)
+                    stores.robot_messages(tenant).add(message)
 
         handler = f"notification.on_{envelope['event_type']}"
         return self.storage.handle_once(handler, envelope, effect)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,15 +24,20 @@ class Received:
     body: bytes
 
 
+Answer = Callable[[Received], tuple[int, dict[str, str], bytes]]
+
+
 @dataclass
 class Receiver:
-    """`answers` are (status, headers) taken in turn; when they run out, 200."""
+    """`answers` are (status, headers) taken in turn; when they run out, 200 "ok", or
+    what `answer` says (a provider's own checks: a signature, its JSON reply)."""
 
     url: str
     ca_file: str
     requests: list[Received] = field(default_factory=list)
     answers: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    answer: Answer | None = None
 
 
 @contextmanager
@@ -53,20 +58,23 @@ def https_receiver(
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
-            body = self.rfile.read(length)
+            headers_in = {k.lower(): v for k, v in self.headers.items()}
+            request = Received("POST", self.path, headers_in, self.rfile.read(length))
             with receiver.lock:
-                receiver.requests.append(
-                    Received(
-                        "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body
-                    )
-                )
-                status, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
+                receiver.requests.append(request)
+                scripted = receiver.answers.pop(0) if receiver.answers else None
+            if scripted is not None:
+                status, headers, body = scripted[0], scripted[1], b"ok"
+            elif receiver.answer is not None:
+                status, headers, body = receiver.answer(request)
+            else:
+                status, headers, body = 200, {}, b"ok"
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("content-length", "2")
+            self.send_header("content-length", str(len(body)))
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(body)
 
         def log_message(self, format: str, *args: object) -> None:
             pass
