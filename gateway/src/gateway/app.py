@@ -36,6 +36,7 @@ from gateway.routes import (
     approvals,
     audit_log,
     auth,
+    chat_robots,
     contacts,
     email,
     form_submissions,
@@ -178,6 +179,7 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
         audit_log,
         webhooks,
         email,
+        chat_robots,
     ):
         app.include_router(module.router)
     app.include_router(auth.wellknown)

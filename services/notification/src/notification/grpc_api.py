@@ -12,6 +12,7 @@ from crm_runtime.rpc.protojson import timestamp
 from notification.apps import NotificationApp
 from notification.domain.inbox import Notification
 from notification.email.grpc_api import EmailRpcs
+from notification.robots.grpc_api import RobotRpcs
 from notification.webhooks.grpc_api import WebhookRpcs
 
 SERVICE_NAME = notification_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name
@@ -33,12 +34,13 @@ def to_proto(n: Notification) -> notification_pb2.Notification:
 
 
 class NotificationServicer(
-    WebhookRpcs, EmailRpcs, notification_pb2_grpc.NotificationServiceServicer
+    WebhookRpcs, EmailRpcs, RobotRpcs, notification_pb2_grpc.NotificationServiceServicer
 ):
     def __init__(self, app: NotificationApp) -> None:
         self.app = app
         self.webhooks = app.webhooks
         self.email = app.email
+        self.robots = app.robots
         self.clock = app.webhooks.clock
 
     def ListNotifications(

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from crm_runtime.errors import ValidationFailed
 from crm_runtime.principal import Principal
-from crm_runtime.testing.receivers import https_receiver
+from crm_runtime.testing.receivers import dingtalk_robot, https_receiver
 from notification.robots import domain
 from notification.robots.domain import RobotFields, Status
 from webhooks_support import Clock, app_for
@@ -24,25 +24,10 @@ REP = Principal("t1", "rep-1", roles=("sales_rep",))
 SECRET = "SEC0123456789abcdef"
 
 
-def dingtalk_check(request):
-    """What DingTalk does with a signed request: recompute the sign from the timestamp
-    and the robot's secret; answer errcode 0, or 310000 when it does not match."""
-    query = parse_qs(urlsplit(request.path).query)
-    stamp, sign = query["timestamp"][0], query["sign"][0]
-    expected = base64.b64encode(
-        hmac.new(SECRET.encode(), f"{stamp}\n{SECRET}".encode(), hashlib.sha256).digest()
-    ).decode()
-    ok = hmac.compare_digest(sign, expected) and query["access_token"] == ["tok"]
-    answer = (
-        {"errcode": 0, "errmsg": "ok"} if ok else {"errcode": 310000, "errmsg": "sign not match"}
-    )
-    return 200, {"content-type": "application/json"}, json.dumps(answer).encode()
-
-
 @pytest.fixture
 def receiver(tmp_path):
     with https_receiver(tmp_path, path="/robot/send?access_token=tok") as r:
-        r.answer = dingtalk_check
+        r.answer = dingtalk_robot(SECRET, "tok")
         yield r
 
 

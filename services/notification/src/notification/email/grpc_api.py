@@ -57,3 +57,19 @@ class EmailRpcs:
             messages=[mail_to_proto(m) for m in page.items],
             page=common_pb2.PageResponse(next_cursor=page.next_cursor),
         )
+
+    def GetMyMobile(self, request: pb.GetMyMobileRequest, context: Any) -> pb.GetMyMobileResponse:
+        mobile = self.email.my_address(current_principal(), "mobile")
+        return pb.GetMyMobileResponse(mobile=address_to_proto(mobile))
+
+    def UpdateMyMobile(
+        self, request: pb.UpdateMyMobileRequest, context: Any
+    ) -> pb.UpdateMyMobileResponse:
+        mobile = self.email.change_my_address(
+            current_principal(),
+            request.mobile,
+            request.enabled,
+            request.expected_version,
+            channel="mobile",
+        )
+        return pb.UpdateMyMobileResponse(mobile=address_to_proto(mobile))

@@ -132,3 +132,31 @@ def smtp_server() -> Iterator[Mailbox]:
         yield mailbox
     finally:
         controller.stop()
+
+
+def dingtalk_robot(secret: str, access_token: str) -> Answer:
+    """A receiver's answer as a DingTalk custom robot gives it (open.dingtalk.com,
+    "加签"): the `sign` query parameter must be the base64 HMAC-SHA256 of
+    "<timestamp>\\n<secret>" keyed by the secret, and `access_token` the robot's; then
+    {"errcode": 0}, else errcode 310000 ("sign not match") or 300001 (bad token)."""
+    import base64
+    import hashlib
+    import hmac
+    import json
+    from urllib.parse import parse_qs, urlsplit
+
+    def answer(request: Received) -> tuple[int, dict[str, str], bytes]:
+        query = parse_qs(urlsplit(request.path).query)
+        stamp = query.get("timestamp", [""])[0]
+        expected = base64.b64encode(
+            hmac.new(secret.encode(), f"{stamp}\n{secret}".encode(), hashlib.sha256).digest()
+        ).decode()
+        if query.get("access_token") != [access_token]:
+            reply = {"errcode": 300001, "errmsg": "token is not exist"}
+        elif not hmac.compare_digest(query.get("sign", [""])[0], expected):
+            reply = {"errcode": 310000, "errmsg": "sign not match"}
+        else:
+            reply = {"errcode": 0, "errmsg": "ok"}
+        return 200, {"content-type": "application/json"}, json.dumps(reply).encode()
+
+    return answer
