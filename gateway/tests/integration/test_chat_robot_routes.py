@@ -52,7 +52,7 @@ def test_a_robot_posts_signed_and_ats_the_person(api, notification, receiver, te
     robot = _ok(response, 201)
     assert response.headers["Location"] == f"/v1/chat-robots/{robot['id']}"
     assert "secret" not in robot and robot["format"] == "markdown"
-    mobile = api("sales_rep", "PUT", "/v1/me/mobile", json={"mobile": "138-0013-8000"})
+    mobile = api("sales_rep", "PUT", "/v1/me/mobile", json={"mobile": "13800138000"})
     assert _ok(mobile)["mobile"] == "13800138000" and mobile.headers["ETag"] == '"1"'
 
     event = {

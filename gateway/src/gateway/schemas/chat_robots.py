@@ -25,6 +25,7 @@ Secret = Annotated[
     Field(
         min_length=3,
         max_length=200,
+        pattern=r"^SEC",
         description="the robot's SEC... signing secret (加签); never read back",
     ),
 ]
@@ -107,7 +108,7 @@ class ChatRobotMessagePage(BaseModel):
 class MobileIn(RequestBody):
     model_config = ConfigDict(json_schema_extra={"examples": [{"mobile": "13800138000"}]})
 
-    mobile: str = Field(min_length=6, max_length=20)
+    mobile: str = Field(pattern=r"^\+?[0-9]{6,15}$", description="digits, + first if any")
     enabled: bool = Field(True, description="false: robots do not @ you")
 
 

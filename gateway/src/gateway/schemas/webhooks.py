@@ -22,6 +22,7 @@ Url = Annotated[
     Field(
         min_length=1,
         max_length=2048,
+        pattern=r"^https://",
         description="https only; must not resolve to loopback, link-local or private "
         "addresses (unless the deployment allows the host)",
     ),
