@@ -189,23 +189,30 @@ class Webhooks:
     def deliver_due(self, limit: int = 20) -> int:
         """Attempt up to `limit` due deliveries; how many were attempted."""
         claimed = self.storage.claim_due(self.clock(), limit, CLAIM_LEASE)
+        wanted = {(d.tenant_id, d.endpoint_id) for d, _ in claimed}
+        endpoints = self.storage.run(  # the batch's endpoints, read once
+            lambda s: {(t, e): s.endpoints(t).get(e) for t, e in wanted}
+        )
         for delivery, claim in claimed:
+            key = (delivery.tenant_id, delivery.endpoint_id)
             try:
-                self._attempt(delivery, claim)
+                endpoints[key] = self._attempt(delivery, claim, endpoints[key])
             except Conflict:
                 log.warning("webhook delivery %s was taken over by another worker", delivery.id)
         return len(claimed)
 
-    def _attempt(self, delivery: Delivery, claim: datetime) -> None:
+    def _attempt(
+        self, delivery: Delivery, claim: datetime, endpoint: Endpoint | None
+    ) -> Endpoint | None:
+        """One attempt; the endpoint as it is afterwards."""
         tenant = delivery.tenant_id
-        endpoint = self.storage.run(lambda s: s.endpoints(tenant).get(delivery.endpoint_id))
         if endpoint is None or not endpoint.enabled:
             reason = endpoint.disabled_reason if endpoint else "the endpoint was deleted"
             failed = domain.give_up(
                 delivery, f"not sent: {reason or 'endpoint disabled'}", self.clock()
             )
             self.storage.run(lambda s: s.deliveries(tenant).save(failed, claim))
-            return
+            return endpoint
         now = self.clock()
         context = f"{tenant}/{endpoint.id}"
         secrets = [self.sealer.unseal(k.sealed, context) for k in endpoint.signing_keys(now)]
@@ -229,14 +236,16 @@ class Webhooks:
         )
         done, endpoint_after = domain.after_attempt(delivery, endpoint, outcome, self.clock())
 
-        def save(stores: Stores) -> None:
+        def save(stores: Stores) -> Endpoint:
             stores.deliveries(tenant).save(done, claim)
-            if endpoint_after != endpoint:
-                current = stores.endpoints(tenant).get(endpoint.id)
-                if current is not None and current.version == endpoint.version:
-                    stores.endpoints(tenant).save(endpoint_after, endpoint.version)
+            if endpoint_after == endpoint:
+                return endpoint
+            current = stores.endpoints(tenant).get(endpoint.id)
+            if current is None or current.version != endpoint.version:
+                return current or endpoint  # changed meanwhile: theirs wins
+            return stores.endpoints(tenant).save(endpoint_after, endpoint.version)
 
-        self.storage.run(save)
+        return self.storage.run(save)
 
 
 def _instant(value: Any, default: datetime) -> datetime:
