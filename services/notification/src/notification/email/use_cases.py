@@ -5,26 +5,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict, check_version
-from crm_runtime.paging import decode_position, encode_position, page_limit
+from crm_runtime.paging import decode_position, page_limit
 from crm_runtime.principal import Principal
 
 from notification.email import domain
 from notification.email.domain import EmailAddress, EmailSettings, Mail
+from notification.pages import Page, page_of
 from notification.ports import Mailer, NotificationStorage, Stores
 
 log = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(seconds=60)
-
-
-@dataclass(frozen=True)
-class MailPage:
-    items: list[Mail]
-    next_cursor: str
 
 
 class Email:
@@ -80,14 +74,11 @@ class Email:
 
         return self.storage.run(work)
 
-    def messages(self, principal: Principal, limit: int, cursor: str) -> MailPage:
+    def messages(self, principal: Principal, limit: int, cursor: str) -> Page[Mail]:
         size = page_limit(limit)
         position = decode_position(cursor)
         items = self.storage.run(lambda s: s.mails(principal.tenant_id).page(size + 1, position))
-        more = len(items) > size
-        items = items[:size]
-        last = items[-1] if more and items else None
-        return MailPage(items, encode_position(last.created_at, last.id) if last else "")
+        return page_of(items, size)
 
     def send_due(self, limit: int = 20) -> int:
         """Send up to `limit` queued emails; how many were tried."""

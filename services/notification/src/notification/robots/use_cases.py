@@ -7,14 +7,15 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict, NotFound, check_version
-from crm_runtime.paging import decode_position, encode_position, page_limit
+from crm_runtime.paging import decode_position, page_limit
 from crm_runtime.principal import Principal
 
+from notification.pages import Page, page_of
 from notification.ports import NotificationStorage, Sealer, Sender, Stores, UrlGuard
 from notification.robots import domain
 from notification.robots.domain import PostResult, Robot, RobotFields, RobotMessage
@@ -22,22 +23,6 @@ from notification.robots.domain import PostResult, Robot, RobotFields, RobotMess
 log = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(seconds=60)
 Claimed = list[tuple[RobotMessage, datetime]]  # messages, each with its claim
-
-
-@dataclass(frozen=True)
-class RobotPage:
-    items: list[Robot]
-    next_cursor: str
-
-
-@dataclass(frozen=True)
-class RobotMessagePage:
-    items: list[RobotMessage]
-    next_cursor: str
-
-
-def _cursor(items: Sequence[Robot | RobotMessage], more: bool) -> str:
-    return encode_position(items[-1].created_at, items[-1].id) if more and items else ""
 
 
 class Robots:
@@ -86,11 +71,11 @@ class Robots:
     def get(self, principal: Principal, robot_id: str) -> Robot:
         return self.storage.run(lambda s: self._robot(s, principal.tenant_id, robot_id))
 
-    def list(self, principal: Principal, limit: int, cursor: str) -> RobotPage:
+    def list(self, principal: Principal, limit: int, cursor: str) -> Page[Robot]:
         size = page_limit(limit)
         position = decode_position(cursor)
         items = self.storage.run(lambda s: s.robots(principal.tenant_id).page(size + 1, position))
-        return RobotPage(items[:size], _cursor(items[:size], len(items) > size))
+        return page_of(items, size)
 
     def update(
         self, principal: Principal, robot_id: str, fields: RobotFields, expected_version: int
@@ -119,7 +104,7 @@ class Robots:
 
     def messages(
         self, principal: Principal, robot_id: str, limit: int, cursor: str
-    ) -> RobotMessagePage:
+    ) -> Page[RobotMessage]:
         size = page_limit(limit)
         position = decode_position(cursor)
 
@@ -128,7 +113,7 @@ class Robots:
             return stores.robot_messages(principal.tenant_id).page(robot_id, size + 1, position)
 
         items = self.storage.run(read)
-        return RobotMessagePage(items[:size], _cursor(items[:size], len(items) > size))
+        return page_of(items, size)
 
     def send_due(self, limit: int = 200) -> int:
         """Post what is queued, robot by robot: one post each while the bucket has a

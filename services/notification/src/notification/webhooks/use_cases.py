@@ -7,15 +7,15 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from crm_runtime.clock import utcnow
 from crm_runtime.errors import Conflict, NotFound, check_version
-from crm_runtime.paging import decode_position, encode_position, page_limit
+from crm_runtime.paging import decode_position, page_limit
 from crm_runtime.principal import Principal
 
+from notification.pages import Page, page_of
 from notification.ports import NotificationStorage, Sealer, Sender, Stores, UrlGuard
 from notification.webhooks import domain
 from notification.webhooks.domain import Delivery, Endpoint, EndpointFields, SigningKey
@@ -23,22 +23,6 @@ from notification.webhooks.domain import Delivery, Endpoint, EndpointFields, Sig
 log = logging.getLogger(__name__)
 TEST_EVENT = "WebhookTest"
 CLAIM_LEASE = timedelta(seconds=60)
-
-
-@dataclass(frozen=True)
-class EndpointPage:
-    items: list[Endpoint]
-    next_cursor: str
-
-
-@dataclass(frozen=True)
-class DeliveryPage:
-    items: list[Delivery]
-    next_cursor: str
-
-
-def _cursor(items: Sequence[Endpoint | Delivery], more: bool) -> str:
-    return encode_position(items[-1].created_at, items[-1].id) if more and items else ""
 
 
 class Webhooks:
@@ -88,13 +72,13 @@ class Webhooks:
     def get(self, principal: Principal, endpoint_id: str) -> Endpoint:
         return self.storage.run(lambda s: self._endpoint(s, principal.tenant_id, endpoint_id))
 
-    def list(self, principal: Principal, limit: int, cursor: str) -> EndpointPage:
+    def list(self, principal: Principal, limit: int, cursor: str) -> Page[Endpoint]:
         size = page_limit(limit)
         position = decode_position(cursor)
         items = self.storage.run(
             lambda s: s.endpoints(principal.tenant_id).page(size + 1, position)
         )
-        return EndpointPage(items[:size], _cursor(items[:size], len(items) > size))
+        return page_of(items, size)
 
     def update(
         self, principal: Principal, endpoint_id: str, fields: EndpointFields, expected_version: int
@@ -147,7 +131,7 @@ class Webhooks:
 
     def deliveries(
         self, principal: Principal, endpoint_id: str, limit: int, cursor: str
-    ) -> DeliveryPage:
+    ) -> Page[Delivery]:
         size = page_limit(limit)
         position = decode_position(cursor)
 
@@ -156,7 +140,7 @@ class Webhooks:
             return stores.deliveries(principal.tenant_id).page(endpoint_id, size + 1, position)
 
         items = self.storage.run(read)
-        return DeliveryPage(items[:size], _cursor(items[:size], len(items) > size))
+        return page_of(items, size)
 
     def replay(self, principal: Principal, endpoint_id: str, delivery_id: str) -> Delivery:
         """The delivery again, as a new delivery with the original `webhook-id`."""
