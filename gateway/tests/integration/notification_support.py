@@ -15,6 +15,7 @@ from gateway_support import api_key, seed
 from notification.apps import NotificationApp, app_builder
 from notification.grpc_api import register
 from notification.indexes import ensure_indexes
+from notification.webhooks.sealing import new_key_spec
 
 
 @contextmanager
@@ -33,6 +34,16 @@ def notification_service(
     finally:
         server.stop(grace=0)
         mongo_client.drop_database(database)
+
+
+def outbound_settings(ca_file: str) -> dict[str, str]:
+    """What a notification service calling local HTTPS receivers needs: a key to seal
+    secrets, `localhost` allowed, and the receivers' CA."""
+    return {
+        "CRM_NOTIFICATION_SECRET_KEYS": new_key_spec(),
+        "CRM_NOTIFICATION_WEBHOOK_PRIVATE_HOSTS": "localhost",
+        "CRM_NOTIFICATION_WEBHOOK_CA_FILE": ca_file,
+    }
 
 
 def gateway_caller(

@@ -9,8 +9,7 @@ import uuid
 
 import pytest
 from crm_runtime.testing.receivers import dingtalk_robot, https_receiver
-from notification.webhooks.sealing import new_key_spec
-from notification_support import gateway_caller, notification_service
+from notification_support import gateway_caller, notification_service, outbound_settings
 
 pytest_plugins = ["gateway_support"]  # fixtures: redis_url, tenant_id, gateway_app
 SECRET = "SECabcdef0123456789"
@@ -25,14 +24,8 @@ def receiver(tmp_path):
 
 @pytest.fixture
 def notification(mongo_client, mongo_uri, database_name, receiver):
-    with notification_service(
-        mongo_client,
-        mongo_uri,
-        database_name,
-        CRM_NOTIFICATION_SECRET_KEYS=new_key_spec(),
-        CRM_NOTIFICATION_WEBHOOK_PRIVATE_HOSTS="localhost",
-        CRM_NOTIFICATION_WEBHOOK_CA_FILE=receiver.ca_file,
-    ) as service:
+    env = outbound_settings(receiver.ca_file)
+    with notification_service(mongo_client, mongo_uri, database_name, **env) as service:
         yield service
 
 
