@@ -120,6 +120,9 @@ def test_changes_take_if_match_and_rotation_shows_a_new_secret(api, receiver):
     body = _ok(rotated)
     assert body["secret"].startswith("whsec_") and body["secret"] != endpoint["secret"]
     assert body["previous_secret_expires_at"] is not None and rotated.headers["ETag"] == '"3"'
+    assert api("admin", "DELETE", path, headers={"If-Match": '"2"'}).status_code == 412
+    assert api("admin", "DELETE", path, headers={"If-Match": '"3"'}).status_code == 204
+    assert api("admin", "GET", path).status_code == 404
 
 
 def test_the_catalogue_and_who_may_see_what(api, receiver, mongo_uri, database_name):

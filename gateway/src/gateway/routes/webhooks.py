@@ -113,6 +113,26 @@ async def update_endpoint(
     return endpoint_out(reply.webhook)
 
 
+@router.delete(
+    f"{BASE}/{{endpoint_id}}",
+    status_code=204,
+    responses=STALE,
+    summary="Delete an endpoint (what is pending for it is not sent)",
+)
+async def delete_endpoint(
+    endpoint_id: EndpointId,
+    caller: Annotated[Caller, Depends(authorize("webhook:manage"))],
+    notification_service: NotificationClient,
+    options: CallOptions,
+    if_match: IfMatch = None,
+) -> Response:
+    await notification_service.DeleteWebhook(
+        pb.DeleteWebhookRequest(id=endpoint_id, expected_version=if_match_version(if_match)),
+        **options,
+    )
+    return Response(status_code=204)
+
+
 @router.post(
     f"{BASE}/{{endpoint_id}}/rotate-secret",
     responses=STALE,

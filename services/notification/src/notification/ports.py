@@ -55,6 +55,9 @@ class Endpoints(Protocol):
     def subscribed(self, event_type: str) -> list[Endpoint]:
         """The enabled endpoints that take `event_type`."""
 
+    def delete(self, endpoint_id: str) -> None:
+        """Gone; its pending deliveries fail when their turn comes."""
+
 
 class Deliveries(Protocol):
     """One tenant's webhook deliveries inside one transaction."""

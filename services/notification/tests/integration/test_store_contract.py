@@ -56,6 +56,10 @@ def test_endpoints_round_trip_and_save_over_their_version(storage):
     with pytest.raises(Conflict):
         storage.run(lambda s: s.endpoints("t1").save(ep, 1))
     assert storage.run(lambda s: s.endpoints("t2").get("ep1")) is None
+    storage.run(lambda s: s.endpoints("t2").delete("ep1"))  # another tenant's: untouched
+    assert storage.run(lambda s: s.endpoints("t1").get("ep1")) is not None
+    storage.run(lambda s: s.endpoints("t1").delete("ep1"))
+    assert storage.run(lambda s: s.endpoints("t1").get("ep1")) is None
 
 
 def test_endpoints_page_newest_first_and_by_subscription(storage):

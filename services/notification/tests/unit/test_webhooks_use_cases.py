@@ -129,6 +129,19 @@ def test_after_rotation_both_secrets_verify_during_the_overlap(setup, receiver, 
     assert verify(new, receiver.requests[1])
 
 
+def test_a_deleted_endpoint_gets_nothing_more(setup, receiver):
+    webhooks, _, endpoint, _ = setup
+    webhooks.fan_out(lead_created("ev1"))
+    with pytest.raises(StaleVersion):
+        webhooks.delete(ADMIN, endpoint.id, endpoint.version + 1)
+    webhooks.delete(ADMIN, endpoint.id, endpoint.version)
+    assert webhooks.deliver_due() == 1 and receiver.requests == []  # pending: failed, unsent
+    webhooks.fan_out(lead_created("ev2"))
+    assert webhooks.deliver_due() == 0
+    with pytest.raises(NotFound):
+        webhooks.get(ADMIN, endpoint.id)
+
+
 def test_updates_check_the_version_and_the_url(setup):
     webhooks, _, endpoint, _ = setup
     changed = webhooks.update(

@@ -56,6 +56,12 @@ class WebhookRpcs:
         )
         return pb.UpdateWebhookResponse(webhook=endpoint_to_proto(endpoint, self.clock()))
 
+    def DeleteWebhook(
+        self, request: pb.DeleteWebhookRequest, context: Any
+    ) -> pb.DeleteWebhookResponse:
+        self.webhooks.delete(current_principal(), request.id, request.expected_version)
+        return pb.DeleteWebhookResponse()
+
     def RotateWebhookSecret(
         self, request: pb.RotateWebhookSecretRequest, context: Any
     ) -> pb.RotateWebhookSecretResponse:

@@ -40,6 +40,9 @@ class MemoryEndpoints:
     def page(self, limit: int, position: tuple[Any, str] | None) -> list[Endpoint]:
         return [endpoint_of(d) for d in self.items.find(after(position), PAGE_ORDER, limit)]
 
+    def delete(self, endpoint_id: str) -> None:
+        self.items.delete(endpoint_id)
+
     def subscribed(self, event_type: str) -> list[Endpoint]:
         docs = self.items.find({"enabled": True, "event_types": event_type})
         return [endpoint_of(d) for d in docs]

@@ -44,6 +44,9 @@ class EndpointRepository:
         docs = self.items.find(after(position), sort=PAGE_ORDER, limit=limit)
         return [endpoint_of(d) for d in docs]
 
+    def delete(self, endpoint_id: str) -> None:
+        self.items.delete_one({"_id": endpoint_id})
+
     def subscribed(self, event_type: str) -> list[Endpoint]:
         docs = self.items.find({"enabled": True, "event_types": event_type})
         return [endpoint_of(d) for d in docs]

@@ -95,6 +95,18 @@ class Webhooks:
 
         return self.storage.run(work)
 
+    def delete(self, principal: Principal, endpoint_id: str, expected_version: int) -> None:
+        """The endpoint is gone: nothing more is queued for it, and what is pending fails
+        ("the endpoint was deleted") instead of being sent; its log stays readable by id
+        only through the deliveries it wrote."""
+
+        def work(stores: Stores) -> None:
+            endpoint = self._endpoint(stores, principal.tenant_id, endpoint_id)
+            check_version(f"webhook endpoint {endpoint_id}", endpoint.version, expected_version)
+            stores.endpoints(principal.tenant_id).delete(endpoint_id)
+
+        self.storage.run(work)
+
     def rotate_secret(
         self, principal: Principal, endpoint_id: str, expected_version: int
     ) -> tuple[Endpoint, str]:

@@ -192,6 +192,10 @@ class TenantCollection:
         )
         return result.modified_count + (1 if result.upserted_id is not None else 0)
 
+    def delete_one(self, filter_: Mapping[str, Any]) -> bool:
+        """Delete one of the tenant's documents; whether one matched."""
+        return self.raw.delete_one(self._scoped(filter_), session=self.session).deleted_count > 0
+
     def update_many(self, filter_: Mapping[str, Any], update: Mapping[str, Any]) -> int:
         return self.raw.update_many(
             self._scoped(filter_), update, session=self.session
