@@ -96,9 +96,8 @@ class Webhooks:
         return self.storage.run(work)
 
     def delete(self, principal: Principal, endpoint_id: str, expected_version: int) -> None:
-        """The endpoint is gone: nothing more is queued for it, and what is pending fails
-        ("the endpoint was deleted") instead of being sent; its log stays readable by id
-        only through the deliveries it wrote."""
+        """The endpoint is gone: nothing more is queued for it, what is pending fails
+        ("the endpoint was deleted") instead of being sent, and its log goes with it."""
 
         def work(stores: Stores) -> None:
             endpoint = self._endpoint(stores, principal.tenant_id, endpoint_id)
