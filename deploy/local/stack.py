@@ -225,7 +225,7 @@ def up(p: Profile) -> None:
     started = {"rabbitmq": infra.ensure_rabbitmq(), "redis": infra.ensure_redis()}
     if p.vhost != "/":
         infra.ensure_vhost(p.vhost)
-    env = {**endpoints(p), "CRM_JWT_KEYS": signing_keys(p)}
+    env = {**endpoints(p), "CRM_JWT_KEYS": signing_keys(p), **webhook_settings(p)}
     pids: dict[str, int] = {}
     slot = {"offset": p.offset, "vhost": p.vhost, "redis_db": p.redis_db}
     state = {"started": started, "pids": pids, "slot": slot}
@@ -257,7 +257,7 @@ def restart_dead(p: Profile, state: dict[str, object]) -> list[str]:
     if not dead:
         print(f"the {p.name} stack is already running; nothing to restart")
         return []
-    env = {**endpoints(p), "CRM_JWT_KEYS": signing_keys(p)}
+    env = {**endpoints(p), "CRM_JWT_KEYS": signing_keys(p), **webhook_settings(p)}
     if "mongo" in dead:  # the store first: everything else reconnects to it
         storage = p.state_dir / "mongo"
         pids["mongo"] = spawn(p, "mongo", infra.mongo_command(VENV, p.port(27018), storage), {})
@@ -296,6 +296,35 @@ def signing_keys(p: Profile) -> str:
     return path.read_text().strip()
 
 
+def webhook_settings(p: Profile) -> dict[str, str]:
+    """The notification service's webhook settings for this profile (ADR 0030, 0031):
+    the key that seals webhook secrets at rest, made once and kept in .local/<profile>/
+    (production reads it from a Secret); and, for local receivers only, `localhost` as
+    an allowed private host and a CA of this profile (webhook-ca.pem and its key) that
+    the sender trusts and tests issue receivers' certificates from."""
+    import base64
+
+    import trustme
+
+    keys, ca_cert, ca_key = (
+        p.state_dir / name for name in ("webhook-keys", "webhook-ca.pem", "webhook-ca.key")
+    )
+    p.state_dir.mkdir(parents=True, exist_ok=True)
+    if not keys.exists():
+        keys.write_text(f"local1:{base64.b64encode(os.urandom(32)).decode()}")
+        keys.chmod(0o600)
+    if not ca_cert.exists() or not ca_key.exists():
+        ca = trustme.CA()
+        ca.private_key_pem.write_to_path(str(ca_key))
+        ca_key.chmod(0o600)
+        ca.cert_pem.write_to_path(str(ca_cert))
+    return {
+        "CRM_NOTIFICATION_SECRET_KEYS": keys.read_text().strip(),
+        "CRM_NOTIFICATION_WEBHOOK_PRIVATE_HOSTS": "localhost",
+        "CRM_NOTIFICATION_WEBHOOK_CA_FILE": str(ca_cert),
+    }
+
+
 def write_env_file(p: Profile, env: dict[str, str]) -> None:
     """.local/dev.env: the gateway's URL, the demo tenant's four keys (CRM_API_KEY is the
     admin's, as it always was) and where every server is. Keys still valid are kept."""
@@ -311,6 +340,7 @@ def write_env_file(p: Profile, env: dict[str, str]) -> None:
     ]
     lines += [f"{k}={v}" for k, v in keys.items()]
     private = ("CRM_HTTP_PORT", "CRM_JWT_KEYS")  # the signing keys stay with the gateway
+    private += ("CRM_NOTIFICATION_SECRET_KEYS",)  # and the webhook key with the service
     lines += [f"{k}={v}" for k, v in env.items() if k not in private]
     p.env_file.parent.mkdir(parents=True, exist_ok=True)
     p.env_file.write_text("\n".join(lines) + "\n")

@@ -252,6 +252,45 @@ EXCEPTIONS: tuple[Exception_, ...] = (
         "PUT",
         "/v1/lead-custom-fields",
     ),
+    Exception_(
+        ACCEPTANCE,
+        "url must resolve to public addresses (SSRF, ADR 31) and event_types must name events "
+        "of the catalogue (GET /v1/webhook-event-types): the world and the service's data",
+        "POST",
+        "/v1/webhook-endpoints",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "url must resolve to public addresses and event_types must name catalogued events",
+        "PATCH",
+        "/v1/webhook-endpoints/{endpoint_id}",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "url must resolve to public addresses (SSRF) and kinds must name notification kinds "
+        "the service knows",
+        "POST",
+        "/v1/chat-robots",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "url must resolve to public addresses and kinds must name known notification kinds",
+        "PATCH",
+        "/v1/chat-robots/{robot_id}",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "sender_address must be an email address by RFC 5322 as email-validator reads it, "
+        "which a JSON Schema pattern cannot state",
+        "PUT",
+        "/v1/email-settings",
+    ),
+    Exception_(
+        ACCEPTANCE,
+        "address must be an email address (email-validator), which a pattern cannot state",
+        "PUT",
+        "/v1/me/email-address",
+    ),
 )
 
 # Beside the default statuses schemathesis accepts for a request the document allows

@@ -36,10 +36,12 @@ from gateway.routes import (
     approvals,
     audit_log,
     auth,
+    chat_robots,
     contacts,
     contract_lifecycle,
     contract_templates,
     contracts,
+    email,
     form_submissions,
     inbox,
     lead_config,
@@ -60,6 +62,7 @@ from gateway.routes import (
     receipts,
     teams,
     users,
+    webhooks,
 )
 from gateway.traffic import idempotency
 from gateway.traffic.middleware import RequestMiddleware
@@ -184,6 +187,9 @@ def create_app(settings: Settings, gateway: GatewaySettings | None = None) -> Fa
         teams,
         api_keys,
         audit_log,
+        webhooks,
+        email,
+        chat_robots,
     ):
         app.include_router(module.router)
     app.include_router(auth.wellknown)

@@ -32,6 +32,7 @@ ACTIONS = (
     "sign",
     "complete",
     "terminate",
+    "rotate-secret",
 )
 NOT_CREATING = {
     "/v1/lead-duplicate-checks": "a question: which leads would this capture duplicate?",

@@ -141,6 +141,11 @@ MATRIX: dict[str, frozenset[str]] = {
     "subscription:manage": _roles(PEOPLE),
     "webhook:read": _roles(ADMIN, INTEGRATION),
     "webhook:manage": _roles(ADMIN, INTEGRATION),
+    "email_settings:read": _roles(ADMIN),
+    "email_settings:manage": _roles(ADMIN),
+    "email_message:read": _roles(ADMIN),
+    "chat_robot:read": _roles(ADMIN),
+    "chat_robot:manage": _roles(ADMIN),
     # Analytics service: read models; targets are set by sales leadership.
     "analytics:read": _roles(ADMIN, SALES, MARKETING, INTEGRATION),
     "analytics:cash_read": _roles(ADMIN, DIRECTOR, FINANCE),

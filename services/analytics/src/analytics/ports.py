@@ -1,7 +1,7 @@
 """What the analytics use cases need from storage, named as Protocols: the seam.
 
 `analytics.store` implements it on MongoDB for the service, `analytics.memory` in memory
-for fast tests; one contract suite runs against both (tests/integration/test_store_contract.py).
+for fast tests; one contract suite runs against both (tests/integration/test_analytics_store_contract.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The storage seam: what the use cases need from storage, as Protocols. The Mongo
 implementation (mongo_storage.py) and the in-memory fake (memory.py) both satisfy it,
 and one contract suite runs every store behaviour on both (tests/integration/
-test_store_contract.py), so the fake cannot drift from the real store.
+test_contract_store_contract.py), so the fake cannot drift from the real store.
 
 A `Table` is one tenant's documents of one collection inside one transaction; the
 repositories of each area (templates/store.py, contracts/store.py) are written once over

@@ -9,8 +9,11 @@ from crm.notification.v1 import notification_pb2, notification_pb2_grpc
 from crm_runtime.principal import current_principal
 from crm_runtime.rpc.protojson import timestamp
 
-from notification.app import NotificationApp
+from notification.apps import NotificationApp
 from notification.domain.inbox import Notification
+from notification.email.grpc_api import EmailRpcs
+from notification.robots.grpc_api import RobotRpcs
+from notification.webhooks.grpc_api import WebhookRpcs
 
 SERVICE_NAME = notification_pb2.DESCRIPTOR.services_by_name["NotificationService"].full_name
 
@@ -30,14 +33,20 @@ def to_proto(n: Notification) -> notification_pb2.Notification:
     )
 
 
-class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
+class NotificationServicer(
+    WebhookRpcs, EmailRpcs, RobotRpcs, notification_pb2_grpc.NotificationServiceServicer
+):
     def __init__(self, app: NotificationApp) -> None:
         self.app = app
+        self.webhooks = app.webhooks
+        self.email = app.email
+        self.robots = app.robots
+        self.clock = app.webhooks.clock
 
     def ListNotifications(
         self, request: notification_pb2.ListNotificationsRequest, context: Any
     ) -> notification_pb2.ListNotificationsResponse:
-        page = self.app.inbox(
+        page = self.app.inbox.inbox(
             current_principal(), request.unread_only, request.page.limit, request.page.cursor
         )
         return notification_pb2.ListNotificationsResponse(
@@ -49,7 +58,7 @@ class NotificationServicer(notification_pb2_grpc.NotificationServiceServicer):
     def MarkNotificationsRead(
         self, request: notification_pb2.MarkNotificationsReadRequest, context: Any
     ) -> notification_pb2.MarkNotificationsReadResponse:
-        updated = self.app.mark_read(current_principal(), list(request.ids))
+        updated = self.app.inbox.mark_read(current_principal(), list(request.ids))
         return notification_pb2.MarkNotificationsReadResponse(updated=updated)
 
 

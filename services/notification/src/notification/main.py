@@ -11,11 +11,11 @@ from crm_runtime.entry import main
 def run_api(settings: Settings) -> None:
     from crm_runtime.wiring import serve_api
 
-    from notification.app import NotificationApp
+    from notification.apps import app_builder
     from notification.grpc_api import register
-    from notification.store import ensure_indexes
+    from notification.indexes import ensure_indexes
 
-    serve_api(settings, ensure_indexes, NotificationApp, register)
+    serve_api(settings, ensure_indexes, app_builder(settings), register)
 
 
 def run_worker(settings: Settings) -> None:

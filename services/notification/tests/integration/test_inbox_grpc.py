@@ -8,9 +8,9 @@ from crm_runtime.principal import Principal
 from crm_runtime.testing.fixtures import settings_for
 from crm_runtime.testing.inprocess import grpc_channel
 from crm_runtime.wiring import build
-from notification.app import NotificationApp
+from notification.apps import app_builder
 from notification.grpc_api import register
-from notification.store import ensure_indexes
+from notification.indexes import ensure_indexes
 
 REP = Principal("t1", "rep-1")
 
@@ -36,9 +36,9 @@ def app_and_stub(mongo_client, mongo_uri, database_name):
     settings = settings_for(
         "notification", "api", mongo_uri, database_name, CRM_GRPC_HOST="127.0.0.1"
     )
-    app = build(settings, mongo_client, ensure_indexes, NotificationApp)
+    app = build(settings, mongo_client, ensure_indexes, app_builder(settings))
     with grpc_channel(settings, register(app)) as channel:
-        yield app, notification_pb2_grpc.NotificationServiceStub(channel)
+        yield app.inbox, notification_pb2_grpc.NotificationServiceStub(channel)
 
 
 def _list(stub, principal=REP, limit=0, cursor="", unread_only=False):

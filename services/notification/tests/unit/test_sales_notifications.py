@@ -51,3 +51,24 @@ def test_a_dormant_account_tells_its_owner_and_nobody_when_unowned():
     assert item is not None and (item.subject_type, item.subject_id) == ("account", "acc")
     unowned = _envelope("AccountDormant", account_id="acc", name="云图", owner_id="")
     assert SALES_BY_EVENT["AccountDormant"](unowned, "n2", NOW) is None
+
+
+def test_the_requester_learns_the_quote_discount_decision():
+    event = _envelope(
+        "QuoteApprovalDecided",
+        approval_id="a1",
+        quote_id="q1",
+        quote_version=2,
+        opportunity_id="o1",
+        owner_id="rep-1",
+        decision="approved",
+        decided_by="dir-1",
+        reason="战略客户",
+        requested_by="rep-2",
+    )
+    item = SALES_BY_EVENT["QuoteApprovalDecided"](event, "n1", NOW)
+    assert item is not None
+    assert (item.recipient_id, item.subject_type, item.subject_id) == ("rep-2", "quote", "q1")
+    assert item.title == "报价折扣审批已批准" and "战略客户" in item.body
+    del event["payload"]["requested_by"]
+    assert SALES_BY_EVENT["QuoteApprovalDecided"](event, "n2", NOW).recipient_id == "rep-1"

@@ -57,4 +57,5 @@ def test_a_handler_failure_dead_letters_the_event(worker, mongo_client, database
     [body] = dead_letters(amqp, QUEUE)
     assert json.loads(body)["event_id"] == broken["event_id"]
     assert mongo_client[database_name].notifications.count_documents({}) == 0
-    assert mongo_client[database_name].inbox.count_documents({}) == 0
+    handled = f"notification.on_LeadCreated:{broken['event_id']}"
+    assert mongo_client[database_name].inbox.count_documents({"_id": handled}) == 0

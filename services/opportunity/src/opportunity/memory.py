@@ -1,7 +1,7 @@
 """The opportunity's storage seam (opportunity.ports) in memory, on `crm_runtime.storage.memory`:
 what the use-case tests run on. Each area's in-memory repositories sit beside its store
 (`<area>/memory.py`) and keep the same documents, so list queries and versions behave
-as on the store; the contract suite (tests/integration/test_store_contract.py) holds
+as on the store; the contract suite (tests/integration/test_opportunity_store_contract.py) holds
 them to that."""
 
 from __future__ import annotations

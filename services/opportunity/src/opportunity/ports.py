@@ -2,7 +2,7 @@
 
 Each area's Mongo store (`<area>/store.py`, gathered by `storage.py`) implements it for
 the service; `memory.py` (over each area's `memory.py`) implements it in memory for fast
-tests. One contract suite (tests/integration/test_store_contract.py) runs against both.
+tests. One contract suite (tests/integration/test_opportunity_store_contract.py) runs against both.
 Queries are Mongo-style filters, as the use cases' listings build them; `after` is the
 decoded cursor position (sort value, id) of `crm_runtime.storage.repository.SortKey`.
 """

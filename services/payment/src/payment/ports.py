@@ -1,6 +1,6 @@
 """What the payment service's use cases need from storage, named as Protocols: the seam.
 `mongo_storage.py` implements it on MongoDB, `memory.py` in memory for the unit tests;
-one contract suite (tests/integration/test_store_contract.py) runs against both."""
+one contract suite (tests/integration/test_payment_store_contract.py) runs against both."""
 
 from __future__ import annotations
 

@@ -65,6 +65,8 @@ class Settings:
     outbox_poll_seconds: float = 0.1
     service_addresses: dict[str, str] = field(default_factory=dict)
     grpc_deadline_seconds: float = 5.0
+    # CRM_<SERVICE>_<NAME> variables of this service, by <NAME>: its own settings
+    service_options: dict[str, str] = field(default_factory=dict)
 
     @property
     def database(self) -> str:
@@ -101,4 +103,9 @@ class Settings:
             outbox_poll_seconds=_float(env, "CRM_OUTBOX_POLL_SECONDS", 0.1),
             service_addresses=addresses,
             grpc_deadline_seconds=_float(env, "CRM_GRPC_DEADLINE_SECONDS", 5.0),
+            service_options={
+                key.removeprefix(f"CRM_{service.upper()}_"): value
+                for key, value in env.items()
+                if key.startswith(f"CRM_{service.upper()}_")
+            },
         )

@@ -88,8 +88,29 @@ def for_account_dormant(envelope: dict[str, Any], nid: str, now: datetime) -> No
     )
 
 
+def for_quote_approval_decided(
+    envelope: dict[str, Any], nid: str, now: datetime
+) -> Notification | None:
+    """Tell whoever asked to issue the quote (or, unknown, its owner) whether the
+    discount was approved, and why."""
+    p = envelope["payload"]
+    verdict = {"approved": "已批准", "rejected": "已驳回"}.get(p.get("decision", ""), "")
+    body = f"报价版本 {p.get('quote_version', '')}；原因：{p.get('reason') or '—'}"
+    return _about(
+        envelope,
+        p.get("requested_by") or p.get("owner_id", ""),
+        "quote.approval_decided",
+        f"报价折扣审批{verdict}",
+        body,
+        ("quote", p["quote_id"]),
+        nid,
+        now,
+    )
+
+
 SALES_BY_EVENT = {
     "OpportunityCadenceOverdue": for_cadence_overdue,
     "StageApprovalDecided": for_stage_approval_decided,
     "AccountDormant": for_account_dormant,
+    "QuoteApprovalDecided": for_quote_approval_decided,
 }

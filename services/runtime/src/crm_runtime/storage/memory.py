@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -175,6 +176,29 @@ def _order(value: Any) -> tuple[int, Any]:
 
 def _order_of(field: str, doc: Doc) -> tuple[int, Any]:
     return _order(_field(doc, field))
+
+
+
+
+def claim_due(
+    uow: MemoryUnitOfWork, table: str, now: datetime, limit: int, lease: timedelta
+) -> list[tuple[Doc, datetime]]:
+    """`crm_runtime.storage.mongo.claim_due` in memory."""
+    until = now + lease
+    until = until.replace(microsecond=until.microsecond // 1000 * 1000)
+    with uow.lock:
+        waiting = [d for d in uow.tables.get(table, {}).values() if d.get("next_attempt_at")]
+        due = sorted((d for d in waiting if d["next_attempt_at"] <= now), key=_due_at)[:limit]
+        claimed = []
+        for doc in due:
+            claimed.append((copy.deepcopy(doc), until))
+            doc["next_attempt_at"] = until
+            doc["claimed_until"] = until
+        return claimed
+
+
+def _due_at(doc: Doc) -> Any:
+    return doc["next_attempt_at"]
 
 
 class DuplicateId(Exception):

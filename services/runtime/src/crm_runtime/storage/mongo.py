@@ -62,6 +62,38 @@ def due_for_checks(collection: Collection[Doc], now: datetime, limit: int) -> li
     return [(d["tenant_id"], d["_id"]) for d in docs]
 
 
+def to_millisecond(at: datetime) -> datetime:
+    """`at` as a BSON date keeps it (whole milliseconds)."""
+    return at.replace(microsecond=at.microsecond // 1000 * 1000)
+
+
+def claim_due(
+    collection: Collection[Doc], now: datetime, limit: int, lease: timedelta
+) -> list[tuple[Doc, datetime]]:
+    """A work queue across tenants on a `next_attempt_at` field (present only while an
+    item waits; index it sparse): take up to `limit` due items, each moved `lease`
+    ahead and stamped `claimed_until` in one conditional update, so that no other
+    worker takes it meanwhile and one that dies leaves it due again when the lease ends.
+    Each item comes back as it was due (its own `next_attempt_at`), with the claim the
+    outcome must be saved under."""
+    until = to_millisecond(now + lease)
+    claimed = []
+    for doc in collection.find(
+        {"next_attempt_at": at_or_before(now)},
+        projection={"_id": 1, "next_attempt_at": 1},
+        sort=[("next_attempt_at", 1)],
+        limit=limit,
+    ):
+        taken = collection.find_one_and_update(
+            {"_id": doc["_id"], "next_attempt_at": doc["next_attempt_at"]},
+            {"$set": {"next_attempt_at": until, "claimed_until": until}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if taken is not None:
+            claimed.append(({**taken, "next_attempt_at": doc["next_attempt_at"]}, until))
+    return claimed
+
+
 def connect(settings: Settings) -> MongoClient[Doc]:
     """A client for this process (pymongo pools connections; create it once)."""
     return MongoClient(settings.mongo_uri, tz_aware=True, appname=f"crm-{settings.service}")
@@ -159,6 +191,10 @@ class TenantCollection:
             self._scoped(filter_), update, upsert=upsert, session=self.session
         )
         return result.modified_count + (1 if result.upserted_id is not None else 0)
+
+    def delete_one(self, filter_: Mapping[str, Any]) -> bool:
+        """Delete one of the tenant's documents; whether one matched."""
+        return self.raw.delete_one(self._scoped(filter_), session=self.session).deleted_count > 0
 
     def update_many(self, filter_: Mapping[str, Any], update: Mapping[str, Any]) -> int:
         return self.raw.update_many(
