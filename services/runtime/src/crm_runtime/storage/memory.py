@@ -178,8 +178,6 @@ def _order_of(field: str, doc: Doc) -> tuple[int, Any]:
     return _order(_field(doc, field))
 
 
-
-
 def claim_due(
     uow: MemoryUnitOfWork, table: str, now: datetime, limit: int, lease: timedelta
 ) -> list[tuple[Doc, datetime]]:
