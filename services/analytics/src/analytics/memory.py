@@ -3,11 +3,12 @@ suite runs on it and on the Mongo store, so it cannot drift from the truth."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork
+from crm_runtime.storage.seam import MemorySeam
 
 from analytics.domain.deals import Deal
 from analytics.domain.lead_summary import DayRange, LeadCount
@@ -15,8 +16,6 @@ from analytics.domain.leads import LeadFact
 from analytics.domain.pipelines import Pipeline
 from analytics.domain.receivables import Receivable
 from analytics.ports import Stores
-
-T = TypeVar("T")
 
 
 class _TenantTable:
@@ -202,19 +201,11 @@ class MemoryStores:
         return MemoryEventLog(self.tx, tenant_id)
 
 
-class MemoryAnalyticsStorage:
+class MemoryAnalyticsStorage(MemorySeam[Stores]):
     """`analytics.ports.AnalyticsStorage` in memory."""
 
     def __init__(self, uow: MemoryUnitOfWork | None = None) -> None:
-        self.uow = uow or MemoryUnitOfWork()
-
-    def run(self, work: Callable[[Stores], T]) -> T:
-        return self.uow.run(lambda tx: work(MemoryStores(tx)))
-
-    def handle_once(
-        self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
-    ) -> bool:
-        return self.uow.handle_once(handler, envelope, lambda tx: effect(MemoryStores(tx)))
+        super().__init__(uow or MemoryUnitOfWork(), MemoryStores)
 
     def tenants(self) -> list[str]:
         return sorted({tenant for tenant, _ in self.uow.tables.get("event_log", {})})

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from crm_runtime.messaging.inbox import handle_once
 from crm_runtime.messaging.outbox import ensure_outbox_indexes
 from crm_runtime.storage.mongo import Doc, TenantCollection, Transaction, UnitOfWork
+from crm_runtime.storage.seam import MongoSeam
 from pymongo import ASCENDING
 from pymongo.database import Database
 
@@ -31,7 +31,6 @@ from analytics.domain.pipelines import Pipeline
 from analytics.domain.receivables import Receivable
 from analytics.ports import Stores
 
-T = TypeVar("T")
 LEAD_COUNTS = "lead_counts"
 DEALS = "deal_facts"
 PIPELINES = "pipeline_stages"
@@ -265,17 +264,9 @@ class MongoStores:
         return EventLog(self.tx, tenant_id)
 
 
-class MongoAnalyticsStorage:
+class MongoAnalyticsStorage(MongoSeam[Stores]):
     def __init__(self, uow: UnitOfWork) -> None:
-        self.uow = uow
-
-    def run(self, work: Callable[[Stores], T]) -> T:
-        return self.uow.run(lambda tx: work(MongoStores(tx)))
-
-    def handle_once(
-        self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
-    ) -> bool:
-        return handle_once(self.uow, handler, envelope, lambda tx: effect(MongoStores(tx)))
+        super().__init__(uow, MongoStores)
 
     def tenants(self) -> list[str]:
         return sorted(self.uow.db[EVENT_LOG].distinct("tenant_id"))

@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork
+from crm_runtime.storage.seam import MemorySeam
 
 from notification.email.domain import Mail
 from notification.email.memory import MemoryEmailDirectory, MemoryMails
@@ -30,8 +30,6 @@ from notification.robots.memory import MemoryRobotMessages, MemoryRobots
 from notification.robots.memory import claim_due as claim_due_robot_messages
 from notification.webhooks.domain import Delivery
 from notification.webhooks.memory import MemoryDeliveries, MemoryEndpoints, claim_due
-
-T = TypeVar("T")
 
 
 class MemoryStores:
@@ -60,17 +58,9 @@ class MemoryStores:
         return MemoryMails(self.tx, tenant_id)
 
 
-class MemoryNotificationStorage:
+class MemoryNotificationStorage(MemorySeam[Stores]):
     def __init__(self, uow: MemoryUnitOfWork | None = None) -> None:
-        self.uow = uow or MemoryUnitOfWork()
-
-    def run(self, work: Callable[[Stores], T]) -> T:
-        return self.uow.run(lambda tx: work(MemoryStores(tx)))
-
-    def handle_once(
-        self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
-    ) -> bool:
-        return self.uow.handle_once(handler, envelope, lambda tx: effect(MemoryStores(tx)))
+        super().__init__(uow or MemoryUnitOfWork(), MemoryStores)
 
     def claim_due(
         self, now: datetime, limit: int, lease: timedelta

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from crm_runtime.messaging.inbox import handle_once
 from crm_runtime.storage.mongo import Transaction, UnitOfWork
+from crm_runtime.storage.seam import MongoSeam
 
 from notification.email.domain import Mail
 from notification.email.store import EmailDirectory as MongoEmailDirectory
@@ -30,8 +29,6 @@ from notification.robots.store import RobotMessageRepository, RobotRepository
 from notification.robots.store import claim_due as claim_due_robot_messages
 from notification.webhooks.domain import Delivery
 from notification.webhooks.store import DeliveryRepository, EndpointRepository, claim_due
-
-T = TypeVar("T")
 
 
 class MongoStores:
@@ -60,17 +57,9 @@ class MongoStores:
         return MailRepository(self.tx, tenant_id)
 
 
-class MongoNotificationStorage:
+class MongoNotificationStorage(MongoSeam[Stores]):
     def __init__(self, uow: UnitOfWork) -> None:
-        self.uow = uow
-
-    def run(self, work: Callable[[Stores], T]) -> T:
-        return self.uow.run(lambda tx: work(MongoStores(tx)))
-
-    def handle_once(
-        self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
-    ) -> bool:
-        return handle_once(self.uow, handler, envelope, lambda tx: effect(MongoStores(tx)))
+        super().__init__(uow, MongoStores)
 
     def claim_due(
         self, now: datetime, limit: int, lease: timedelta

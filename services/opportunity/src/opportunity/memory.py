@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork, TenantTable
+from crm_runtime.storage.seam import MemorySeam
 
 from opportunity.accounts.memory import MemoryAccounts, MemoryContacts, MemoryFollowUps
 from opportunity.approvals.memory import MemoryApprovals
@@ -32,8 +33,6 @@ from opportunity.ports import (
     Stores,
 )
 from opportunity.quotes.memory import MemoryQuotes
-
-T = TypeVar("T")
 
 
 class MemoryRequestKeys:
@@ -80,20 +79,12 @@ class MemoryStores:
         return MemoryConversions(self.tx, tenant_id)
 
 
-class MemoryOpportunityStorage:
+class MemoryOpportunityStorage(MemorySeam[Stores]):
     """`opportunity.ports.OpportunityStorage` in memory; `uow.events` are the events
     committed, in order."""
 
     def __init__(self, uow: MemoryUnitOfWork | None = None) -> None:
-        self.uow = uow or MemoryUnitOfWork()
-
-    def run(self, work: Callable[[Stores], T]) -> T:
-        return self.uow.run(lambda tx: work(MemoryStores(tx)))
-
-    def handle_once(
-        self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
-    ) -> bool:
-        return self.uow.handle_once(handler, envelope, lambda tx: effect(MemoryStores(tx)))
+        super().__init__(uow or MemoryUnitOfWork(), MemoryStores)
 
     def _due(self, table: str, now: datetime, limit: int) -> list[tuple[datetime, str, Any]]:
         with self.uow.lock:

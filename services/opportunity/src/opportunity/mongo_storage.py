@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from crm_runtime.messaging.inbox import handle_once
 from crm_runtime.storage.mongo import Transaction, UnitOfWork, due_for_checks
+from crm_runtime.storage.seam import MongoSeam
 
 from opportunity.accounts.store import AccountRepository, ContactRepository, FollowUpRepository
 from opportunity.approvals.store import ApprovalRepository
@@ -32,8 +32,6 @@ from opportunity.ports import (
 )
 from opportunity.quotes.store import QuoteRepository, quotes_due_for_expiry
 from opportunity.request_keys import RequestKeyRepository
-
-T = TypeVar("T")
 
 
 class MongoStores:
@@ -70,17 +68,9 @@ class MongoStores:
         return ConversionRepository(self.tx, tenant_id)
 
 
-class MongoOpportunityStorage:
+class MongoOpportunityStorage(MongoSeam[Stores]):
     def __init__(self, uow: UnitOfWork) -> None:
-        self.uow = uow
-
-    def run(self, work: Callable[[Stores], T]) -> T:
-        return self.uow.run(lambda tx: work(MongoStores(tx)))
-
-    def handle_once(
-        self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
-    ) -> bool:
-        return handle_once(self.uow, handler, envelope, lambda tx: effect(MongoStores(tx)))
+        super().__init__(uow, MongoStores)
 
     def due_deals(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         return due_for_checks(self.uow.db[OPPORTUNITIES], now, limit)

@@ -3,18 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 from crm_runtime.storage.memory import MemoryTransaction, MemoryUnitOfWork
+from crm_runtime.storage.seam import MemorySeam
 
 from payment.indexes import RECEIVABLES
 from payment.plans.memory import MemoryPlans, MemoryReceivables
 from payment.ports import PaymentStorage, Plans, Receipts, Receivables, Stores
 from payment.receipts.memory import MemoryReceipts
-
-T = TypeVar("T")
 
 
 class MemoryStores:
@@ -31,19 +29,11 @@ class MemoryStores:
         return MemoryReceipts(self.tx, tenant_id)
 
 
-class MemoryPaymentStorage:
+class MemoryPaymentStorage(MemorySeam[Stores]):
     """`payment.ports.PaymentStorage` in memory; `uow.events` are the committed events."""
 
     def __init__(self, uow: MemoryUnitOfWork | None = None) -> None:
-        self.uow = uow or MemoryUnitOfWork()
-
-    def run(self, work: Callable[[Stores], T]) -> T:
-        return self.uow.run(lambda tx: work(MemoryStores(tx)))
-
-    def handle_once(
-        self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
-    ) -> bool:
-        return self.uow.handle_once(handler, envelope, lambda tx: effect(MemoryStores(tx)))
+        super().__init__(uow or MemoryUnitOfWork(), MemoryStores)
 
     def due_receivables(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         with self.uow.lock:

@@ -3,19 +3,16 @@ repositories over one `crm_runtime.storage.mongo.UnitOfWork`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from crm_runtime.messaging.inbox import handle_once
 from crm_runtime.storage.mongo import Transaction, UnitOfWork, due_for_checks
+from crm_runtime.storage.seam import MongoSeam
 
 from payment.indexes import RECEIVABLES
 from payment.plans.store import PlanRepository, ReceivableRepository
 from payment.ports import PaymentStorage, Plans, Receipts, Receivables, Stores
 from payment.receipts.store import ReceiptRepository
-
-T = TypeVar("T")
 
 
 class MongoStores:
@@ -32,17 +29,9 @@ class MongoStores:
         return ReceiptRepository(self.tx, tenant_id)
 
 
-class MongoPaymentStorage:
+class MongoPaymentStorage(MongoSeam[Stores]):
     def __init__(self, uow: UnitOfWork) -> None:
-        self.uow = uow
-
-    def run(self, work: Callable[[Stores], T]) -> T:
-        return self.uow.run(lambda tx: work(MongoStores(tx)))
-
-    def handle_once(
-        self, handler: str, envelope: dict[str, Any], effect: Callable[[Stores], None]
-    ) -> bool:
-        return handle_once(self.uow, handler, envelope, lambda tx: effect(MongoStores(tx)))
+        super().__init__(uow, MongoStores)
 
     def due_receivables(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         return due_for_checks(self.uow.db[RECEIVABLES], now, limit)
