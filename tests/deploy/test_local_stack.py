@@ -120,6 +120,7 @@ def test_the_demo_people_team_and_keys_are_made_once(mongo_uri, database_name):
         "CRM_MANAGER_KEY",
         "CRM_REP_KEY",
         "CRM_LEGAL_KEY",
+        "CRM_FINANCE_KEY",
     ]
     assert sorted(first["keys"]) == sorted([*variables, demo.SIGN_IN])
     (team,) = first["teams"]
