@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from payment.plans.domain import PaymentPlan, Receivable
+from payment.plans.domain.model import PaymentPlan, Receivable
 from payment.receipts.domain import Receipt
 
 T = TypeVar("T")

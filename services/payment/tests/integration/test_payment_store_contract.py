@@ -18,14 +18,8 @@ from payment.domain.money import Money
 from payment.indexes import ensure_indexes
 from payment.memory import MemoryPaymentStorage
 from payment.mongo_storage import MongoPaymentStorage
-from payment.plans.domain import (
-    ContractRef,
-    DueRule,
-    PlanSource,
-    Term,
-    create_plan,
-    reach_milestone,
-)
+from payment.plans.domain.model import ContractRef, DueRule, PlanSource, Term
+from payment.plans.domain.plans import create_plan, reach_milestone
 
 NOW = datetime(2026, 2, 10, 2, 0, tzinfo=UTC)
 

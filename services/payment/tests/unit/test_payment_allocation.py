@@ -13,7 +13,7 @@ from crm_runtime.principal import Principal
 from payment.apps import PaymentApps
 from payment.domain.money import Money
 from payment.memory import MemoryPaymentStorage
-from payment.plans.domain import ContractRef, DueRule, ReceivableStatus, Term
+from payment.plans.domain.model import ContractRef, DueRule, ReceivableStatus, Term
 from payment.receipts.domain import ReceiptDraft, ReceiptSource, ReceiptStatus
 from payment.reconciliation.domain import AllocationRequest
 

@@ -9,12 +9,8 @@ from decimal import Decimal
 import pytest
 from crm_runtime.errors import FailedPrecondition, ValidationFailed
 from payment.domain.money import Money
-from payment.plans.domain import (
-    ContractRef,
-    DueRule,
-    PlanSource,
-    ReceivableStatus,
-    Term,
+from payment.plans.domain.model import ContractRef, DueRule, PlanSource, ReceivableStatus, Term
+from payment.plans.domain.plans import (
     create_plan,
     due_date_of,
     from_contract_signed,
@@ -242,7 +238,7 @@ def test_contract_signed_terms_become_fixed_dates_and_none_is_the_whole_value_on
 
 
 def test_the_calendar_moves_a_receivable_at_the_start_of_its_days_in_china():
-    from payment.plans.domain import next_check_at, refresh_status
+    from payment.plans.domain.receivables import next_check_at, refresh_status
 
     plan = create_plan(
         plan_id="p",
@@ -271,7 +267,7 @@ def test_the_calendar_moves_a_receivable_at_the_start_of_its_days_in_china():
 
 
 def test_a_write_off_needs_a_reason_and_an_open_or_disputed_receivable():
-    from payment.plans.domain import dispute, resolve_dispute, write_off
+    from payment.plans.domain.receivables import dispute, resolve_dispute, write_off
 
     first, _ = plan_with_milestone().receivables
     with pytest.raises(ValidationFailed) as exc:
@@ -297,7 +293,7 @@ def test_a_write_off_needs_a_reason_and_an_open_or_disputed_receivable():
 
 
 def test_a_resolved_dispute_gives_the_receivable_back_to_the_calendar():
-    from payment.plans.domain import dispute, next_check_at, resolve_dispute
+    from payment.plans.domain.receivables import dispute, next_check_at, resolve_dispute
 
     first, _ = plan_with_milestone().receivables
     disputed = dispute(first, "金额有误", "rep-1", NOW)

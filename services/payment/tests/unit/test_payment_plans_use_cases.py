@@ -20,7 +20,7 @@ from crm_runtime.principal import Principal
 from payment.apps import PaymentApps
 from payment.domain.money import Money
 from payment.memory import MemoryPaymentStorage
-from payment.plans.domain import ContractRef, DueRule, PlanSource, ReceivableStatus, Term
+from payment.plans.domain.model import ContractRef, DueRule, PlanSource, ReceivableStatus, Term
 
 NOW = datetime(2026, 2, 10, 2, 0, tzinfo=UTC)
 FINANCE = Principal("t1", "fin-1", ("finance",), "all")

@@ -12,7 +12,7 @@ from crm_runtime.principal import Principal
 from payment.apps import PaymentApps
 from payment.domain.money import Money
 from payment.memory import MemoryPaymentStorage
-from payment.plans.domain import ContractRef, DueRule, Term
+from payment.plans.domain.model import ContractRef, DueRule, Term
 from payment.plans.listing import ReceivableQuery
 
 NOW = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)

@@ -11,15 +11,15 @@ from crm_runtime.storage.mongo import Doc
 from crm_runtime.storage.repository import decimal128
 
 from payment.documents import money_from_doc, money_to_doc
-from payment.plans.domain import (
+from payment.plans.domain.model import (
     ContractRef,
     DueRule,
     PaymentPlan,
     PlanSource,
     Receivable,
     ReceivableStatus,
-    next_check_at,
 )
+from payment.plans.domain.receivables import next_check_at
 
 
 def _day(value: date | None) -> str | None:

@@ -13,7 +13,7 @@ from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.principal import Principal
 
 from payment.domain.visibility import scope_filter
-from payment.plans.domain import ReceivableStatus, tenant_today
+from payment.plans.domain.model import ReceivableStatus, tenant_today
 
 MAX_VALUES = 20
 LIST_KEYS = ("contract_id", "account_id", "owner_id", "team_id", "status")  # most selective first

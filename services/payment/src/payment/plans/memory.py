@@ -14,7 +14,7 @@ from payment.plans.documents import (
     receivable_from_doc,
     receivable_to_doc,
 )
-from payment.plans.domain import PaymentPlan, Receivable
+from payment.plans.domain.model import PaymentPlan, Receivable
 from payment.plans.store import already_planned
 
 

@@ -11,7 +11,7 @@ from crm_runtime.errors import FieldViolation, ValidationFailed
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from payment.domain.money import Money
-from payment.plans.domain import (
+from payment.plans.domain.model import (
     ContractRef,
     DueRule,
     PaymentPlan,

@@ -15,20 +15,9 @@ from crm_runtime.principal import Principal
 
 from payment.domain.visibility import can_see
 from payment.indexes import NEWEST_FIRST
-from payment.plans.domain import (
-    ContractRef,
-    PaymentPlan,
-    PlanSource,
-    Receivable,
-    Term,
-    create_plan,
-    dispute,
-    from_contract_signed,
-    reach_milestone,
-    refresh_status,
-    resolve_dispute,
-    write_off,
-)
+from payment.plans.domain.model import ContractRef, PaymentPlan, PlanSource, Receivable, Term
+from payment.plans.domain.plans import create_plan, from_contract_signed, reach_milestone
+from payment.plans.domain.receivables import dispute, refresh_status, resolve_dispute, write_off
 from payment.plans.listing import ReceivableQuery, list_key, receivable_query
 from payment.ports import Stores
 from payment.session import ServiceApp

@@ -15,13 +15,8 @@ from crm_runtime.errors import FieldViolation, ValidationFailed
 from crm_runtime.messaging.events import DomainEvent
 
 from payment.domain.money import Money, money_payload, money_problems
-from payment.plans.domain import (
-    Receivable,
-    ReceivableStatus,
-    receivable_event,
-    status_on,
-    tenant_today,
-)
+from payment.plans.domain.model import Receivable, ReceivableStatus, receivable_event, tenant_today
+from payment.plans.domain.plans import status_on
 from payment.receipts.domain import Allocation, Receipt
 
 MAX_ALLOCATIONS = 50

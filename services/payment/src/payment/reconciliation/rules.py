@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from payment.domain.money import Money
-from payment.plans.domain import Receivable
+from payment.plans.domain.model import Receivable
 from payment.receipts.domain import Receipt
 from payment.reconciliation.domain import PAYABLE, AllocationRequest
 

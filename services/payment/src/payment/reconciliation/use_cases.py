@@ -12,7 +12,7 @@ from datetime import datetime
 from crm_runtime.errors import NotFound, check_version
 from crm_runtime.principal import Principal
 
-from payment.plans.domain import Receivable, ReceivableStatus
+from payment.plans.domain.model import Receivable, ReceivableStatus
 from payment.ports import Stores
 from payment.receipts.domain import Receipt
 from payment.reconciliation.domain import AllocationRequest, Match, allocate, settled_event

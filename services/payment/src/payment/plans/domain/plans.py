@@ -1,202 +1,36 @@
-"""Payment plans (回款计划) and their receivables (应收款): how a contract value is split
-into instalments, when each is due, and what state it is in. Pure: no I/O.
-
-- An instalment is an amount or a percentage of the contract value. Percentages are
-  rounded half up to the fen and the last instalment takes what is left, so the
-  instalments add up exactly to the value. The instalments as given must already add up
-  exactly (amounts + value x percentages / 100 = value): a plan that is a fen short is
-  refused, never stretched.
-- A due date follows a rule: a fixed date, the signing date, N days after signing, the
-  end of the signing month + N days, or N days after a milestone (acceptance,
-  delivery...) whose day is known only when it is reached (`reach_milestone`).
-- A receivable's status is a function of its due date, what was paid and the day:
-  upcoming (due later, or waiting for its milestone) -> due (today) -> overdue, partially
-  paid while part is open and not past due; paid, written off and disputed are set by
-  the payment and finance steps and never moved by the calendar.
-Dates are calendar days in the tenant's zone (China Standard Time for every tenant now).
-"""
+"""How a contract value is split into instalments and when each is due: the rules that
+refuse a plan which does not add up exactly, and the plan a signed contract makes.
+Pure: no I/O."""
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from crm_runtime.errors import FailedPrecondition, FieldViolation, ValidationFailed
 from crm_runtime.messaging.events import DomainEvent
 
 from payment.domain.money import Money, money_payload, money_problems, to_fen
-
-TENANT_ZONE = ZoneInfo("Asia/Shanghai")
-MAX_INSTALMENTS = 60
-MAX_DUE_DAYS = 3650
-MAX_LABEL = 100
-HUNDRED = Decimal(100)
-
-
-class DueRule(StrEnum):
-    FIXED_DATE = "fixed_date"
-    ON_SIGNING = "on_signing"
-    DAYS_AFTER_SIGNING = "days_after_signing"
-    END_OF_MONTH_PLUS_DAYS = "end_of_month_plus_days"
-    ON_MILESTONE = "on_milestone"
-
-
-class ReceivableStatus(StrEnum):
-    UPCOMING = "upcoming"
-    DUE = "due"
-    OVERDUE = "overdue"
-    PARTIALLY_PAID = "partially_paid"
-    PAID = "paid"
-    WRITTEN_OFF = "written_off"
-    DISPUTED = "disputed"
-    CANCELLED = "cancelled"
-
-
-# Set by people or payments, never moved by the calendar.
-SETTLED_BY_HAND = frozenset(
-    {
-        ReceivableStatus.PAID,
-        ReceivableStatus.WRITTEN_OFF,
-        ReceivableStatus.DISPUTED,
-        ReceivableStatus.CANCELLED,
-    }
+from payment.plans.domain.model import (
+    HUNDRED,
+    MAX_DUE_DAYS,
+    MAX_INSTALMENTS,
+    MAX_LABEL,
+    SETTLED_BY_HAND,
+    ContractRef,
+    DueRule,
+    PaymentPlan,
+    PlanSource,
+    Receivable,
+    ReceivableStatus,
+    Term,
+    receivable_event,
+    tenant_today,
 )
-
-
-class PlanSource(StrEnum):
-    API = "api"
-    CONTRACT_SIGNED = "contract_signed"
-
-
-def tenant_today(now: datetime) -> date:
-    return now.astimezone(TENANT_ZONE).date()
-
-
-@dataclass(frozen=True)
-class Term:
-    """One instalment as asked for: `amount` or `percent` (exactly one), and its rule."""
-
-    label: str
-    amount: Money | None = None
-    percent: Decimal | None = None
-    due_rule: DueRule = DueRule.ON_SIGNING
-    due_days: int = 0
-    due_date: date | None = None
-    milestone: str = ""
-
-
-@dataclass(frozen=True)
-class ContractRef:
-    """What a plan needs to know of its contract (from the event or the request)."""
-
-    contract_id: str
-    contract_number: str
-    document_version: int
-    account_id: str
-    account_name: str
-    owner_id: str
-    team_id: str
-    value: Money
-    signed_date: date
-
-
-@dataclass(frozen=True)
-class Receivable:
-    id: str
-    tenant_id: str
-    plan_id: str
-    contract: ContractRef
-    sequence: int
-    label: str
-    amount: Money
-    paid: Money
-    due_rule: DueRule
-    due_days: int
-    milestone: str
-    percent: Decimal | None
-    due_date: date | None
-    milestone_reached: date | None
-    status: ReceivableStatus
-    created_at: datetime
-    updated_at: datetime
-    version: int = 1
-    write_off_reason: str = ""
-    written_off_by: str = ""
-    dispute_reason: str = ""
-    events: tuple[DomainEvent, ...] = field(default=(), compare=False)
-
-    @property
-    def reference(self) -> str:
-        """The code a payer may quote in a remittance memo: HT-2026-0001-2."""
-        return f"{self.contract.contract_number}-{self.sequence}"
-
-    @property
-    def outstanding(self) -> Money:
-        return Money(max(self.amount.amount - self.paid.amount, Decimal(0)), self.amount.currency)
-
-
-@dataclass(frozen=True)
-class PaymentPlan:
-    id: str
-    tenant_id: str
-    contract: ContractRef
-    source: PlanSource
-    receivables: tuple[Receivable, ...]
-    created_by: str
-    created_at: datetime
-    updated_at: datetime
-    active: bool = True
-    replaces_plan_id: str = ""
-    version: int = 1
-    events: tuple[DomainEvent, ...] = field(default=(), compare=False)
-
-    @property
-    def total(self) -> Money:
-        return self.contract.value
-
-    @property
-    def paid_total(self) -> Money:
-        return Money(sum((r.paid.amount for r in self.receivables), Decimal(0)), self.currency)
-
-    @property
-    def outstanding_total(self) -> Money:
-        return Money(
-            sum((r.outstanding.amount for r in self.receivables), Decimal(0)), self.currency
-        )
-
-    @property
-    def currency(self) -> str:
-        return self.contract.value.currency
-
-
-def receivable_event(r: Receivable, kind: str, now: datetime, **payload: Any) -> DomainEvent:
-    """An event of `r` at its version: its identity and its contract's, and `payload`."""
-    c = r.contract
-    return DomainEvent(
-        event_type=kind,
-        tenant_id=r.tenant_id,
-        aggregate_type="receivable",
-        aggregate_id=r.id,
-        aggregate_version=r.version,
-        occurred_at=now,
-        payload={
-            "receivable_id": r.id,
-            "plan_id": r.plan_id,
-            "contract_id": c.contract_id,
-            "contract_number": c.contract_number,
-            "account_id": c.account_id,
-            "owner_id": c.owner_id,
-            "team_id": c.team_id,
-            **payload,
-        },
-    )
-
 
 # Rules ----------------------------------------------------------------------------------
 
@@ -505,140 +339,3 @@ def from_contract_signed(payload: dict[str, Any]) -> tuple[ContractRef, list[Ter
             )
         )
     return contract, terms or [Term(label="full", percent=HUNDRED)]
-
-
-# The calendar moving receivables ------------------------------------------------------
-
-
-def _midnight(day: date) -> datetime:
-    """The first instant of `day` in the tenant's zone."""
-    return datetime.combine(day, datetime.min.time(), TENANT_ZONE)
-
-
-def next_check_at(r: Receivable) -> datetime | None:
-    """When the calendar next changes the receivable's status: the start of its due day
-    (upcoming -> due), the start of the day after (-> overdue); None once it is overdue,
-    settled, or while it waits for its milestone."""
-    if r.due_date is None or r.status in SETTLED_BY_HAND or r.status is ReceivableStatus.OVERDUE:
-        return None
-    if r.status is ReceivableStatus.UPCOMING and r.paid.amount == 0:
-        return _midnight(r.due_date)
-    return _midnight(r.due_date + timedelta(days=1))
-
-
-def _calendar_event(r: Receivable, now: datetime) -> DomainEvent:
-    today = tenant_today(now)
-    assert r.due_date is not None
-    payload: dict[str, Any] = {
-        "account_name": r.contract.account_name,
-        "amount": money_payload(r.amount),
-        "outstanding": money_payload(r.outstanding),
-        "due_date": r.due_date.isoformat(),
-        "dunning_step": 0,  # the calendar's move, not a dunning level (those come later)
-    }
-    if r.status is ReceivableStatus.OVERDUE:
-        payload["paid_amount"] = money_payload(r.paid)
-        payload["days_overdue"] = (today - r.due_date).days
-        return receivable_event(r, "ReceivableOverdue", now, **payload)
-    payload["days_until_due"] = (r.due_date - today).days
-    return receivable_event(r, "ReceivableDue", now, **payload)
-
-
-def refresh_status(r: Receivable, now: datetime) -> Receivable:
-    """The receivable as the calendar has it at `now`: the same object when nothing
-    changed; else the next version with ReceivableDue or ReceivableOverdue."""
-    status = status_on(r.due_date, r.amount, r.paid, r.status, tenant_today(now))
-    if status is r.status:
-        return r
-    after = replace(r, status=status, updated_at=now, version=r.version + 1)
-    if status in (ReceivableStatus.DUE, ReceivableStatus.OVERDUE):
-        return replace(after, events=(_calendar_event(after, now),))
-    return after
-
-
-# Finance's and the customer's say ------------------------------------------------------
-
-MAX_REASON = 500
-OPEN = frozenset(
-    {
-        ReceivableStatus.UPCOMING,
-        ReceivableStatus.DUE,
-        ReceivableStatus.OVERDUE,
-        ReceivableStatus.PARTIALLY_PAID,
-    }
-)
-
-
-def _reason(reason: str) -> str:
-    text = reason.strip()
-    if not text or len(text) > MAX_REASON:
-        raise ValidationFailed(
-            [FieldViolation("reason", f"is required, at most {MAX_REASON} characters")]
-        )
-    return text
-
-
-def write_off(r: Receivable, reason: str, by: str, now: datetime) -> Receivable:
-    """What is left of an open or disputed receivable is written off, with a reason."""
-    text = _reason(reason)
-    if r.status not in OPEN and r.status is not ReceivableStatus.DISPUTED:
-        raise FailedPrecondition(f"receivable {r.id} is {r.status.value}: nothing to write off")
-    after = replace(
-        r,
-        status=ReceivableStatus.WRITTEN_OFF,
-        write_off_reason=text,
-        written_off_by=by,
-        dispute_reason="",
-        updated_at=now,
-        version=r.version + 1,
-    )
-    event = receivable_event(
-        after,
-        "ReceivableWrittenOff",
-        now,
-        amount=money_payload(r.amount),
-        written_off=money_payload(r.outstanding),
-        reason=text,
-        written_off_by=by,
-    )
-    return replace(after, events=(event,))
-
-
-def dispute(r: Receivable, reason: str, by: str, now: datetime) -> Receivable:
-    """The customer contests an open receivable: the calendar leaves it alone (and
-    dunning will pause) until the dispute is resolved."""
-    text = _reason(reason)
-    if r.status not in OPEN:
-        raise FailedPrecondition(f"receivable {r.id} is {r.status.value}: it cannot be disputed")
-    after = replace(
-        r,
-        status=ReceivableStatus.DISPUTED,
-        dispute_reason=text,
-        updated_at=now,
-        version=r.version + 1,
-    )
-    return replace(after, events=(_dispute_event(after, True, text, by, now),))
-
-
-def resolve_dispute(r: Receivable, by: str, now: datetime) -> Receivable:
-    """The dispute is over: the receivable's status is the calendar's again."""
-    if r.status is not ReceivableStatus.DISPUTED:
-        raise FailedPrecondition(f"receivable {r.id} is not disputed")
-    status = status_on(r.due_date, r.amount, r.paid, ReceivableStatus.UPCOMING, tenant_today(now))
-    after = replace(r, status=status, dispute_reason="", updated_at=now, version=r.version + 1)
-    return replace(after, events=(_dispute_event(after, False, "", by, now),))
-
-
-def _dispute_event(
-    r: Receivable, disputed: bool, reason: str, by: str, now: datetime
-) -> DomainEvent:
-    return receivable_event(
-        r,
-        "ReceivableDisputeChanged",
-        now,
-        outstanding=money_payload(r.outstanding),
-        disputed=disputed,
-        reason=reason,
-        status=r.status.value,
-        changed_by=by,
-    )
