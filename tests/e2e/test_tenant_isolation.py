@@ -96,6 +96,56 @@ def _step(b: Tenant) -> str:
     return str(submitted["approval_steps"][0]["id"])
 
 
+def _as(b: Tenant, role: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    with b.client(b.key(role)) as client:
+        made = client.request(method, path, **kwargs)
+    made.raise_for_status()
+    return dict(made.json())
+
+
+def _plan(b: Tenant) -> dict[str, Any]:
+    body = {
+        "contract_id": f"paper-{uuid.uuid4().hex[:8]}",
+        "contract_number": "HT-B-1",
+        "account_id": "乙方客户",
+        "owner_id": b.person("sales_rep")[0],
+        "contract_value": {"amount": "1000.00", "currency": "CNY"},
+        "signed_date": "2026-12-01",
+        "instalments": [{"label": "全款", "percent": "100"}],
+    }
+    return _as(b, "finance", "POST", "/v1/payment-plans", json=body)
+
+
+def _receipt(b: Tenant) -> str:
+    body = {
+        "external_reference": f"B-{uuid.uuid4().hex[:12]}",
+        "source": "manual",
+        "payer_name": "乙方客户",
+        "amount": {"amount": "10.00", "currency": "CNY"},
+        "received_at": "2026-12-01T08:00:00Z",
+    }
+    return str(_as(b, "finance", "POST", "/v1/receipts", json=body)["id"])
+
+
+def _endpoint(b: Tenant) -> str:
+    body = {"url": "https://localhost:9443/b", "event_types": ["LeadCreated"]}
+    return str(_as(b, "admin", "POST", "/v1/webhook-endpoints", json=body)["id"])
+
+
+def _delivery(b: Tenant) -> str:
+    return str(_as(b, "admin", "POST", f"/v1/webhook-endpoints/{_endpoint(b)}/test")["id"])
+
+
+def _robot(b: Tenant) -> str:
+    body = {
+        "name": "乙方群",
+        "url": "https://localhost:9443/robot/send?access_token=b",  # the stack allows localhost
+        "secret": "SECabcdef0123456789",
+        "kinds": ["lead.assigned"],
+    }
+    return str(_as(b, "admin", "POST", "/v1/chat-robots", json=body)["id"])
+
+
 # Path parameter name -> makes one such thing in tenant B and returns its id.
 FACTORIES: dict[str, Callable[[Tenant], str]] = {
     "lead_id": _lead,
@@ -114,7 +164,13 @@ FACTORIES: dict[str, Callable[[Tenant], str]] = {
     "template_id": _template,
     "contract_id": _contract,
     "step_id": _step,
-    "version": lambda b: "987654",  # with tenant B's contract id; a number no list holds
+    "version": lambda b: "987654",
+    "plan_id": lambda b: str(_plan(b)["id"]),
+    "receivable_id": lambda b: str(_plan(b)["receivables"][0]["id"]),
+    "receipt_id": _receipt,
+    "endpoint_id": _endpoint,
+    "delivery_id": _delivery,
+    "robot_id": _robot,  # with tenant B's contract id; a number no list holds
 }
 
 
@@ -195,10 +251,14 @@ def test_lists_never_show_another_tenants_records(live_spec, tenants):
         for method, path, op in operations(live_spec)
         if method == "GET" and not _path_params(op)
     ]
+    # A funnel without pipeline_id reads the tenant's default pipeline, which A has not made.
+    params = {"/v1/analytics/funnel": {"pipeline_id": pipeline_in(a)}}
     with httpx.Client(base_url=a.url, timeout=15) as client:
         for path, operation in lists:
             token = _credential_for(a, operation["x-crm-action"])
-            answer = client.get(path, headers={"Authorization": f"Bearer {token}"})
+            answer = client.get(
+                path, params=params.get(path), headers={"Authorization": f"Bearer {token}"}
+            )
             assert answer.status_code == 200, f"{path}: {answer.status_code}"
             leaked = [i for i in ids.values() if i in answer.text]
             assert not leaked, f"{path} shows tenant B's {leaked}"
