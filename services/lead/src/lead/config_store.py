@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from crm_runtime.storage.mongo import Doc, TenantCollection, Transaction
+from crm_runtime.storage.repository import stored_version
 from pymongo import ASCENDING
 from pymongo.database import Database
 
@@ -53,12 +54,6 @@ def rule_from_doc(doc: Doc) -> AssignmentRule:
         skills=frozenset(doc.get("skills", ())),
         seniors_only=doc.get("seniors_only", False),
     )
-
-
-def stored_version(doc: Doc | None) -> int:
-    """A tenant's rules or definitions document's version: 1 when none is stored yet, or
-    for one written before documents carried a version."""
-    return int(doc.get("version", 1)) if doc else 1
 
 
 class LeadConfig:

@@ -13,7 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from crm_runtime.storage.mongo import Transaction
-from crm_runtime.storage.repository import SortKey, index_name, page_docs, save_versioned
+from crm_runtime.storage.repository import (
+    SortKey,
+    index_name,
+    page_docs,
+    save_versioned,
+    stored_version,
+)
 
 from opportunity.domain.pipeline import Pipeline, default_pipeline
 from opportunity.domain.settings import OpportunitySettings
@@ -43,8 +49,7 @@ class PipelineConfig:
         return OpportunitySettings.from_dict(self.overrides())
 
     def settings_version(self) -> int:
-        doc = self.settings_docs.find_one({"_id": self.tenant_id})
-        return int(doc.get("version", 1)) if doc else 1
+        return stored_version(self.settings_docs.find_one({"_id": self.tenant_id}))
 
     def save_overrides(self, overrides: dict[str, Any]) -> None:
         version = self.settings_version() + 1

@@ -159,3 +159,9 @@ def page_docs(
     if after is not None:
         query = {**query, **sort.after(after)}
     return list(collection.find(query, sort=sort.spec, limit=limit, hint=hint))
+
+
+def stored_version(doc: dict[str, Any] | None) -> int:
+    """A tenant-wide document's version (settings, rules, definitions): 1 when none is
+    stored yet, or for one written before documents carried a version."""
+    return int(doc.get("version", 1)) if doc else 1
